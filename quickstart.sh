@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# quickstart.sh: install what is missing, build, then either run the suite
+# on loopback with the example configuration (no argument) or run every test
+# ("test"). Meant for a Debian 12 machine, run as root.
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$(pwd)
+
+# Libraries and tools the build needs.
+BUILD_PACKAGES=(autoconf automake libtool pkg-config make gcc
+	libpcre2-dev libssl-dev libevent-dev libunbound-dev libmilter-dev
+	libopendkim-dev libspf2-dev libclamav-dev libcrypt-dev)
+# Real peers and tools the tests drive.
+TEST_PACKAGES=(postfix postfix-pcre nsd iproute2 bind9-dnsutils procps
+	clang libclang-rt-14-dev python3)
+
+say() { printf '==> %s\n' "$*"; }
+
+install_missing() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing: ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "quickstart.sh: run as root to install packages" >&2
+		exit 1
+	fi
+	# Postfix asks how to configure itself; we run our own instances only.
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+	# Packages such as nsd would start system services on install; the tests
+	# start their own instances, so keep the machine's services untouched.
+	local policy=/usr/sbin/policy-rc.d made_policy=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		made_policy=1
+	fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	[ $made_policy -eq 1 ] && rm -f "$policy"
+	return 0
+}
+
+# build DIR [configure options...]: configure (once) and build in DIR.
+build() {
+	local dir=$1
+	shift
+	[ -x configure ] || ./autogen.sh
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ]; then
+		(cd "$dir" && "$top/configure" -q "$@")
+	fi
+	make -C "$dir" -s -j"$(nproc)"
+}
+
+# summary LOGFILE...: one "N passed, N failed" line over automake test logs.
+summary() {
+	local pass=0 fail=0 f n
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		n=$(sed -n 's/^# PASS: *//p' "$f" | head -n1); pass=$((pass + ${n:-0}))
+		n=$(sed -n 's/^# FAIL: *//p' "$f" | head -n1); fail=$((fail + ${n:-0}))
+		n=$(sed -n 's/^# ERROR: *//p' "$f" | head -n1); fail=$((fail + ${n:-0}))
+		n=$(sed -n 's/^# XPASS: *//p' "$f" | head -n1); fail=$((fail + ${n:-0}))
+	done
+	echo "$pass passed, $fail failed"
+}
+
+run_tests() {
+	local rc=0
+	say "building"
+	build build
+	say "running the test suite (unit and integration tests)"
+	make -C build -s check >build/check.out 2>&1 || rc=1
+	grep -E '^(FAIL|ERROR|XPASS)' build/check.out || true
+	tail -n 12 build/check.out | sed -n '/Testsuite summary/,$p'
+	say "building with AddressSanitizer and UndefinedBehaviorSanitizer"
+	build build-asan --enable-sanitizers
+	say "running the test suite under the sanitizers"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		make -C build-asan -s check >build-asan/check.out 2>&1 || rc=1
+	grep -E '^(FAIL|ERROR|XPASS)' build-asan/check.out || true
+	say "running each fuzz target briefly"
+	tests/fuzz/run.sh build-fuzz 20 >build/fuzz.out 2>&1 || { rc=1; tail -n 30 build/fuzz.out; }
+	grep -E '^(PASS|FAIL):' build/fuzz.out || true
+	summary build/test-suite.log build-asan/test-suite.log
+	local fz_pass fz_fail
+	fz_pass=$(grep -c '^PASS:' build/fuzz.out || true)
+	fz_fail=$(grep -c '^FAIL:' build/fuzz.out || true)
+	echo "fuzz: $fz_pass passed, $fz_fail failed"
+	for f in build/test-suite.log build-asan/test-suite.log; do
+		grep -q '^# FAIL: *0$' "$f" && grep -q '^# ERROR: *0$' "$f" || rc=1
+	done
+	return $rc
+}
+
+run_demo() {
+	say "building"
+	build build
+	local conf=conf/quickstart
+	say "checking the example configuration in $conf"
+	build/relay/postern -c "$conf" check || true
+	say "the configuration as postern reads it (postern config -n):"
+	build/relay/postern -c "$conf" config -n
+	cat <<MSG
+
+Postern's foundation is built: configuration, lookup tables and the postern
+tool. The relay (posternd) and the filter daemons are not built yet, so there
+is nothing to start on loopback yet.
+
+Try next:
+  build/relay/postern -c $conf check
+  build/relay/postern -c $conf config myhostname mydestination
+  build/relay/postern map -q 192.0.2.7 cidr:$top/conf/quickstart/client_access.cidr
+MSG
+}
+
+install_missing "${BUILD_PACKAGES[@]}"
+case "${1:-}" in
+"")
+	run_demo
+	;;
+test)
+	install_missing "${TEST_PACKAGES[@]}"
+	run_tests
+	;;
+*)
+	echo "usage: $0 [test]" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,57 @@
+/* postern.c: the postern command-line tool: dispatch to one verb. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "postern.h"
+
+struct postern_verb {
+	const char *name;
+	postern_verb_fn *fn;
+	const char *summary;
+};
+
+static const struct postern_verb postern_verbs[] = {
+	{ NULL, NULL, NULL },
+};
+
+#define POSTERN_USAGE "usage: postern [-c DIR] [-o name=value] [-v] VERB [ARGS...]"
+
+static void postern_usage(void)
+{
+	fprintf(stderr, "%s\nverbs:\n", POSTERN_USAGE);
+	for (const struct postern_verb *v = postern_verbs; v->name; v++)
+		fprintf(stderr, "  %-8s %s\n", v->name, v->summary);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts opts = { 0 };
+	const struct cli_spec spec = {
+		.usage = POSTERN_USAGE,
+		.default_config = POSTERN_SYSCONFDIR,
+		.stop_at_verb = 1,
+	};
+	int next = 1;
+
+	log_init("postern", LOG_DEST_STDERR);
+	cli_parse(argc, argv, &next, &spec, &opts);
+	if (next >= argc) {
+		postern_usage();
+		return 2;
+	}
+	for (const struct postern_verb *v = postern_verbs; v->name; v++) {
+		if (strcmp(v->name, argv[next]) == 0) {
+			int rc = v->fn(argc - next, argv + next, &opts);
+			cli_opts_deinit(&opts);
+			return rc;
+		}
+	}
+	fprintf(stderr, "postern: unknown verb \"%s\"\n", argv[next]);
+	postern_usage();
+	cli_opts_deinit(&opts);
+	return 2;
+}

@@ -1,0 +1,14 @@
+/* postern.h: the verbs of the postern command-line tool.
+ *
+ * Each verb is a function taking the verb's own argv (argv[0] is the verb
+ * name) and the options given before the verb; it returns the process exit
+ * status.
+ */
+#ifndef POSTERN_POSTERN_H
+#define POSTERN_POSTERN_H
+
+#include "cli.h"
+
+typedef int postern_verb_fn(int argc, char **argv, struct cli_opts *global);
+
+#endif
