@@ -1,0 +1,88 @@
+# postfix.sh: run a private, real Postfix 3.7 instance for a test.
+# Source after tests/lib/tap.sh (and harness.sh when the test runs in a
+# namespace). Every instance lives under $TEST_TMP and is stopped at exit.
+#
+#   pfx_init NAME LISTEN        make $TEST_TMP/NAME with an smtpd on LISTEN
+#                               (e.g. 127.0.0.1:10025); sets PFX_DIR
+#   pfx_conf NAME 'param = value' ...   append main.cf settings
+#   pfx_master NAME 'line' ...  append master.cf lines
+#   pfx_start NAME              start it and wait until its smtpd answers
+#   pfx_stop NAME               stop it
+#   pfx_log NAME                the instance's log file
+#   pfx_wait_log NAME REGEX [SECONDS]   wait until the log matches
+
+pfx_dir() { echo "$TEST_TMP/$1"; }
+
+pfx_init() { # NAME LISTEN
+	local d
+	d=$(pfx_dir "$1")
+	mkdir -p "$d/etc" "$d/queue" "$d/data"
+	cp /etc/postfix/master.cf /etc/postfix/dynamicmaps.cf "$d/etc/"
+	[ -d /etc/postfix/dynamicmaps.cf.d ] && cp -r /etc/postfix/dynamicmaps.cf.d "$d/etc/"
+	# The smtp service listens on LISTEN instead of port 25.
+	sed -i "s/^smtp      inet/$2 inet/" "$d/etc/master.cf"
+	cat >"$d/etc/main.cf" <<MAINCF
+compatibility_level = 3.6
+myhostname = $1.example.test
+queue_directory = $d/queue
+data_directory = $d/data
+inet_interfaces = ${2%:*}
+inet_protocols = ipv4
+maillog_file = $d/maillog
+maillog_file_prefixes = $TEST_TMP
+alias_maps =
+alias_database =
+local_recipient_maps =
+mydestination =
+mynetworks = 127.0.0.0/8
+multi_instance_enable = no
+smtpd_banner = \$myhostname ESMTP
+MAINCF
+	# Postfix insists on root-owned configuration and queue directories.
+	chmod 755 "$TEST_TMP"
+	chown root "$d" "$d/etc" "$d/queue"
+	chown postfix "$d/data"
+	PFX_DIR=$d
+}
+
+pfx_conf() { # NAME LINE...
+	local d
+	d=$(pfx_dir "$1")
+	shift
+	printf '%s\n' "$@" >>"$d/etc/main.cf"
+}
+
+pfx_master() { # NAME LINE...
+	local d
+	d=$(pfx_dir "$1")
+	shift
+	printf '%s\n' "$@" >>"$d/etc/master.cf"
+}
+
+pfx_log() { echo "$(pfx_dir "$1")/maillog"; }
+
+pfx_wait_log() { # NAME REGEX [SECONDS]
+	local log i
+	log=$(pfx_log "$1")
+	for ((i = 0; i < ${3:-10} * 10; i++)); do
+		grep -qE "$2" "$log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+pfx_start() { # NAME
+	local d
+	d=$(pfx_dir "$1")
+	if ! postfix -c "$d/etc" start >/dev/null 2>&1; then
+		tap_diag "postfix $1 failed to start; postfix check says:"
+		postfix -c "$d/etc" check 2>&1 | sed 's/^/# /'
+		return 1
+	fi
+	tap_on_exit "postfix -c '$d/etc' abort"
+	pfx_wait_log "$1" 'daemon started' 10
+}
+
+pfx_stop() { # NAME
+	postfix -c "$(pfx_dir "$1")/etc" stop >/dev/null 2>&1
+}
