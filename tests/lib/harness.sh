@@ -108,14 +108,16 @@ h_netns_enter() {
 	name=$(h_netns_name)
 	ip netns add "$name" || h_bail "ip netns add $name failed"
 	tap_on_exit "h_netns_teardown '$name' \"\${h_inner_pid:-0}\""
-	ip -n "$name" link set lo up || h_bail "cannot bring lo up in $name"
 	mkdir -p "/etc/netns/$name"
 	printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$H_DNS_ADDR" \
 		>"/etc/netns/$name/resolv.conf"
 	local addr
-	for addr in $H_HOST_ADDRS; do
-		H_NETNS=$name h_addr_add "$addr"
-	done
+	{
+		echo "link set lo up"
+		for addr in $H_HOST_ADDRS; do
+			h_addr_cmd "$addr"
+		done
+	} | ip -n "$name" -batch - || h_bail "cannot set up lo in $name"
 	# The inner run's TEST_TMP lands inside ours, so it goes even when the
 	# inner run is killed. timeout leads a process group of its own: the
 	# inner run and the daemons it starts.
@@ -129,13 +131,22 @@ h_netns_enter() {
 	exit "$rc"
 }
 
-h_addr_add() {
-	[ -n "${H_NETNS:-}" ] || h_bail "h_addr_add: not in a test namespace (h_netns_enter)"
+# h_addr_cmd ADDR: the "ip" command that puts test address ADDR on lo;
+# fails for an address outside the test ranges.
+h_addr_cmd() {
 	case $1 in
-	127.*) ip -n "$H_NETNS" addr add "$1/32" dev lo ;;
-	2001:db8:* | 2001:DB8:*) ip -n "$H_NETNS" addr add "$1/128" dev lo nodad ;;
-	*) h_bail "h_addr_add: $1 is not in 127.0.0.0/8 or 2001:db8::/32" ;;
-	esac || h_bail "h_addr_add: cannot add $1"
+	127.*) echo "addr add $1/32 dev lo" ;;
+	2001:db8:* | 2001:DB8:*) echo "addr add $1/128 dev lo nodad" ;;
+	*) return 1 ;;
+	esac
+}
+
+h_addr_add() {
+	local cmd
+	[ -n "${H_NETNS:-}" ] || h_bail "h_addr_add: not in a test namespace (h_netns_enter)"
+	cmd=$(h_addr_cmd "$1") || h_bail "h_addr_add: $1 is not in 127.0.0.0/8 or 2001:db8::/32"
+	# shellcheck disable=SC2086
+	ip $cmd || h_bail "h_addr_add: cannot add $1"
 }
 
 # h_teardown: stop every daemon, newest first (registered at the first start).
@@ -255,7 +266,7 @@ h_dns_served() {
 }
 
 h_dns_wait_served() {
-	h_wait_until 10 h_dns_served "$1" ||
+	h_wait_until 20 h_dns_served "$1" ||
 		h_bail "nsd does not serve $1 as configured (got: $(h_dns_query "$1"))"
 }
 
