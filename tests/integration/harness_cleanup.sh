@@ -4,6 +4,7 @@
 # namespace and then fails by an assertion, exit 1, h_bail, SIGTERM from
 # outside, or the harness time limit; afterwards no process of it, no
 # namespace, no /etc/netns entry, no mount and no temporary file remains.
+# After SIGKILL, the next test run removes the namespace and processes.
 . "$top_srcdir/tests/lib/harness.sh"
 
 child=$top_srcdir/tests/tools/harness_child.sh
@@ -14,9 +15,10 @@ netns_procs() {
 		awk -v inode="$1" '$1 == inode { split($2, p, "/"); print p[3] }'
 }
 
-# check_clean CASE REPORT TMPDIR: nothing the child started remains.
+# check_clean CASE REPORT [TMPDIR]: nothing the child started remains (nor
+# any file in TMPDIR, when given).
 check_clean() {
-	local name=$1 report=$2 tmp=$3 ns inode pids pid alive=""
+	local name=$1 report=$2 tmp=${3:-} ns inode pids pid alive=""
 	if [ ! -s "$report" ]; then
 		tap_ok 1 "$name: the child set up its namespace"
 		return
@@ -35,7 +37,7 @@ check_clean() {
 	tap_ok $? "$name: /etc/netns/$ns and /run/netns/$ns are gone"
 	grep -q -- "$ns" /proc/mounts
 	tap_ok $((!$?)) "$name: no mount of $ns remains"
-	tap_is "$(ls -A "$tmp")" "" "$name: its temporary files are gone"
+	[ -z "$tmp" ] || tap_is "$(ls -A "$tmp")" "" "$name: its temporary files are gone"
 }
 
 # run_child CASE MODE WANT_STATUS: run the child to its end, then check.
@@ -71,6 +73,18 @@ rc=0
 wait "$child_pid" || rc=$?
 tap_is "$rc" 130 "term: the child exits with status 130"
 check_clean term "$TEST_TMP/term.report" "$TEST_TMP/term"
+
+# Killed with SIGKILL, so no teardown of its own runs: the next test to
+# enter a namespace (a concurrent one, or the child below) removes what is
+# left. Its temporary directory stays.
+mkdir "$TEST_TMP/kill9"
+TMPDIR=$TEST_TMP/kill9 "$BASH" "$child" wait "$TEST_TMP/kill9.report" >"$TEST_TMP/kill9.out" 2>&1 &
+child_pid=$!
+h_wait_file "$TEST_TMP/kill9.report" 20
+kill -KILL "$child_pid"
+wait "$child_pid" 2>/dev/null
+run_child after-kill9 exit 1
+check_clean kill9 "$TEST_TMP/kill9.report"
 
 # Stopped by the time limit.
 start=$(h_now_us)

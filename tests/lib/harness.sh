@@ -3,7 +3,8 @@
 #
 #   h_netns_enter "$@"       run the rest of the script inside a new network
 #                            namespace (loopback only, no route off the
-#                            machine) under a time limit; always tears down
+#                            machine) under a time limit; always tears down.
+#                            Call it before any check or process start.
 #   H_TIME_LIMIT             seconds before the test is stopped (default 60);
 #                            set it before h_netns_enter
 #   h_addr_add ADDR          make a test address local: 127.0.0.0/8 or
@@ -94,6 +95,16 @@ h_netns_teardown() {
 	rm -rf "/etc/netns/$name"
 }
 
+# h_netns_sweep: remove the namespaces of earlier runs whose outer process
+# is gone (killed with SIGKILL, so their teardown never ran).
+h_netns_sweep() {
+	local ns
+	for ns in $(ip netns list | awk '{print $1}'); do
+		[[ $ns =~ ^postern-.*-([0-9]+)$ ]] || continue
+		[ -d "/proc/${BASH_REMATCH[1]}" ] || h_netns_teardown "$ns" 0
+	done
+}
+
 # h_netns_enter "$@": in the outer run, create the namespace, run this
 # script again inside it (under timeout) and exit with its status; in the
 # inner run, return so the test goes on.
@@ -105,6 +116,7 @@ h_netns_enter() {
 		return 0
 	fi
 	[ "$(id -u)" -eq 0 ] || h_bail "network namespaces need root"
+	h_netns_sweep
 	name=$(h_netns_name)
 	ip netns add "$name" || h_bail "ip netns add $name failed"
 	tap_on_exit "h_netns_teardown '$name' \"\${h_inner_pid:-0}\""
@@ -121,13 +133,16 @@ h_netns_enter() {
 	# The inner run's TEST_TMP lands inside ours, so it goes even when the
 	# inner run is killed. timeout leads a process group of its own: the
 	# inner run and the daemons it starts.
+	local rc=0 start=$SECONDS
 	H_NETNS=$name TMPDIR=$TEST_TMP \
 		timeout -k 5 "$H_TIME_LIMIT" ip netns exec "$name" "$BASH" "$0" "$@" &
 	h_inner_pid=$!
-	local rc=0
 	wait "$h_inner_pid" || rc=$?
 	h_inner_pid=0 # reaped: its number may be reused
-	[ "$rc" -eq 124 ] && echo "Bail out! time limit of ${H_TIME_LIMIT}s reached"
+	# 124: stopped by SIGTERM at the limit; 137: by SIGKILL 5 s later.
+	if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ $((SECONDS - start)) -ge "$H_TIME_LIMIT" ]; }; then
+		echo "Bail out! time limit of ${H_TIME_LIMIT}s reached"
+	fi
 	exit "$rc"
 }
 
