@@ -67,7 +67,8 @@ for src in "$top"/common/*.c; do
 	[[ $src == *_test.c ]] || sources+=("$src")
 done
 compile_one() { # SRC: compile into $out/obj, output in OBJ.log
-	local obj=$out/obj/$(basename "$1" .c).o
+	local obj
+	obj=$out/obj/$(basename "$1" .c).o
 	"$cc" "${cflags[@]}" -fsanitize=fuzzer-no-link,address,undefined -c "$1" -o "$obj" \
 		>"$obj.log" 2>&1
 }

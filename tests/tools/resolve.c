@@ -62,8 +62,8 @@ static int resolve_format(const ns_msg *msg, const ns_rr *rr, struct buf *out)
 	char host[NS_MAXDNAME];
 
 	if (ns_rr_type(*rr) == ns_t_mx) {
-		if (rdlen < 3 || dn_expand(ns_msg_base(*msg), ns_msg_end(*msg), rd + 2, host,
-					   sizeof(host)) < 0)
+		if (rdlen < 3 ||
+		    dn_expand(ns_msg_base(*msg), ns_msg_end(*msg), rd + 2, host, sizeof(host)) < 0)
 			return -1;
 		buf_printf(out, "%u %s.", ns_get16(rd), strcmp(host, ".") == 0 ? "" : host);
 		return 0;
