@@ -4,9 +4,10 @@
 # target, "PASS: NAME" or "FAIL: NAME" followed by the build or crash output
 # (indented); exits 1 if any target failed. See tests/fuzz/README.md.
 #
-# BUILD_DIR is configured with CC=clang the first time (for config.h and the
-# library flags configure found); the targets, a copy of each seed corpus
-# and any crashing input live under it, so the tree is never modified.
+# BUILD_DIR, a directory of its own, is configured with CC=clang the first
+# time and whenever configure changes (for config.h and the library flags
+# configure found); the targets, a copy of each seed corpus and any
+# crashing input live under it, so the tree is never modified.
 # FUZZ_JOBS (default: the number of CPUs) targets run at once.
 set -u
 
@@ -37,8 +38,8 @@ fi
 # PASS:/FAIL: line to a reader that greps for those.
 indent() { tail -n "${2:-60}" "$1" | sed 's/^/    /'; }
 
-if [ ! -f "$build/config.h" ]; then
-	[ -x "$top/configure" ] || (cd "$top" && ./autogen.sh) || exit 1
+[ -x "$top/configure" ] || (cd "$top" && ./autogen.sh) || exit 1
+if [ ! -f "$build/config.h" ] || [ "$top/configure" -nt "$build/config.status" ]; then
 	if ! (cd "$build" && "$top/configure" -q CC="$cc" --disable-werror) >"$build/configure.out" 2>&1; then
 		echo "FAIL: configure (in $build)"
 		indent "$build/configure.out"
