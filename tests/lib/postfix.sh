@@ -38,8 +38,14 @@ mynetworks = 127.0.0.0/8
 multi_instance_enable = no
 smtpd_banner = \$myhostname ESMTP
 MAINCF
+	# Postfix's daemons run as user postfix: they must reach $TEST_TMP
+	# through every private directory the harness made above it.
+	local up=$TEST_TMP
+	while [[ "$up" == */postern-test.* ]]; do
+		chmod a+x "$up"
+		up=$(dirname "$up")
+	done
 	# Postfix insists on root-owned configuration and queue directories.
-	chmod 755 "$TEST_TMP"
 	chown root "$d" "$d/etc" "$d/queue"
 	chown postfix "$d/data"
 	PFX_DIR=$d
@@ -75,7 +81,8 @@ pfx_start() { # NAME
 	local d
 	d=$(pfx_dir "$1")
 	if ! postfix -c "$d/etc" start >/dev/null 2>&1; then
-		tap_diag "postfix $1 failed to start; postfix check says:"
+		tap_diag "postfix $1 failed to start; its log and postfix check say:"
+		tail -n 5 "$d/maillog" 2>/dev/null | sed 's/^/# /'
 		postfix -c "$d/etc" check 2>&1 | sed 's/^/# /'
 		return 1
 	fi
