@@ -58,7 +58,9 @@ static char *describe(const struct milter_cmd *c)
 			buf_printf(&b, "%02x", c->u.body.data[i]);
 		break;
 	}
-	return buf_detach(&b);
+	char *s = buf_detach(&b);
+	buf_deinit(&b); /* detach leaves a fresh allocation */
+	return s;
 }
 
 struct cmd_case {

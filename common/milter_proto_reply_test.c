@@ -49,7 +49,9 @@ static char *describe(const struct milter_reply *r)
 			buf_printf(&b, "%02x", r->u.body.data[i]);
 		break;
 	}
-	return buf_detach(&b);
+	char *s = buf_detach(&b);
+	buf_deinit(&b); /* detach leaves a fresh allocation */
+	return s;
 }
 
 static const struct {

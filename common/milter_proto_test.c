@@ -166,7 +166,9 @@ static char *transcript(const unsigned char *stream, size_t len, const size_t *c
 		buf_append_str(&out, "pending\n");
 done:
 	milter_decoder_free(&d);
-	return buf_detach(&out);
+	char *s = buf_detach(&out);
+	buf_deinit(&out); /* detach leaves a fresh allocation */
+	return s;
 }
 
 /* check_chunking: every split of the stream in two, and byte by byte,

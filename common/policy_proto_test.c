@@ -83,7 +83,9 @@ static char *transcript(enum policy_kind kind, const struct policy_limits *limit
 		buf_append_str(&out, "pending\n");
 done:
 	policy_parser_free(&p);
-	return buf_detach(&out);
+	char *s = buf_detach(&out);
+	buf_deinit(&out); /* detach leaves a fresh allocation */
+	return s;
 }
 
 static void check_chunking(enum policy_kind kind, const struct policy_limits *limits,
