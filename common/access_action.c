@@ -170,7 +170,8 @@ static int check_text(const struct access_action *a, char **error_r)
 	switch (a->kind) {
 	case ACCESS_PREPEND:
 		if (!is_header(a->text)) {
-			*error_r = xasprintf("PREPEND needs \"name: value\", not \"%.100s\"", a->text);
+			*error_r =
+				xasprintf("PREPEND needs \"name: value\", not \"%.100s\"", a->text);
 			return -1;
 		}
 		return 1;
@@ -194,8 +195,8 @@ static int check_text(const struct access_action *a, char **error_r)
 	}
 }
 
-int access_action_parse(const char *value, const struct access_codes *codes,
-			enum access_class cls, struct access_action *action_r, char **error_r)
+int access_action_parse(const char *value, const struct access_codes *codes, enum access_class cls,
+			struct access_action *action_r, char **error_r)
 {
 	static const struct access_codes defaults = {ACCESS_REJECT_CODE_DEFAULT,
 						     ACCESS_DEFER_CODE_DEFAULT};

@@ -20,28 +20,28 @@
 #define POSTERN_ACCESS_ACTION_H
 
 enum access_kind {
-	ACCESS_OK,              /* OK, RELAY, or an all-numeric value; text ignored */
-	ACCESS_DUNNO,           /* DUNNO; text ignored */
-	ACCESS_REJECT,          /* REJECT [text], 5NN text */
-	ACCESS_DEFER,           /* DEFER [text], 4NN text */
+	ACCESS_OK,		/* OK, RELAY, or an all-numeric value; text ignored */
+	ACCESS_DUNNO,		/* DUNNO; text ignored */
+	ACCESS_REJECT,		/* REJECT [text], 5NN text */
+	ACCESS_DEFER,		/* DEFER [text], 4NN text */
 	ACCESS_DEFER_IF_PERMIT, /* DEFER_IF_PERMIT [text] */
 	ACCESS_DEFER_IF_REJECT, /* DEFER_IF_REJECT [text] */
-	ACCESS_PREPEND,         /* PREPEND header: value */
-	ACCESS_HOLD,            /* HOLD [text] */
-	ACCESS_DISCARD,         /* DISCARD [text] */
-	ACCESS_REDIRECT,        /* REDIRECT user@domain */
-	ACCESS_BCC,             /* BCC user@domain */
-	ACCESS_WARN,            /* WARN [text] */
-	ACCESS_INFO,            /* INFO [text] */
-	ACCESS_FILTER,          /* FILTER transport:destination */
-	ACCESS_RESTRICTIONS,    /* anything else: restrictions for the caller */
+	ACCESS_PREPEND,		/* PREPEND header: value */
+	ACCESS_HOLD,		/* HOLD [text] */
+	ACCESS_DISCARD,		/* DISCARD [text] */
+	ACCESS_REDIRECT,	/* REDIRECT user@domain */
+	ACCESS_BCC,		/* BCC user@domain */
+	ACCESS_WARN,		/* WARN [text] */
+	ACCESS_INFO,		/* INFO [text] */
+	ACCESS_FILTER,		/* FILTER transport:destination */
+	ACCESS_RESTRICTIONS,	/* anything else: restrictions for the caller */
 };
 
 /* What is being checked: Postfix adjusts address-related status codes
  * (X.1.Y) to the kind of address rejected. */
 enum access_class {
-	ACCESS_CLASS_OTHER,     /* client, HELO, ETRN, ...: X.1.Y becomes X.0.0 */
-	ACCESS_CLASS_SENDER,    /* sender address: recipient codes become sender ones */
+	ACCESS_CLASS_OTHER,	/* client, HELO, ETRN, ...: X.1.Y becomes X.0.0 */
+	ACCESS_CLASS_SENDER,	/* sender address: recipient codes become sender ones */
 	ACCESS_CLASS_RECIPIENT, /* recipient address: sender codes become recipient ones */
 };
 
@@ -75,8 +75,8 @@ struct access_action {
  * transport:destination, REDIRECT or BCC without user@domain, PREPEND
  * without "name: value", a reply code outside 400-599 in codes, or a
  * lookup table ("type:name") where an action should be. */
-int access_action_parse(const char *value, const struct access_codes *codes,
-			enum access_class cls, struct access_action *action_r, char **error_r);
+int access_action_parse(const char *value, const struct access_codes *codes, enum access_class cls,
+			struct access_action *action_r, char **error_r);
 
 /* access_kind_name: "REJECT", "DEFER_IF_PERMIT", ... (static strings). */
 const char *access_kind_name(enum access_kind kind);

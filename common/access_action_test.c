@@ -43,7 +43,8 @@ static void test_actions(void)
 		{"DEFER", OTHER, "DEFER", 450, "4.7.1", "Access denied"},
 		{"DEFER 4.3.2 busy", OTHER, "DEFER", 450, "4.3.2", "busy"},
 		{"DEFER_IF_PERMIT", OTHER, "DEFER_IF_PERMIT", 450, "4.7.1", "Service unavailable"},
-		{"defer_if_reject greylisted", OTHER, "DEFER_IF_REJECT", 450, "4.7.1", "greylisted"},
+		{"defer_if_reject greylisted", OTHER, "DEFER_IF_REJECT", 450, "4.7.1",
+		 "greylisted"},
 		{"550 5.7.1 No thanks", OTHER, "REJECT", 550, "5.7.1", "No thanks"},
 		{"550 No thanks", OTHER, "REJECT", 550, "5.7.1", "No thanks"},
 		{"450 Try later", OTHER, "DEFER", 450, "4.7.1", "Try later"},
@@ -66,7 +67,8 @@ static void test_actions(void)
 		{"WARN watch this", OTHER, "WARN", 0, "", "watch this"},
 		{"info note", OTHER, "INFO", 0, "", "note"},
 		{"FILTER smtp:[127.0.0.1]:10025", OTHER, "FILTER", 0, "", "smtp:[127.0.0.1]:10025"},
-		{"permit_mynetworks, reject", OTHER, "RESTRICTIONS", 0, "", "permit_mynetworks, reject"},
+		{"permit_mynetworks, reject", OTHER, "RESTRICTIONS", 0, "",
+		 "permit_mynetworks, reject"},
 		{"my_restriction_class", OTHER, "RESTRICTIONS", 0, "", "my_restriction_class"},
 		{"250 fine", OTHER, "RESTRICTIONS", 0, "", "250 fine"},
 		{"4500 x", OTHER, "RESTRICTIONS", 0, "", "4500 x"},
@@ -80,8 +82,8 @@ static void test_actions(void)
 			snprintf(got, sizeof(got), "error: %s", error);
 			free(error);
 		} else {
-			snprintf(got, sizeof(got), "%s %d %s [%s]", access_kind_name(a.kind), a.code,
-				 a.dsn, a.text);
+			snprintf(got, sizeof(got), "%s %d %s [%s]", access_kind_name(a.kind),
+				 a.code, a.dsn, a.text);
 		}
 		snprintf(want, sizeof(want), "%s %d %s [%s]", t[i].kind, t[i].code, t[i].dsn,
 			 t[i].text);
@@ -102,7 +104,8 @@ static void test_failures(void)
 		{"BCC", "BCC needs user@domain, not \"\""},
 		{"FILTER", "FILTER needs transport:destination, not \"\""},
 		{"FILTER smtp", "FILTER needs transport:destination, not \"smtp\""},
-		{"hash:/etc/postfix/access", "lookup table in an access action: \"hash:/etc/postfix/access\""},
+		{"hash:/etc/postfix/access",
+		 "lookup table in an access action: \"hash:/etc/postfix/access\""},
 		{"250 see http://x", "lookup table in an access action: \"250 see http://x\""},
 	};
 	for (size_t i = 0; i < COUNT(t); i++) {

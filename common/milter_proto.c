@@ -14,11 +14,11 @@
 #define HEADER_LEN 5
 
 struct milter_decoder {
-	struct buf pkt;  /* header and data of the packet being read */
+	struct buf pkt;	 /* header and data of the packet being read */
 	size_t max_data; /* largest data length accepted */
-	size_t need;     /* data length announced by the header */
-	int complete;    /* pkt holds a packet handed out by the last feed */
-	char *error;     /* first error, repeated by later calls */
+	size_t need;	 /* data length announced by the header */
+	int complete;	 /* pkt holds a packet handed out by the last feed */
+	char *error;	 /* first error, repeated by later calls */
 };
 
 static size_t max_or_default(size_t max_data)
@@ -75,17 +75,18 @@ static int check_header(struct milter_decoder *d)
 		return -1;
 	}
 	if (len - 1 > d->max_data) {
-		d->error = xasprintf("milter packet '%c' with %lu data bytes exceeds the limit of %zu",
-				     h[4] >= ' ' && h[4] < 127 ? h[4] : '?', (unsigned long)len - 1,
-				     d->max_data);
+		d->error =
+			xasprintf("milter packet '%c' with %lu data bytes exceeds the limit of %zu",
+				  h[4] >= ' ' && h[4] < 127 ? h[4] : '?', (unsigned long)len - 1,
+				  d->max_data);
 		return -1;
 	}
 	d->need = len - 1;
 	return 1;
 }
 
-int milter_decoder_feed(struct milter_decoder *d, const void *data, size_t len,
-			size_t *consumed_r, struct milter_packet *pkt_r, char **error_r)
+int milter_decoder_feed(struct milter_decoder *d, const void *data, size_t len, size_t *consumed_r,
+			struct milter_packet *pkt_r, char **error_r)
 {
 	const unsigned char *in = data;
 	size_t used = 0;
@@ -122,15 +123,16 @@ int milter_decoder_feed(struct milter_decoder *d, const void *data, size_t len,
 	return 1;
 }
 
-int milter_packet_encode(struct buf *out, int code, const void *data, size_t len,
-			 size_t max_data, char **error_r)
+int milter_packet_encode(struct buf *out, int code, const void *data, size_t len, size_t max_data,
+			 char **error_r)
 {
 	size_t start = buf_len(out);
 	unsigned char header[HEADER_LEN];
 
 	if (len > max_or_default(max_data)) {
-		*error_r = xasprintf("milter packet '%c' with %zu data bytes exceeds the limit of %zu",
-				     code, len, max_or_default(max_data));
+		*error_r =
+			xasprintf("milter packet '%c' with %zu data bytes exceeds the limit of %zu",
+				  code, len, max_or_default(max_data));
 		return -1;
 	}
 	header[0] = (unsigned char)((len + 1) >> 24);
@@ -209,7 +211,7 @@ const char *milter_reply_name(int code)
 static const int stage_cmds[MILTER_STAGE_COUNT] = {
 	[MILTER_STAGE_CONNECT] = MILTER_CMD_CONNECT, [MILTER_STAGE_HELO] = MILTER_CMD_HELO,
 	[MILTER_STAGE_ENVFROM] = MILTER_CMD_MAIL,    [MILTER_STAGE_ENVRCPT] = MILTER_CMD_RCPT,
-	[MILTER_STAGE_DATA] = MILTER_CMD_DATA,       [MILTER_STAGE_EOM] = MILTER_CMD_BODYEOB,
+	[MILTER_STAGE_DATA] = MILTER_CMD_DATA,	     [MILTER_STAGE_EOM] = MILTER_CMD_BODYEOB,
 	[MILTER_STAGE_EOH] = MILTER_CMD_EOH,
 };
 

@@ -58,8 +58,7 @@ static int valid_addr(int family, const char *addr)
 	return family == MILTER_FAMILY_UNIX;
 }
 
-static int decode_connect(const struct milter_packet *pkt, struct milter_cmd *cmd,
-			  char **error_r)
+static int decode_connect(const struct milter_packet *pkt, struct milter_cmd *cmd, char **error_r)
 {
 	struct milter_cursor c;
 
@@ -145,8 +144,7 @@ static int decode_header(const struct milter_packet *pkt, struct milter_cmd *cmd
 	return 1;
 }
 
-static int decode_optneg(const struct milter_packet *pkt, struct milter_cmd *cmd,
-			 char **error_r)
+static int decode_optneg(const struct milter_packet *pkt, struct milter_cmd *cmd, char **error_r)
 {
 	struct milter_cursor c;
 
@@ -287,8 +285,7 @@ static int encode_macro(struct buf *b, const struct milter_cmd *cmd, char **erro
 	return put_strv(b, &cmd->u.macro.pairs, cmd->code, error_r);
 }
 
-static int encode_string(struct buf *b, const struct milter_cmd *cmd, const char *s,
-			 char **error_r)
+static int encode_string(struct buf *b, const struct milter_cmd *cmd, const char *s, char **error_r)
 {
 	if (s == NULL) {
 		cmd_error(error_r, cmd->code, "string is NULL");

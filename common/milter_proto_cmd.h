@@ -41,17 +41,17 @@ struct milter_cmd {
 	union {
 		struct milter_optneg optneg; /* OPTNEG (symlists unused) */
 		struct {
-			int cmd;                  /* the command these macros go with */
+			int cmd;		  /* the command these macros go with */
 			struct milter_strv pairs; /* name, value, name, value, ... */
-		} macro;                          /* MACRO */
+		} macro;			  /* MACRO */
 		struct {
 			const char *host; /* client host name, "[addr]" if unknown */
-			int family;       /* enum milter_family */
-			uint16_t port;    /* host order; unused for 'U' */
+			int family;	  /* enum milter_family */
+			uint16_t port;	  /* host order; unused for 'U' */
 			const char *addr; /* unused for 'U' */
-		} connect;                /* CONNECT */
-		const char *helo;         /* HELO */
-		const char *unknown;      /* UNKNOWN */
+		} connect;		  /* CONNECT */
+		const char *helo;	  /* HELO */
+		const char *unknown;	  /* UNKNOWN */
 		struct milter_strv args;  /* MAIL, RCPT: address then ESMTP args */
 		struct {
 			const char *name;

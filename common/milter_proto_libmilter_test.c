@@ -239,8 +239,8 @@ static int next_reply(struct conn *c)
 
 	for (;;) {
 		size_t used;
-		int rc = milter_decoder_feed(c->dec, c->in + c->off, c->len - c->off, &used, &c->pkt,
-					     &error);
+		int rc = milter_decoder_feed(c->dec, c->in + c->off, c->len - c->off, &used,
+					     &c->pkt, &error);
 		c->off += used;
 		if (rc == 1)
 			break;
@@ -320,7 +320,8 @@ static void session_inet(const char *path)
 	negotiate(&c, path);
 	tap_is_int(c.neg.version, 6, "version 6");
 	tap_is_int(c.neg.actions, MILTER_ACTIONS_ALL, "all actions requested");
-	tap_is_int(c.neg.protocol, MILTER_PROTO_NR_HDR | MILTER_PROTO_SKIP | MILTER_PROTO_HDR_LEADSPC,
+	tap_is_int(c.neg.protocol,
+		   MILTER_PROTO_NR_HDR | MILTER_PROTO_SKIP | MILTER_PROTO_HDR_LEADSPC,
 		   "protocol flags from xxfi_negotiate");
 	tap_is_str(c.neg.symlists[MILTER_STAGE_CONNECT], "j {daemon_name}",
 		   "smfi_setsymlist(SMFIM_CONNECT) arrives");
@@ -328,21 +329,31 @@ static void session_inet(const char *path)
 		   "smfi_setsymlist(SMFIM_ENVFROM) arrives");
 
 	send_macros(&c, MILTER_CMD_CONNECT, conn_macros, 4);
-	step(&c, &(struct milter_cmd){.code = 'C', .u.connect = {"client.example", '4', 4567, "192.0.2.7"}},
+	step(&c,
+	     &(struct milter_cmd){.code = 'C',
+				  .u.connect = {"client.example", '4', 4567, "192.0.2.7"}},
 	     'c', "CONNECT");
 	step(&c, &(struct milter_cmd){.code = 'H', .u.helo = "helo.example"}, 'c', "HELO");
 	step(&c, &(struct milter_cmd){.code = 'U', .u.unknown = "XFOO bar"}, 'c', "UNKNOWN");
 	send_macros(&c, MILTER_CMD_MAIL, mail_macros, 2);
-	step(&c, &(struct milter_cmd){.code = 'M', .u.args = {2, (const char *[]){"<a@example.org>", "SIZE=10", NULL}}},
+	step(&c,
+	     &(struct milter_cmd){
+		     .code = 'M',
+		     .u.args = {2, (const char *[]){"<a@example.org>", "SIZE=10", NULL}}},
 	     'c', "MAIL");
-	step(&c, &(struct milter_cmd){.code = 'R', .u.args = {1, (const char *[]){"<b@example.net>", NULL}}},
+	step(&c,
+	     &(struct milter_cmd){.code = 'R',
+				  .u.args = {1, (const char *[]){"<b@example.net>", NULL}}},
 	     'c', "RCPT");
 	step(&c, &(struct milter_cmd){.code = 'T'}, 'c', "DATA");
-	step(&c, &(struct milter_cmd){.code = 'L', .u.header = {"Subject", " hello"}}, 0, "HEADER 1");
-	step(&c, &(struct milter_cmd){.code = 'L', .u.header = {"From", " a@example.org"}}, 0, "HEADER 2");
+	step(&c, &(struct milter_cmd){.code = 'L', .u.header = {"Subject", " hello"}}, 0,
+	     "HEADER 1");
+	step(&c, &(struct milter_cmd){.code = 'L', .u.header = {"From", " a@example.org"}}, 0,
+	     "HEADER 2");
 	send_macros(&c, MILTER_CMD_EOH, eoh_macros, 2);
 	step(&c, &(struct milter_cmd){.code = 'N'}, 'c', "EOH");
-	step(&c, &(struct milter_cmd){.code = 'B', .u.body = {(const unsigned char *)"line\r\n", 6}},
+	step(&c,
+	     &(struct milter_cmd){.code = 'B', .u.body = {(const unsigned char *)"line\r\n", 6}},
 	     's', "BODY, answered with SKIP");
 	send_cmd(&c, &(struct milter_cmd){.code = 'E'});
 
@@ -383,7 +394,8 @@ static void session_inet(const char *path)
 			break;
 		case '2':
 		case 'e':
-			got = xasprintf("%s %s", r->u.addr.addr, r->u.addr.args ? r->u.addr.args : "");
+			got = xasprintf("%s %s", r->u.addr.addr,
+					r->u.addr.args ? r->u.addr.args : "");
 			break;
 		case 'b':
 			got = xasprintf("%.*s", (int)r->u.body.len, (const char *)r->u.body.data);
@@ -411,7 +423,9 @@ static void session_inet6(const char *path)
 	struct conn c;
 
 	negotiate(&c, path);
-	step(&c, &(struct milter_cmd){.code = 'C', .u.connect = {"[2001:db8::5]", '6', 25, "2001:db8::5"}},
+	step(&c,
+	     &(struct milter_cmd){.code = 'C',
+				  .u.connect = {"[2001:db8::5]", '6', 25, "2001:db8::5"}},
 	     'y', "CONNECT over IPv6, rejected by the milter");
 	tap_is_str(c.reply.code == 'y' ? c.reply.u.text : NULL,
 		   "554 5.7.0 no [2001:db8::5] from 2001:db8::5 port 25",

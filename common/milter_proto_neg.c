@@ -217,8 +217,9 @@ int milter_neg_reply_ok(const struct milter_neg *neg, int cmd, int reply, char *
 		return 1;
 	case MILTER_REPLY_SKIP:
 		if (cmd != MILTER_CMD_BODY || (neg->protocol & MILTER_PROTO_SKIP) == 0) {
-			*error_r = xasprintf("%s after %s: only answers SMFIC_BODY, when negotiated",
-					     rname, cmd_label(cmd));
+			*error_r =
+				xasprintf("%s after %s: only answers SMFIC_BODY, when negotiated",
+					  rname, cmd_label(cmd));
 			return -1;
 		}
 		return 1;
@@ -232,8 +233,8 @@ int milter_neg_reply_ok(const struct milter_neg *neg, int cmd, int reply, char *
 			return -1;
 		}
 		if ((neg->actions & changes[i].action) == 0) {
-			*error_r = xasprintf("%s needs action 0x%lx, which was not negotiated", rname,
-					     (unsigned long)changes[i].action);
+			*error_r = xasprintf("%s needs action 0x%lx, which was not negotiated",
+					     rname, (unsigned long)changes[i].action);
 			return -1;
 		}
 		return 1;

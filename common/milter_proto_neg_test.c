@@ -9,15 +9,17 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct milter_optneg postfix_offer = {6, MILTER_ACTIONS_ALL, MILTER_PROTO_ALL,
-						   {NULL}, 0};
+static const struct milter_optneg postfix_offer = {
+	6, MILTER_ACTIONS_ALL, MILTER_PROTO_ALL, {NULL}, 0};
 
 static void test_mta_accepts(void)
 {
-	struct milter_optneg reply = {6, MILTER_ACTION_ADDHDRS | MILTER_ACTION_CHGHDRS,
+	struct milter_optneg reply = {6,
+				      MILTER_ACTION_ADDHDRS | MILTER_ACTION_CHGHDRS,
 				      MILTER_PROTO_NOCONNECT | MILTER_PROTO_NR_HDR |
 					      MILTER_PROTO_SKIP,
-				      {[MILTER_STAGE_CONNECT] = "j {daemon_name}"}, 0};
+				      {[MILTER_STAGE_CONNECT] = "j {daemon_name}"},
+				      0};
 	struct milter_neg neg;
 	char *error = NULL;
 
@@ -61,12 +63,13 @@ static void test_mta_refuses(void)
 static void test_mta_unoffered(void)
 {
 	/* An MTA that offers neither SKIP nor the header no-reply flag. */
-	struct milter_optneg offer = {6, MILTER_ACTIONS_ALL,
+	struct milter_optneg offer = {6,
+				      MILTER_ACTIONS_ALL,
 				      MILTER_PROTO_ALL & ~(MILTER_PROTO_SKIP | MILTER_PROTO_NR_HDR),
-				      {NULL}, 0};
-	struct milter_optneg reply = {6, 0,
-				      MILTER_PROTO_SKIP | MILTER_PROTO_NR_HDR | 0x40000000u,
-				      {NULL}, 0};
+				      {NULL},
+				      0};
+	struct milter_optneg reply = {
+		6, 0, MILTER_PROTO_SKIP | MILTER_PROTO_NR_HDR | 0x40000000u, {NULL}, 0};
 	struct milter_neg neg;
 	char *error = NULL;
 
@@ -87,11 +90,7 @@ static void test_mta_versions(void)
 		uint32_t version;
 		int unknown, data, quit_nc;
 	} t[] = {
-		{2, 0, 0, 0},
-		{3, 1, 0, 0},
-		{4, 1, 1, 0},
-		{5, 1, 1, 0},
-		{6, 1, 1, 1},
+		{2, 0, 0, 0}, {3, 1, 0, 0}, {4, 1, 1, 0}, {5, 1, 1, 0}, {6, 1, 1, 1},
 	};
 	for (size_t i = 0; i < COUNT(t); i++) {
 		struct milter_optneg reply = {t[i].version, 0, 0, {NULL}, 0};
@@ -117,7 +116,8 @@ static void test_mta_data_size(void)
 	} t[] = {
 		{MILTER_PROTO_MDS_256K | MILTER_PROTO_MDS_1M, MILTER_PROTO_MDS_256K,
 		 MILTER_DATA_MAX_256K},
-		{MILTER_PROTO_MDS_256K | MILTER_PROTO_MDS_1M, MILTER_PROTO_MDS_1M, MILTER_DATA_MAX_1M},
+		{MILTER_PROTO_MDS_256K | MILTER_PROTO_MDS_1M, MILTER_PROTO_MDS_1M,
+		 MILTER_DATA_MAX_1M},
 		{0, MILTER_PROTO_MDS_1M, MILTER_DATA_MAX_DEFAULT},
 	};
 	for (size_t i = 0; i < COUNT(t); i++) {
@@ -134,10 +134,12 @@ static void test_mta_data_size(void)
 
 static void test_milter_side(void)
 {
-	struct milter_optneg want = {0, MILTER_ACTION_ADDHDRS,
+	struct milter_optneg want = {0,
+				     MILTER_ACTION_ADDHDRS,
 				     MILTER_PROTO_NOCONNECT | MILTER_PROTO_NR_HELO |
 					     MILTER_PROTO_SKIP | MILTER_PROTO_HDR_LEADSPC,
-				     {[MILTER_STAGE_ENVFROM] = "{mail_addr}"}, 0};
+				     {[MILTER_STAGE_ENVFROM] = "{mail_addr}"},
+				     0};
 	struct milter_optneg reply;
 	struct milter_neg neg;
 	char *error = NULL;
@@ -191,13 +193,21 @@ static void test_milter_refuses(void)
 		const char *want;
 	} t[] = {
 		{{1, 0, 0, {NULL}, 0}, 0, 0, "MTA protocol version 1 is older than 2"},
-		{{6, 0, 0, {NULL}, 0}, MILTER_ACTION_QUARANTINE, 0,
+		{{6, 0, 0, {NULL}, 0},
+		 MILTER_ACTION_QUARANTINE,
+		 0,
 		 "MTA allows actions 0xf, the milter needs 0x20"},
-		{{6, MILTER_ACTIONS_ALL, MILTER_PROTO_NOCONNECT, {NULL}, 0}, 0, MILTER_PROTO_NOHELO,
+		{{6, MILTER_ACTIONS_ALL, MILTER_PROTO_NOCONNECT, {NULL}, 0},
+		 0,
+		 MILTER_PROTO_NOHELO,
 		 "MTA offers protocol flags 0x1, the milter needs 0x2"},
-		{{6, MILTER_ACTIONS_ALL, 0x7f, {NULL}, 0}, 0, MILTER_PROTO_RCPT_REJ,
+		{{6, MILTER_ACTIONS_ALL, 0x7f, {NULL}, 0},
+		 0,
+		 MILTER_PROTO_RCPT_REJ,
 		 "MTA offers protocol flags 0x7f, the milter needs 0x800"},
-		{{6, MILTER_ACTIONS_ALL, 0x7f, {NULL}, 0}, 0, MILTER_PROTO_HDR_LEADSPC,
+		{{6, MILTER_ACTIONS_ALL, 0x7f, {NULL}, 0},
+		 0,
+		 MILTER_PROTO_HDR_LEADSPC,
 		 "MTA offers protocol flags 0x7f, the milter needs 0x100000"},
 	};
 	for (size_t i = 0; i < COUNT(t); i++) {
@@ -214,18 +224,23 @@ static void test_milter_refuses(void)
 
 static void test_sends_and_replies(void)
 {
-	struct milter_neg neg = {6, 0,
+	struct milter_neg neg = {6,
+				 0,
 				 MILTER_PROTO_NOHELO | MILTER_PROTO_NR_RCPT | MILTER_PROTO_NR_HDR,
-				 MILTER_DATA_MAX_DEFAULT, 0, {NULL}};
+				 MILTER_DATA_MAX_DEFAULT,
+				 0,
+				 {NULL}};
 	static const struct {
 		int code, sends, awaits;
 	} t[] = {
-		{MILTER_CMD_OPTNEG, 1, 1},  {MILTER_CMD_MACRO, 1, 0},   {MILTER_CMD_CONNECT, 1, 1},
-		{MILTER_CMD_HELO, 0, 1},    {MILTER_CMD_MAIL, 1, 1},    {MILTER_CMD_RCPT, 1, 0},
-		{MILTER_CMD_DATA, 1, 1},    {MILTER_CMD_UNKNOWN, 1, 1}, {MILTER_CMD_HEADER, 1, 0},
-		{MILTER_CMD_EOH, 1, 1},     {MILTER_CMD_BODY, 1, 1},    {MILTER_CMD_BODYEOB, 1, 1},
-		{MILTER_CMD_ABORT, 1, 0},   {MILTER_CMD_QUIT, 1, 0},    {MILTER_CMD_QUIT_NC, 1, 0},
-		{'z', 0, 0},
+		{MILTER_CMD_OPTNEG, 1, 1},  {MILTER_CMD_MACRO, 1, 0},
+		{MILTER_CMD_CONNECT, 1, 1}, {MILTER_CMD_HELO, 0, 1},
+		{MILTER_CMD_MAIL, 1, 1},    {MILTER_CMD_RCPT, 1, 0},
+		{MILTER_CMD_DATA, 1, 1},    {MILTER_CMD_UNKNOWN, 1, 1},
+		{MILTER_CMD_HEADER, 1, 0},  {MILTER_CMD_EOH, 1, 1},
+		{MILTER_CMD_BODY, 1, 1},    {MILTER_CMD_BODYEOB, 1, 1},
+		{MILTER_CMD_ABORT, 1, 0},   {MILTER_CMD_QUIT, 1, 0},
+		{MILTER_CMD_QUIT_NC, 1, 0}, {'z', 0, 0},
 	};
 	for (size_t i = 0; i < COUNT(t); i++) {
 		tap_ok(milter_neg_sends(&neg, t[i].code) == t[i].sends &&
@@ -236,9 +251,12 @@ static void test_sends_and_replies(void)
 
 static void test_reply_ok(void)
 {
-	struct milter_neg neg = {6, MILTER_ACTION_ADDHDRS | MILTER_ACTION_CHGBODY,
-				 MILTER_PROTO_SKIP | MILTER_PROTO_NR_HDR, MILTER_DATA_MAX_DEFAULT,
-				 0, {NULL}};
+	struct milter_neg neg = {6,
+				 MILTER_ACTION_ADDHDRS | MILTER_ACTION_CHGBODY,
+				 MILTER_PROTO_SKIP | MILTER_PROTO_NR_HDR,
+				 MILTER_DATA_MAX_DEFAULT,
+				 0,
+				 {NULL}};
 	struct milter_neg noskip = neg;
 	noskip.protocol = 0;
 	static const struct {
@@ -261,8 +279,10 @@ static void test_reply_ok(void)
 		{0, 'D', 'c', "SMFIR_CONTINUE after SMFIC_MACRO, which gets no reply"},
 		{0, 'z', 'c', "SMFIR_CONTINUE after an unknown command, which gets no reply"},
 		{0, 'B', 's', NULL},
-		{0, 'N', 's', "SMFIR_SKIP after SMFIC_EOH: only answers SMFIC_BODY, when negotiated"},
-		{1, 'B', 's', "SMFIR_SKIP after SMFIC_BODY: only answers SMFIC_BODY, when negotiated"},
+		{0, 'N', 's',
+		 "SMFIR_SKIP after SMFIC_EOH: only answers SMFIC_BODY, when negotiated"},
+		{1, 'B', 's',
+		 "SMFIR_SKIP after SMFIC_BODY: only answers SMFIC_BODY, when negotiated"},
 		{0, 'E', 'h', NULL},
 		{0, 'E', 'i', NULL},
 		{0, 'E', 'b', NULL},
@@ -275,12 +295,13 @@ static void test_reply_ok(void)
 	};
 	for (size_t i = 0; i < COUNT(t); i++) {
 		char *error = NULL;
-		int rc = milter_neg_reply_ok(t[i].which ? &noskip : &neg, t[i].cmd, t[i].reply, &error);
+		int rc = milter_neg_reply_ok(t[i].which ? &noskip : &neg, t[i].cmd, t[i].reply,
+					     &error);
 		if (t[i].want == NULL)
 			tap_ok(rc == 1, "'%c' may answer '%c'", t[i].reply, t[i].cmd);
 		else
-			tap_is_str(rc == -1 ? error : "allowed", t[i].want, "'%c' may not answer '%c'",
-				   t[i].reply, t[i].cmd);
+			tap_is_str(rc == -1 ? error : "allowed", t[i].want,
+				   "'%c' may not answer '%c'", t[i].reply, t[i].cmd);
 		free(error);
 	}
 }

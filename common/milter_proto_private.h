@@ -17,7 +17,7 @@ struct buf;
 
 struct milter_cursor {
 	const unsigned char *p; /* next byte */
-	size_t left;            /* bytes left */
+	size_t left;		/* bytes left */
 };
 
 static inline void milter_cursor_init(struct milter_cursor *c, const struct milter_packet *pkt)

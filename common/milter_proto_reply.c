@@ -64,11 +64,11 @@ static int decode_strings(const struct milter_packet *pkt, struct milter_reply *
 
 	if (count < min || count > max) {
 		if (min == max)
-			reply_error(error_r, r->code, "data is not %ld NUL-terminated string%s", min,
-				    min == 1 ? "" : "s");
+			reply_error(error_r, r->code, "data is not %ld NUL-terminated string%s",
+				    min, min == 1 ? "" : "s");
 		else
-			reply_error(error_r, r->code, "data is not %ld to %ld NUL-terminated strings",
-				    min, max);
+			reply_error(error_r, r->code,
+				    "data is not %ld to %ld NUL-terminated strings", min, max);
 		return -1;
 	}
 	for (long i = 0; i < max; i++) {
@@ -302,15 +302,15 @@ int milter_reply_encode(struct buf *out, const struct milter_reply *reply, size_
 			char **error_r)
 {
 	if (reply->code == MILTER_REPLY_REPLBODY)
-		return milter_packet_encode(out, reply->code, reply->u.body.data,
-					    reply->u.body.len, max_data, error_r);
+		return milter_packet_encode(out, reply->code, reply->u.body.data, reply->u.body.len,
+					    max_data, error_r);
 
 	struct buf payload;
 	buf_init(&payload, 0);
 	int rc = encode_payload(&payload, reply, error_r);
 	if (rc > 0)
-		rc = milter_packet_encode(out, reply->code, buf_cstr(&payload),
-					  buf_len(&payload), max_data, error_r);
+		rc = milter_packet_encode(out, reply->code, buf_cstr(&payload), buf_len(&payload),
+					  max_data, error_r);
 	buf_deinit(&payload);
 	return rc;
 }
@@ -329,15 +329,18 @@ int milter_replycode_check(const char *text, char **error_r)
 			return -1;
 		}
 		if (strncmp(line, text, 3) != 0) {
-			*error_r = xasprintf("line %d has code %.3s, line 1 has %.3s", n, line, text);
+			*error_r =
+				xasprintf("line %d has code %.3s, line 1 has %.3s", n, line, text);
 			return -1;
 		}
 		if (line[3] != (end ? '-' : ' ')) {
-			*error_r = xasprintf("line %d: '%c' must follow the code", n, end ? '-' : ' ');
+			*error_r =
+				xasprintf("line %d: '%c' must follow the code", n, end ? '-' : ' ');
 			return -1;
 		}
 		if (isdigit((unsigned char)line[4]) && line[4] != line[0]) {
-			*error_r = xasprintf("line %d: enhanced status class differs from the code", n);
+			*error_r = xasprintf("line %d: enhanced status class differs from the code",
+					     n);
 			return -1;
 		}
 		if (memchr(line, '\r', len) != NULL || memchr(line, '\n', len) != NULL) {

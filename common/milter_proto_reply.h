@@ -45,7 +45,7 @@ struct milter_reply {
 		struct {
 			const char *addr;
 			const char *args; /* NULL when absent */
-		} addr;                   /* CHGFROM, ADDRCPT_PAR */
+		} addr;			  /* CHGFROM, ADDRCPT_PAR */
 		struct {
 			const unsigned char *data;
 			size_t len;

@@ -34,7 +34,8 @@ static char *describe(const struct milter_reply *r)
 		break;
 	case MILTER_REPLY_ADDRCPT_PAR:
 	case MILTER_REPLY_CHGFROM:
-		buf_printf(&b, " [%s] [%s]", r->u.addr.addr, r->u.addr.args ? r->u.addr.args : "NULL");
+		buf_printf(&b, " [%s] [%s]", r->u.addr.addr,
+			   r->u.addr.args ? r->u.addr.args : "NULL");
 		break;
 	case MILTER_REPLY_INSHEADER:
 	case MILTER_REPLY_CHGHEADER:
@@ -69,15 +70,30 @@ static const struct {
 	{"OPTNEG without macro lists",
 	 {.code = MILTER_REPLY_OPTNEG, .u.optneg = {2, 0x3, 0x7f, {NULL}, 0}},
 	 WIRE("\0\0\0\x0dO\0\0\0\x02\0\0\0\x03\0\0\0\x7f")},
-	{"ACCEPT", {.code = MILTER_REPLY_ACCEPT}, WIRE("\0\0\0\x01" "a")},
-	{"CONTINUE", {.code = MILTER_REPLY_CONTINUE}, WIRE("\0\0\0\x01" "c")},
+	{"ACCEPT",
+	 {.code = MILTER_REPLY_ACCEPT},
+	 WIRE("\0\0\0\x01"
+	      "a")},
+	{"CONTINUE",
+	 {.code = MILTER_REPLY_CONTINUE},
+	 WIRE("\0\0\0\x01"
+	      "c")},
 	{"REJECT", {.code = MILTER_REPLY_REJECT}, WIRE("\0\0\0\x01r")},
 	{"TEMPFAIL", {.code = MILTER_REPLY_TEMPFAIL}, WIRE("\0\0\0\x01t")},
-	{"DISCARD", {.code = MILTER_REPLY_DISCARD}, WIRE("\0\0\0\x01" "d")},
+	{"DISCARD",
+	 {.code = MILTER_REPLY_DISCARD},
+	 WIRE("\0\0\0\x01"
+	      "d")},
 	{"SKIP", {.code = MILTER_REPLY_SKIP}, WIRE("\0\0\0\x01s")},
 	{"PROGRESS", {.code = MILTER_REPLY_PROGRESS}, WIRE("\0\0\0\x01p")},
-	{"SHUTDOWN", {.code = MILTER_REPLY_SHUTDOWN}, WIRE("\0\0\0\x01" "4")},
-	{"CONN_FAIL", {.code = MILTER_REPLY_CONN_FAIL}, WIRE("\0\0\0\x01" "f")},
+	{"SHUTDOWN",
+	 {.code = MILTER_REPLY_SHUTDOWN},
+	 WIRE("\0\0\0\x01"
+	      "4")},
+	{"CONN_FAIL",
+	 {.code = MILTER_REPLY_CONN_FAIL},
+	 WIRE("\0\0\0\x01"
+	      "f")},
 	{"REPLYCODE",
 	 {.code = MILTER_REPLY_REPLYCODE, .u.text = "550 5.7.1 Rejected"},
 	 WIRE("\0\0\0\x14y550 5.7.1 Rejected\0")},
@@ -95,33 +111,41 @@ static const struct {
 	 WIRE("\0\0\0\x11-<y@example.org>\0")},
 	{"ADDRCPT_PAR with arguments",
 	 {.code = MILTER_REPLY_ADDRCPT_PAR, .u.addr = {"<z@example.org>", "NOTIFY=NEVER"}},
-	 WIRE("\0\0\0\x1e" "2<z@example.org>\0NOTIFY=NEVER\0")},
+	 WIRE("\0\0\0\x1e"
+	      "2<z@example.org>\0NOTIFY=NEVER\0")},
 	{"ADDRCPT_PAR without arguments",
 	 {.code = MILTER_REPLY_ADDRCPT_PAR, .u.addr = {"<z@example.org>", NULL}},
-	 WIRE("\0\0\0\x11" "2<z@example.org>\0")},
+	 WIRE("\0\0\0\x11"
+	      "2<z@example.org>\0")},
 	{"CHGFROM with arguments",
 	 {.code = MILTER_REPLY_CHGFROM, .u.addr = {"<bounce@example.org>", "SIZE=10"}},
-	 WIRE("\0\0\0\x1e" "e<bounce@example.org>\0SIZE=10\0")},
+	 WIRE("\0\0\0\x1e"
+	      "e<bounce@example.org>\0SIZE=10\0")},
 	{"CHGFROM without arguments",
 	 {.code = MILTER_REPLY_CHGFROM, .u.addr = {"<>", NULL}},
-	 WIRE("\0\0\0\x04" "e<>\0")},
+	 WIRE("\0\0\0\x04"
+	      "e<>\0")},
 	{"ADDHEADER",
 	 {.code = MILTER_REPLY_ADDHEADER, .u.header = {0, "X-Spam", "yes"}},
 	 WIRE("\0\0\0\x0chX-Spam\0yes\0")},
 	{"INSHEADER at the top",
-	 {.code = MILTER_REPLY_INSHEADER, .u.header = {0, "Authentication-Results", " mx; spf=pass"}},
+	 {.code = MILTER_REPLY_INSHEADER,
+	  .u.header = {0, "Authentication-Results", " mx; spf=pass"}},
 	 WIRE("\0\0\0\x2ai\0\0\0\0Authentication-Results\0 mx; spf=pass\0")},
 	{"CHGHEADER deleting the second Subject",
 	 {.code = MILTER_REPLY_CHGHEADER, .u.header = {2, "Subject", ""}},
 	 WIRE("\0\0\0\x0em\0\0\0\x02Subject\0\0")},
 	{"REPLBODY",
 	 {.code = MILTER_REPLY_REPLBODY, .u.body = {(const unsigned char *)"new\r\n\0", 6}},
-	 WIRE("\0\0\0\x07" "bnew\r\n\0")},
-	{"REPLBODY empty", {.code = MILTER_REPLY_REPLBODY}, WIRE("\0\0\0\x01" "b")},
+	 WIRE("\0\0\0\x07"
+	      "bnew\r\n\0")},
+	{"REPLBODY empty",
+	 {.code = MILTER_REPLY_REPLBODY},
+	 WIRE("\0\0\0\x01"
+	      "b")},
 };
 
-static int frame(const char *wire, size_t len, struct milter_decoder *d,
-		 struct milter_packet *pkt)
+static int frame(const char *wire, size_t len, struct milter_decoder *d, struct milter_packet *pkt)
 {
 	size_t used;
 	char *error = NULL;
@@ -198,15 +222,19 @@ static void test_decode_failures(void)
 		size_t len;
 		const char *want;
 	} t[] = {
-		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0"), "SMFIC_OPTNEG: 11 data bytes, need at least 12"},
+		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0"),
+		 "SMFIC_OPTNEG: 11 data bytes, need at least 12"},
 		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0\0\0\0\0"), "SMFIC_OPTNEG: truncated macro list"},
-		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0\0\0\0\0\0j"), "SMFIC_OPTNEG: truncated macro list"},
+		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0\0\0\0\0\0j"),
+		 "SMFIC_OPTNEG: truncated macro list"},
 		{'y', WIRE("250 ok\0"),
 		 "SMFIR_REPLYCODE: line 1 does not start with a 4NN or 5NN code"},
 		{'y', WIRE("550"), "SMFIR_REPLYCODE: data is not 1 NUL-terminated string"},
 		{'y', WIRE("550 x\0y\0"), "SMFIR_REPLYCODE: data is not 1 NUL-terminated string"},
-		{'y', WIRE("550-x\r\n451 y\0"), "SMFIR_REPLYCODE: line 2 has code 451, line 1 has 550"},
-		{'y', WIRE("550 x\r\n550 y\0"), "SMFIR_REPLYCODE: line 1: '-' must follow the code"},
+		{'y', WIRE("550-x\r\n451 y\0"),
+		 "SMFIR_REPLYCODE: line 2 has code 451, line 1 has 550"},
+		{'y', WIRE("550 x\r\n550 y\0"),
+		 "SMFIR_REPLYCODE: line 1: '-' must follow the code"},
 		{'y', WIRE("550-x\0"), "SMFIR_REPLYCODE: line 1: ' ' must follow the code"},
 		{'y', WIRE("550\0"), "SMFIR_REPLYCODE: line 1: ' ' must follow the code"},
 		{'y', WIRE("550 4.7.1 no\0"),
@@ -217,14 +245,18 @@ static void test_decode_failures(void)
 		{'q', WIRE(""), "SMFIR_QUARANTINE: data is not 1 NUL-terminated string"},
 		{'+', WIRE("\0"), "SMFIR_ADDRCPT: empty address"},
 		{'-', WIRE("a"), "SMFIR_DELRCPT: data is not 1 NUL-terminated string"},
-		{'2', WIRE("a\0b\0c\0"), "SMFIR_ADDRCPT_PAR: data is not 1 to 2 NUL-terminated strings"},
+		{'2', WIRE("a\0b\0c\0"),
+		 "SMFIR_ADDRCPT_PAR: data is not 1 to 2 NUL-terminated strings"},
 		{'e', WIRE("\0x\0"), "SMFIR_CHGFROM: empty address"},
 		{'e', WIRE(""), "SMFIR_CHGFROM: data is not 1 to 2 NUL-terminated strings"},
 		{'h', WIRE("X\0"), "SMFIR_ADDHEADER: data is not 2 NUL-terminated strings"},
 		{'h', WIRE("\0v\0"), "SMFIR_ADDHEADER: empty header name"},
 		{'i', WIRE("\0\0"), "SMFIR_INSHEADER: header index missing"},
-		{'m', WIRE("\x80\0\0\0a\0b\0"), "SMFIR_CHGHEADER: header index 2147483648 out of range"},
-		{'m', WIRE("\0\0\0\x01" "a\0b"),
+		{'m', WIRE("\x80\0\0\0a\0b\0"),
+		 "SMFIR_CHGHEADER: header index 2147483648 out of range"},
+		{'m',
+		 WIRE("\0\0\0\x01"
+		      "a\0b"),
 		 "SMFIR_CHGHEADER: data is not 2 NUL-terminated strings"},
 		{'c', WIRE("x"), "SMFIR_CONTINUE: 1 unexpected data bytes"},
 		{'a', WIRE("\0"), "SMFIR_ACCEPT: 1 unexpected data bytes"},
@@ -251,21 +283,32 @@ static void test_encode_failures(void)
 		size_t max_data;
 		const char *want;
 	} t[] = {
-		{{.code = MILTER_REPLY_ADDRCPT, .u.text = ""}, 0, "SMFIR_ADDRCPT: address is empty"},
-		{{.code = MILTER_REPLY_QUARANTINE, .u.text = NULL}, 0, "SMFIR_QUARANTINE: text is NULL"},
-		{{.code = MILTER_REPLY_REPLYCODE, .u.text = "250 ok"}, 0,
+		{{.code = MILTER_REPLY_ADDRCPT, .u.text = ""},
+		 0,
+		 "SMFIR_ADDRCPT: address is empty"},
+		{{.code = MILTER_REPLY_QUARANTINE, .u.text = NULL},
+		 0,
+		 "SMFIR_QUARANTINE: text is NULL"},
+		{{.code = MILTER_REPLY_REPLYCODE, .u.text = "250 ok"},
+		 0,
 		 "SMFIR_REPLYCODE: line 1 does not start with a 4NN or 5NN code"},
-		{{.code = MILTER_REPLY_CHGFROM, .u.addr = {NULL, "x"}}, 0,
+		{{.code = MILTER_REPLY_CHGFROM, .u.addr = {NULL, "x"}},
+		 0,
 		 "SMFIR_CHGFROM: address is empty"},
-		{{.code = MILTER_REPLY_ADDHEADER, .u.header = {0, "", "v"}}, 0,
+		{{.code = MILTER_REPLY_ADDHEADER, .u.header = {0, "", "v"}},
+		 0,
 		 "SMFIR_ADDHEADER: header name is empty"},
-		{{.code = MILTER_REPLY_ADDHEADER, .u.header = {0, "X", NULL}}, 0,
+		{{.code = MILTER_REPLY_ADDHEADER, .u.header = {0, "X", NULL}},
+		 0,
 		 "SMFIR_ADDHEADER: header value is NULL"},
-		{{.code = MILTER_REPLY_CHGHEADER, .u.header = {0x80000000u, "X", "v"}}, 0,
+		{{.code = MILTER_REPLY_CHGHEADER, .u.header = {0x80000000u, "X", "v"}},
+		 0,
 		 "SMFIR_CHGHEADER: header index 2147483648 out of range"},
-		{{.code = MILTER_REPLY_REPLBODY, .u.body = {(const unsigned char *)"12345", 5}}, 4,
+		{{.code = MILTER_REPLY_REPLBODY, .u.body = {(const unsigned char *)"12345", 5}},
+		 4,
 		 "milter packet 'b' with 5 data bytes exceeds the limit of 4"},
-		{{.code = MILTER_REPLY_SETSYMLIST}, 0,
+		{{.code = MILTER_REPLY_SETSYMLIST},
+		 0,
 		 "SMFIR_SETSYMLIST: macro lists are only valid inside SMFIC_OPTNEG"},
 		{{.code = 'Z'}, 0, "unknown milter reply code 0x5a"},
 	};
@@ -274,7 +317,8 @@ static void test_encode_failures(void)
 		char *error = NULL;
 		buf_init(&out, 0);
 		int rc = milter_reply_encode(&out, &t[i].reply, t[i].max_data, &error);
-		tap_ok(rc == -1 && buf_len(&out) == 0, "encoding case %zu fails, writing nothing", i);
+		tap_ok(rc == -1 && buf_len(&out) == 0, "encoding case %zu fails, writing nothing",
+		       i);
 		tap_is_str(error, t[i].want, "with the expected message");
 		free(error);
 		buf_deinit(&out);

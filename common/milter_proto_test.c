@@ -131,8 +131,8 @@ static void test_names(void)
 
 /* transcript: decode stream cut into pieces at the given offsets; one line
  * per packet ("C 3 616263"), or "error: ..." at the first error. */
-static char *transcript(const unsigned char *stream, size_t len, const size_t *cuts,
-			size_t ncuts, size_t max_data)
+static char *transcript(const unsigned char *stream, size_t len, const size_t *cuts, size_t ncuts,
+			size_t max_data)
 {
 	struct milter_decoder *d = milter_decoder_new(max_data);
 	struct buf out;
@@ -146,7 +146,8 @@ static char *transcript(const unsigned char *stream, size_t len, const size_t *c
 			struct milter_packet pkt;
 			size_t used;
 			char *error = NULL;
-			int rc = milter_decoder_feed(d, stream + off, end - off, &used, &pkt, &error);
+			int rc = milter_decoder_feed(d, stream + off, end - off, &used, &pkt,
+						     &error);
 			off += used;
 			if (rc < 0) {
 				buf_printf(&out, "error: %s\n", error);
@@ -217,8 +218,8 @@ static void test_decode_stream(void)
 	append_packet(&stream, 'L', "From\0a@b\0", 9);
 	append_packet(&stream, 'B', "x\0y", 3);
 
-	char *whole = transcript((const unsigned char *)buf_cstr(&stream), buf_len(&stream), NULL,
-				 0, 0);
+	char *whole =
+		transcript((const unsigned char *)buf_cstr(&stream), buf_len(&stream), NULL, 0, 0);
 	tap_is_str(whole,
 		   "O 12 00000006000001ff001fffff nul=1\n"
 		   "N 0  nul=1\n"
@@ -234,7 +235,8 @@ static void test_decode_stream(void)
 	char *data = calloc(1, MILTER_DATA_MAX_DEFAULT + 1);
 	append_packet(&big, 'B', data, MILTER_DATA_MAX_DEFAULT);
 	char *t = transcript((const unsigned char *)buf_cstr(&big), buf_len(&big), NULL, 0, 0);
-	tap_ok(strncmp(t, "B 65535 ", 8) == 0, "a packet of 65535 data bytes passes the default limit");
+	tap_ok(strncmp(t, "B 65535 ", 8) == 0,
+	       "a packet of 65535 data bytes passes the default limit");
 	free(t);
 	buf_reset(&big);
 	append_packet(&big, 'B', data, MILTER_DATA_MAX_DEFAULT + 1);
@@ -268,14 +270,20 @@ static void test_decoder_errors(void)
 		{"\0\0\0\x0cL0123456789x", 17, 10,
 		 "error: milter packet 'L' with 11 data bytes exceeds the limit of 10\n"},
 		{"\xff\xff\xff\xff\x01", 5, 0,
-		 "error: milter packet '?' with 4294967294 data bytes exceeds the limit of 65535\n"},
+		 "error: milter packet '?' with 4294967294 data bytes exceeds the limit of "
+		 "65535\n"},
 		{"\0\0\0\x02", 4, 0, "pending\n"},
-		{"\0\0\0\x03" "B", 5, 0, "pending\n"},
-		{"\0\0\0\x01" "E", 5, 0, "E 0  nul=1\n"},
+		{"\0\0\0\x03"
+		 "B",
+		 5, 0, "pending\n"},
+		{"\0\0\0\x01"
+		 "E",
+		 5, 0, "E 0  nul=1\n"},
 		{"", 0, 0, ""},
 	};
 	for (size_t i = 0; i < COUNT(t); i++) {
-		char *got = transcript((const unsigned char *)t[i].bytes, t[i].len, NULL, 0, t[i].max);
+		char *got =
+			transcript((const unsigned char *)t[i].bytes, t[i].len, NULL, 0, t[i].max);
 		tap_is_str(got, t[i].want, "decoder case %zu", i);
 		free(got);
 	}

@@ -40,8 +40,7 @@ void policy_attrs_free(struct policy_attrs **ap);
 /* policy_attrs_add: append copies of name and value. Returns 1, or -1 with
  * a malloc'd *error_r when the name is empty or holds '=', the name or
  * value holds CR or LF, or the name is already in the list. */
-int policy_attrs_add(struct policy_attrs *a, const char *name, const char *value,
-		     char **error_r);
+int policy_attrs_add(struct policy_attrs *a, const char *name, const char *value, char **error_r);
 /* policy_attrs_get: the value of name (exact, case-sensitive match, as
  * Postfix compares), or NULL. Points into the list. */
 const char *policy_attrs_get(const struct policy_attrs *a, const char *name);
@@ -50,7 +49,7 @@ const char *policy_attrs_get(const struct policy_attrs *a, const char *name);
 
 enum policy_kind {
 	POLICY_REQUEST, /* must hold request=smtpd_access_policy */
-	POLICY_REPLY,   /* must hold action=... */
+	POLICY_REPLY,	/* must hold action=... */
 };
 
 /* Limits; a zero field takes the default. */
@@ -79,8 +78,8 @@ void policy_parser_free(struct policy_parser **pp);
  * input: a line without '=', an empty name, a NUL byte, a duplicate name, a
  * limit exceeded, a request without request=smtpd_access_policy or a reply
  * without action. After an error every call fails. */
-int policy_parser_feed(struct policy_parser *p, const void *data, size_t len,
-		       size_t *consumed_r, struct policy_attrs **attrs_r, char **error_r);
+int policy_parser_feed(struct policy_parser *p, const void *data, size_t len, size_t *consumed_r,
+		       struct policy_attrs **attrs_r, char **error_r);
 /* policy_parser_pending: 1 if part of a message has been read (so end of
  * input now means a truncated message), else 0. */
 int policy_parser_pending(const struct policy_parser *p);

@@ -33,8 +33,7 @@ const char *policy_attrs_get(const struct policy_attrs *a, const char *name)
 	return NULL;
 }
 
-int policy_attrs_add(struct policy_attrs *a, const char *name, const char *value,
-		     char **error_r)
+int policy_attrs_add(struct policy_attrs *a, const char *name, const char *value, char **error_r)
 {
 	if (*name == '\0') {
 		*error_r = xstrdup("empty attribute name");

@@ -18,11 +18,11 @@
 struct policy_parser {
 	enum policy_kind kind;
 	struct policy_limits limits;
-	struct buf line;             /* current line, without its newline */
-	struct policy_attrs *attrs;  /* current message, or NULL */
-	size_t size;                 /* bytes of the current message so far */
-	size_t lineno;               /* lines of the current message so far */
-	char *error;                 /* first error, repeated by later calls */
+	struct buf line;	    /* current line, without its newline */
+	struct policy_attrs *attrs; /* current message, or NULL */
+	size_t size;		    /* bytes of the current message so far */
+	size_t lineno;		    /* lines of the current message so far */
+	char *error;		    /* first error, repeated by later calls */
 };
 
 static const char *kind_name(const struct policy_parser *p)
@@ -111,7 +111,8 @@ static int end_line(struct policy_parser *p)
 	if ((eq = strchr(line, '=')) == NULL)
 		return fail(p, "line %zu: no '=' in \"%.100s\"", p->lineno, line);
 	if (p->attrs->count == p->limits.max_attrs)
-		return fail(p, "line %zu: more than %zu attributes", p->lineno, p->limits.max_attrs);
+		return fail(p, "line %zu: more than %zu attributes", p->lineno,
+			    p->limits.max_attrs);
 	*eq = '\0';
 	if (policy_attrs_add(p->attrs, line, eq + 1, &error) < 0) {
 		fail(p, "line %zu: %s", p->lineno, error);
@@ -122,8 +123,8 @@ static int end_line(struct policy_parser *p)
 	return 0;
 }
 
-int policy_parser_feed(struct policy_parser *p, const void *data, size_t len,
-		       size_t *consumed_r, struct policy_attrs **attrs_r, char **error_r)
+int policy_parser_feed(struct policy_parser *p, const void *data, size_t len, size_t *consumed_r,
+		       struct policy_attrs **attrs_r, char **error_r)
 {
 	const unsigned char *in = data;
 	size_t used = 0;
@@ -143,7 +144,8 @@ int policy_parser_feed(struct policy_parser *p, const void *data, size_t len,
 		} else if (c == '\0') {
 			fail(p, "line %zu: NUL byte", p->lineno + 1);
 		} else if (buf_len(&p->line) == p->limits.max_line) {
-			fail(p, "line %zu: longer than %zu bytes", p->lineno + 1, p->limits.max_line);
+			fail(p, "line %zu: longer than %zu bytes", p->lineno + 1,
+			     p->limits.max_line);
 		} else {
 			buf_append_char(&p->line, (char)c);
 		}

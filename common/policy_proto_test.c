@@ -47,8 +47,8 @@ static const char postfix_request[] =
 /* transcript: parse data cut at the given offsets; one line per message
  * ("a=1|b=2"), "error: ..." at the first error, "pending" at the end if a
  * message is incomplete. */
-static char *transcript(enum policy_kind kind, const struct policy_limits *limits,
-			const char *data, size_t len, const size_t *cuts, size_t ncuts)
+static char *transcript(enum policy_kind kind, const struct policy_limits *limits, const char *data,
+			size_t len, const size_t *cuts, size_t ncuts)
 {
 	struct policy_parser *p = policy_parser_new(kind, limits);
 	struct buf out;
@@ -62,7 +62,8 @@ static char *transcript(enum policy_kind kind, const struct policy_limits *limit
 			struct policy_attrs *attrs = NULL;
 			size_t used;
 			char *error = NULL;
-			int rc = policy_parser_feed(p, data + off, end - off, &used, &attrs, &error);
+			int rc =
+				policy_parser_feed(p, data + off, end - off, &used, &attrs, &error);
 			off += used;
 			if (rc < 0) {
 				buf_printf(&out, "error: %s\n", error);
@@ -120,8 +121,9 @@ static void test_postfix_request(void)
 	size_t used;
 	char *error = NULL;
 
-	tap_is_int(policy_parser_feed(p, postfix_request, strlen(postfix_request), &used, &a, &error),
-		   1, "a Postfix 3.7 request parses");
+	tap_is_int(
+		policy_parser_feed(p, postfix_request, strlen(postfix_request), &used, &a, &error),
+		1, "a Postfix 3.7 request parses");
 	tap_is_int((long long)used, (long long)strlen(postfix_request), "up to its empty line");
 	tap_is_int(a ? (long long)a->count : -1, 29, "29 attributes");
 	tap_is_str(a ? policy_attrs_get(a, "client_address") : NULL, "192.0.2.1", "client_address");
@@ -175,9 +177,11 @@ static void test_failures(void)
 	} t[] = {
 		{POLICY_REQUEST, NULL, "request=smtpd_access_policy\nfoo\n\n", 0,
 		 "error: policy request line 2: no '=' in \"foo\"\n"},
-		{POLICY_REQUEST, NULL, "=x\n", 0, "error: policy request line 1: empty attribute name\n"},
+		{POLICY_REQUEST, NULL, "=x\n", 0,
+		 "error: policy request line 1: empty attribute name\n"},
 		{POLICY_REQUEST, NULL, "a=b\0c\n", 6, "error: policy request line 1: NUL byte\n"},
-		{POLICY_REQUEST, &small, "request=smtpd_access_policy\nhelo_name=a.very.long.name.example\n", 0,
+		{POLICY_REQUEST, &small,
+		 "request=smtpd_access_policy\nhelo_name=a.very.long.name.example\n", 0,
 		 "error: policy request line 2: longer than 30 bytes\n"},
 		{POLICY_REQUEST, &small, "request=smtpd_access_policy\na=1\nb=2\n\n", 0,
 		 "error: policy request line 3: more than 2 attributes\n"},
@@ -198,7 +202,8 @@ static void test_failures(void)
 		{POLICY_REPLY, NULL, "action=OK\nextra=1\n\n", 0, "action=OK|extra=1\n"},
 		{POLICY_REPLY, NULL, "action=REJECT spaces = fine\n\n", 0,
 		 "action=REJECT spaces = fine\n"},
-		{POLICY_REPLY, NULL, "foo=bar\n\n", 0, "error: policy reply without action attribute\n"},
+		{POLICY_REPLY, NULL, "foo=bar\n\n", 0,
+		 "error: policy reply without action attribute\n"},
 		{POLICY_REPLY, NULL, "action=DUNNO\naction=OK\n\n", 0,
 		 "error: policy reply line 2: duplicate attribute \"action\"\n"},
 		{POLICY_REPLY, NULL, "action=DUNNO\n", 0, "pending\n"},
@@ -222,7 +227,8 @@ static void test_feed_contract(void)
 		   "a reply followed by the start of the next");
 	tap_is_int((long long)used, 11, "consumes only the first reply");
 	policy_attrs_free(&a);
-	tap_is_int(policy_parser_feed(p, "act", 3, &used, &a, &error), 0, "part of a line: need more");
+	tap_is_int(policy_parser_feed(p, "act", 3, &used, &a, &error), 0,
+		   "part of a line: need more");
 	tap_is_int(policy_parser_pending(p), 1, "and it is pending");
 	tap_is_int(policy_parser_feed(p, "\n", 1, &used, &a, &error), -1, "a line without '='");
 	tap_is_str(error, "policy reply line 1: no '=' in \"act\"", "fails");

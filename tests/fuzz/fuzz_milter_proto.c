@@ -41,8 +41,8 @@ static int same(const struct buf *a, const struct buf *b)
 
 static void exercise_neg(const struct milter_optneg *o)
 {
-	static const struct milter_optneg offer = {6, MILTER_ACTIONS_ALL,
-						   MILTER_PROTO_ALL | MILTER_PROTO_MDS_256K, {NULL}, 0};
+	static const struct milter_optneg offer = {
+		6, MILTER_ACTIONS_ALL, MILTER_PROTO_ALL | MILTER_PROTO_MDS_256K, {NULL}, 0};
 	struct milter_optneg reply;
 	struct milter_neg neg;
 	char *error = NULL;

@@ -80,9 +80,8 @@ static void round_trip(const struct policy_attrs *a)
 }
 
 /* transcript: parse in pieces of step bytes (0: at once), or split at cut. */
-static void transcript(struct buf *out, enum policy_kind kind,
-		       const struct policy_limits *limits, const uint8_t *s, size_t len,
-		       size_t step, size_t cut, int deep)
+static void transcript(struct buf *out, enum policy_kind kind, const struct policy_limits *limits,
+		       const uint8_t *s, size_t len, size_t step, size_t cut, int deep)
 {
 	struct policy_parser *p = policy_parser_new(kind, limits);
 	size_t off = 0;
