@@ -14,7 +14,8 @@
  *   HELO     HELO/EHLO argument
  *   MAIL     sender address, then ESMTP arguments, one string each
  *   RCPT     recipient address, then ESMTP arguments
- *   HEADER   name, value
+ *   HEADER   name, value (Postfix and Sendmail drop the one space after
+ *            the colon unless MILTER_PROTO_HDR_LEADSPC was negotiated)
  *   BODY     raw bytes (at least one)
  *   BODYEOB  raw bytes (optional last chunk)
  *   UNKNOWN  the SMTP command line

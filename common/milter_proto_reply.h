@@ -12,7 +12,10 @@
  *                arguments
  *   ADDHEADER    name, value
  *   INSHEADER, CHGHEADER  32-bit index, name, value (CHGHEADER with an
- *                empty value deletes the field)
+ *                empty value deletes the field). As in Postfix, the
+ *                CHGHEADER index counts fields of that name from 1 (0 is
+ *                taken as 1, for Sendmail) and the INSHEADER index counts
+ *                all fields from 0 (the top).
  *   REPLBODY     raw bytes
  *   ACCEPT, CONTINUE, REJECT, TEMPFAIL, DISCARD, SKIP, PROGRESS,
  *   SHUTDOWN, CONN_FAIL: no data
