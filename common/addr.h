@@ -12,7 +12,8 @@
  *   for the ESMTP parameters), as Postfix's command tokenizer does;
  * - a source route "@a,@b:" at the start is dropped (RFC 5321 4.1.1.3
  *   says it must be accepted and should be ignored) without checking it;
- * - nested brackets <<a@b>> are the same as <a@b>;
+ * - nested brackets <<a@b>> are the same as <a@b>, and white space
+ *   between the tokens inside the brackets is ignored (<user @ example.com>);
  * - the local part may be a dot-string, a quoted string with backslash
  *   escapes, or any run of atoms, quoted strings and the operators . % ! |
  *   (so john..doe@example.com and "a"."b"@c pass, as in Postfix); the
@@ -22,24 +23,26 @@
  * - a path without a domain (<postmaster>) is accepted, as in Postfix.
  * Default (lenient) mode, Postfix's strict_rfc821_envelopes = no:
  * - the angle brackets may be missing (MAIL FROM:user@example.com);
- * - RFC 822 comments "(...)" are ignored, white space between tokens
- *   inside the brackets is ignored, and a phrase before an inner <address>
- *   is ignored (<"John" <john@example.com>>);
+ * - RFC 822 comments "(...)" are ignored, and so is a phrase before an
+ *   inner <address> (<"John" <john@example.com>>);
  * - an address that starts with '@' after the route is removed
  *   (<@example.com>) is accepted.
  * Strict mode (ADDR_STRICT_RFC821, strict_rfc821_envelopes = yes): the
- * brackets are required, and comments, phrases, white space and an address
- * starting with '@' are errors.
- * Always rejected (Postfix accepts some of these; we do not):
- * - ASCII control characters anywhere (they forge log lines and headers);
- * - two addresses (<a@b c@d>), unbalanced brackets or quotes, and the
- *   characters , ; : ) \ where an operator is expected;
- * - octets that are not well-formed UTF-8;
- * - non-ASCII in the domain unless ADDR_SMTPUTF8, and in the local part
- *   unless ADDR_SMTPUTF8 or ADDR_8BIT_LOCAL (Postfix with
- *   strict_smtputf8 = no accepts a UTF-8 local part without SMTPUTF8);
- * - a quoted '@' in an address without a domain (<"user@elsewhere">):
- *   Postfix would route it to "elsewhere".
+ * brackets are required, and comments, phrases and an address starting
+ * with '@' are errors (exactly Postfix's strict checks).
+ * Always rejected, in both modes:
+ * - two addresses (<a@b c@d>), text after the address, unbalanced
+ *   brackets or quotes, the characters , ; where an operator is expected,
+ *   and octets that are not well-formed UTF-8 (as Postfix, which with
+ *   smtputf8_enable = yes refuses those for the whole command);
+ * - where Postfix is more lenient: ASCII control characters anywhere (they
+ *   forge log lines and headers), ':' in the local part, an unclosed
+ *   comment, and a '>' without '<';
+ * - non-ASCII in the domain unless ADDR_SMTPUTF8 (as Postfix), and in the
+ *   local part unless ADDR_SMTPUTF8 or ADDR_8BIT_LOCAL (Postfix's default,
+ *   strict_smtputf8 = no, is ADDR_8BIT_LOCAL);
+ * - a quoted '@' in an address without a domain (<"user@elsewhere">),
+ *   which Postfix would route to "elsewhere".
  *
  * Thread-safe; no static buffers.
  */

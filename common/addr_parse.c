@@ -218,9 +218,7 @@ static int addr_lex_run(struct addr_lex *lx, const char *p, size_t len, unsigned
 		unsigned char c = (unsigned char)p[i];
 		int rc = 0;
 		if (c == ' ' || c == '\t') {
-			if (strict)
-				return addr_lex_fail(lx, ADDR_FAIL_SYNTAX, "white space in address");
-			i++;
+			i++; /* between tokens, in both modes, as Postfix */
 		} else if (addr_is_ctl(c)) {
 			return addr_lex_fail(lx, ADDR_FAIL_SYNTAX, "control character in address");
 		} else if (c == '(') {
