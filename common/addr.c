@@ -74,11 +74,11 @@ int addr_split_extension(const char *local, const struct addr_ext_opts *opts, si
 
 	if (*delims == '\0')
 		return 0;
-	if (strcasecmp(local, "postmaster") == 0 || strcasecmp(local, "MAILER-DAEMON") == 0
-	    || strcasecmp(local, double_bounce) == 0)
+	if (strcasecmp(local, "postmaster") == 0 || strcasecmp(local, "MAILER-DAEMON") == 0 ||
+	    strcasecmp(local, double_bounce) == 0)
 		return 0;
-	if (strchr(delims, '-') != NULL && opts->owner_request_special
-	    && (strncasecmp(local, "owner-", 6) == 0 || addr_ends_with(local, "-request")))
+	if (strchr(delims, '-') != NULL && opts->owner_request_special &&
+	    (strncasecmp(local, "owner-", 6) == 0 || addr_ends_with(local, "-request")))
 		return 0;
 	len = strcspn(local, delims);
 	if (len == 0 || local[len] == '\0')

@@ -59,27 +59,27 @@
 #define ADDR_PATH_MAX 256 /* including the angle brackets */
 
 enum addr_flags {
-	ADDR_STRICT_RFC821 = 1 << 0, /* strict_rfc821_envelopes = yes */
-	ADDR_SMTPUTF8 = 1 << 1,      /* the command carried SMTPUTF8 (RFC 6531) */
-	ADDR_8BIT_LOCAL = 1 << 2,    /* UTF-8 local part allowed without SMTPUTF8 */
+	ADDR_STRICT_RFC821 = 1 << 0,  /* strict_rfc821_envelopes = yes */
+	ADDR_SMTPUTF8 = 1 << 1,	      /* the command carried SMTPUTF8 (RFC 6531) */
+	ADDR_8BIT_LOCAL = 1 << 2,     /* UTF-8 local part allowed without SMTPUTF8 */
 	ADDR_ENFORCE_LIMITS = 1 << 3, /* reject paths over the RFC 5321 limits */
-	ADDR_ALLOW_NULL = 1 << 4,    /* <> is allowed (MAIL FROM) */
+	ADDR_ALLOW_NULL = 1 << 4,     /* <> is allowed (MAIL FROM) */
 };
 
 /* Why a path was refused, so the SMTP server can pick its reply. */
 enum addr_fail {
 	ADDR_FAIL_SYNTAX = 1, /* 501 5.1.3 (RCPT) / 501 5.1.7 (MAIL) */
-	ADDR_FAIL_NULL,       /* <> where not allowed: 501 5.1.3 */
-	ADDR_FAIL_UTF8,       /* non-ASCII without SMTPUTF8: 553 5.6.7 */
+	ADDR_FAIL_NULL,	      /* <> where not allowed: 501 5.1.3 */
+	ADDR_FAIL_UTF8,	      /* non-ASCII without SMTPUTF8: 553 5.6.7 */
 	ADDR_FAIL_TOO_LONG,   /* over an RFC 5321 limit: 501 5.1.3 */
 };
 
 struct addr {
 	char *internal; /* "local@domain", "local", or "" for <> */
-	char *local;    /* the local part, unquoted; "" for <> */
-	char *domain;   /* the domain ("[192.0.2.1]" for a literal), or NULL */
-	int literal;    /* 1 when domain is an address literal */
-	int utf8;       /* 1 when the address contains non-ASCII octets */
+	char *local;	/* the local part, unquoted; "" for <> */
+	char *domain;	/* the domain ("[192.0.2.1]" for a literal), or NULL */
+	int literal;	/* 1 when domain is an address literal */
+	int utf8;	/* 1 when the address contains non-ASCII octets */
 };
 
 /* addr_parse_path: parse the path at the start of text (the text after
@@ -89,8 +89,8 @@ struct addr {
  * parameters or the NUL). Returns -1 on a refused path with *error_r a
  * message to free ("bad address syntax: ..."), and *fail_r, if fail_r is
  * not NULL, saying why. */
-int addr_parse_path(const char *text, unsigned int flags, struct addr **addr_r,
-		    const char **rest_r, enum addr_fail *fail_r, char **error_r);
+int addr_parse_path(const char *text, unsigned int flags, struct addr **addr_r, const char **rest_r,
+		    enum addr_fail *fail_r, char **error_r);
 
 /* addr_from_internal: split an internal-form address (from the queue or a
  * table) at its last '@'; no syntax check. Caller frees with addr_free(). */
@@ -132,9 +132,9 @@ int addr_local_is_routed(const char *local);
 
 /* Options for addr_split_extension(), from main.cf. */
 struct addr_ext_opts {
-	const char *delimiters;     /* recipient_delimiter: any one of these */
-	const char *double_bounce;  /* double_bounce_sender; NULL: "double-bounce" */
-	int owner_request_special;  /* owner_request_special (Postfix default 1) */
+	const char *delimiters;	   /* recipient_delimiter: any one of these */
+	const char *double_bounce; /* double_bounce_sender; NULL: "double-bounce" */
+	int owner_request_special; /* owner_request_special (Postfix default 1) */
 };
 
 /* addr_split_extension: find the address extension in local as Postfix's

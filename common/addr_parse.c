@@ -24,8 +24,8 @@ enum addr_tok_type {
 
 struct addr_tok {
 	enum addr_tok_type type;
-	char op;         /* TOK_OP: the operator character */
-	int escaped;     /* TOK_ATOM: had a backslash escape */
+	char op;	 /* TOK_OP: the operator character */
+	int escaped;	 /* TOK_ATOM: had a backslash escape */
 	size_t off, len; /* the unescaped text, in addr_lex.text */
 };
 
@@ -169,7 +169,8 @@ static int addr_lex_literal(struct addr_lex *lx, const char *p, size_t len, size
 	for (i++; i < len && p[i] != ']'; i++) {
 		unsigned char c = (unsigned char)p[i];
 		if (addr_is_ctl(c) || c == ' ' || c == '[' || c == '\\')
-			return addr_lex_fail(lx, ADDR_FAIL_SYNTAX, "bad character in address literal");
+			return addr_lex_fail(lx, ADDR_FAIL_SYNTAX,
+					     "bad character in address literal");
 		buf_append_char(&lx->text, (char)c);
 	}
 	if (i >= len)
@@ -314,9 +315,8 @@ static int addr_domain(struct addr_lex *lx, size_t lo, size_t hi, unsigned int f
 	*literal_r = lx->toks[lo].type == TOK_LITERAL;
 	if (*literal_r) {
 		const struct addr_tok *t = &lx->toks[lo];
-		if (hi - lo != 1
-		    || !domain_literal_parse(buf_cstr(&lx->text) + t->off, t->len, NULL, NULL, NULL,
-					     &why))
+		if (hi - lo != 1 || !domain_literal_parse(buf_cstr(&lx->text) + t->off, t->len,
+							  NULL, NULL, NULL, &why))
 			return addr_lex_fail(lx, ADDR_FAIL_SYNTAX,
 					     why ? why : "text after address literal");
 		addr_join(lx, lo, hi, out);
@@ -376,7 +376,8 @@ static int addr_build(struct addr_lex *lx, size_t lo, size_t hi, unsigned int fl
 	} else if (at == hi && strchr(buf_cstr(&local), '@') != NULL) {
 		addr_lex_fail(lx, ADDR_FAIL_SYNTAX, "quoted '@' in an address without domain");
 		goto out;
-	} else if ((flags & ADDR_STRICT_RFC821) && (buf_len(&local) == 0 || buf_cstr(&local)[0] == '@')) {
+	} else if ((flags & ADDR_STRICT_RFC821) &&
+		   (buf_len(&local) == 0 || buf_cstr(&local)[0] == '@')) {
 		/* Postfix's strict mode: the internal form may not start with '@'. */
 		addr_lex_fail(lx, ADDR_FAIL_SYNTAX, "address starts with '@'");
 		goto out;
@@ -427,8 +428,8 @@ static int addr_content(struct addr_lex *lx, const char *p, size_t len, unsigned
 	return addr_build(lx, lo, hi, flags, a);
 }
 
-int addr_parse_path(const char *text, unsigned int flags, struct addr **addr_r,
-		    const char **rest_r, enum addr_fail *fail_r, char **error_r)
+int addr_parse_path(const char *text, unsigned int flags, struct addr **addr_r, const char **rest_r,
+		    enum addr_fail *fail_r, char **error_r)
 {
 	struct addr_lex lx = {0};
 	struct addr *a = xcalloc(1, sizeof(*a));

@@ -36,8 +36,8 @@ static pid_t daemon_pidfile_read(int fd)
 static int daemon_pidfile_same(int fd, const char *path)
 {
 	struct stat a, b;
-	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev
-	       && a.st_ino == b.st_ino;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
 }
 
 /* daemon_pidfile_lock: open path and lock it; 1 locked, 0 held by another
@@ -75,8 +75,8 @@ int daemon_pidfile_open(const char *path, struct daemon_pidfile **pf_r, char **e
 	if (rc < 0)
 		return -1;
 	if (rc == 0) {
-		*error_r = xasprintf("%s: already running (pid %ld)", path,
-				     (long)daemon_pidfile_read(fd));
+		*error_r =
+		    xasprintf("%s: already running (pid %ld)", path, (long)daemon_pidfile_read(fd));
 		close(fd);
 		return 0;
 	}

@@ -78,8 +78,8 @@ int daemon_drop_privileges(const char *user, char **error_r)
 		*error_r = xasprintf("run as %s: must be started as root", user);
 		return -1;
 	}
-	if (initgroups(user, gid) < 0 || setresgid(gid, gid, gid) < 0
-	    || setresuid(uid, uid, uid) < 0) {
+	if (initgroups(user, gid) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0) {
 		*error_r = xasprintf("run as %s: %s", user, strerror(errno));
 		return -1;
 	}

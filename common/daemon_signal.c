@@ -19,10 +19,10 @@ static const struct {
 	int signo;
 	unsigned int event;
 } daemon_sig_map[] = {
-	{SIGHUP, DAEMON_EV_RELOAD},
-	{SIGTERM, DAEMON_EV_STOP},
-	{SIGINT, DAEMON_EV_STOP},
-	{SIGCHLD, DAEMON_EV_CHILD},
+    {SIGHUP, DAEMON_EV_RELOAD},
+    {SIGTERM, DAEMON_EV_STOP},
+    {SIGINT, DAEMON_EV_STOP},
+    {SIGCHLD, DAEMON_EV_CHILD},
 };
 
 #define DAEMON_SIG_COUNT (sizeof(daemon_sig_map) / sizeof(daemon_sig_map[0]))

@@ -123,8 +123,7 @@ int domain_valid_hostname(const char *name, unsigned int flags, const char **why
 			non_numeric = 1;
 			i += n - 1;
 		} else {
-			domain_why(why_r, c >= 0x80 ? "non-ASCII character"
-						    : "invalid character");
+			domain_why(why_r, c >= 0x80 ? "non-ASCII character" : "invalid character");
 			return 0;
 		}
 		if (label > DOMAIN_LABEL_MAX) {

@@ -149,16 +149,15 @@ static int sockspec_inet(struct sockspec *spec, const char *s, unsigned int flag
 	return sockspec_host(spec, host, host_len, flags, why_r);
 }
 
-int sockspec_parse(const char *text, unsigned int flags, struct sockspec **spec_r,
-		   char **error_r)
+int sockspec_parse(const char *text, unsigned int flags, struct sockspec **spec_r, char **error_r)
 {
 	struct sockspec *spec = xcalloc(1, sizeof(*spec));
 	const char *rest, *why = NULL;
 	int rc;
 
 	spec->family = AF_UNSPEC;
-	if (sockspec_prefix(text, "unix:", &rest) || sockspec_prefix(text, "local:", &rest)
-	    || ((flags & SOCKSPEC_BARE_PATH) && (rest = text)[0] == '/')) {
+	if (sockspec_prefix(text, "unix:", &rest) || sockspec_prefix(text, "local:", &rest) ||
+	    ((flags & SOCKSPEC_BARE_PATH) && (rest = text)[0] == '/')) {
 		spec->kind = SOCKSPEC_UNIX;
 		spec->family = AF_UNIX;
 		if (*rest == '\0')

@@ -32,10 +32,10 @@
 #include "buf.h"
 
 enum sockspec_flags {
-	SOCKSPEC_LISTEN = 1 << 0,        /* a listening spec: the host may be left out */
-	SOCKSPEC_BARE_PATH = 1 << 1,     /* "/path" means unix:/path */
+	SOCKSPEC_LISTEN = 1 << 0,	 /* a listening spec: the host may be left out */
+	SOCKSPEC_BARE_PATH = 1 << 1,	 /* "/path" means unix:/path */
 	SOCKSPEC_SERVICE_NAMES = 1 << 2, /* ports may be /etc/services names */
-	SOCKSPEC_RESOLVE = 1 << 3,       /* sockspec_resolve() may use DNS / hosts */
+	SOCKSPEC_RESOLVE = 1 << 3,	 /* sockspec_resolve() may use DNS / hosts */
 };
 
 enum sockspec_kind {
@@ -45,10 +45,10 @@ enum sockspec_kind {
 
 struct sockspec {
 	enum sockspec_kind kind;
-	int family;         /* AF_UNIX; for inet AF_UNSPEC, or AF_INET6 for inet6: */
-	char *path;         /* SOCKSPEC_UNIX: the socket path */
-	char *host;         /* SOCKSPEC_INET: name or address, no brackets; NULL = wildcard */
-	unsigned int port;  /* SOCKSPEC_INET: the port number */
+	int family;	   /* AF_UNIX; for inet AF_UNSPEC, or AF_INET6 for inet6: */
+	char *path;	   /* SOCKSPEC_UNIX: the socket path */
+	char *host;	   /* SOCKSPEC_INET: name or address, no brackets; NULL = wildcard */
+	unsigned int port; /* SOCKSPEC_INET: the port number */
 };
 
 /* One resolved socket address. */
@@ -64,8 +64,7 @@ struct sockspec_addr {
  * (free with sockspec_free()), or -1 with *error_r a message to free
  * ("inet:foo: missing port"). Does no DNS lookup; a service name is looked
  * up in /etc/services (getservbyname_r). */
-int sockspec_parse(const char *text, unsigned int flags, struct sockspec **spec_r,
-		   char **error_r);
+int sockspec_parse(const char *text, unsigned int flags, struct sockspec **spec_r, char **error_r);
 
 /* sockspec_free: release *specp and set it to NULL; accepts NULL. */
 void sockspec_free(struct sockspec **specp);

@@ -139,14 +139,13 @@ static int sockspec_listen_fd(const struct sockspec_addr *addr, int backlog, mod
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if ((family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
-	    || (family == AF_INET6
-		&& setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
-	    || bind(fd, sa, addr->len) < 0
+	if ((family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) ||
+	    (family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) ||
+	    bind(fd, sa, addr->len) < 0
 	    /* Before listen() a client is refused, so it cannot catch the
 	     * socket with the umask's permissions. */
-	    || (family == AF_UNIX && chmod(su->sun_path, mode) < 0)
-	    || listen(fd, backlog) < 0) {
+	    || (family == AF_UNIX && chmod(su->sun_path, mode) < 0) || listen(fd, backlog) < 0) {
 		err = errno;
 		close(fd);
 		errno = err;
@@ -155,8 +154,7 @@ static int sockspec_listen_fd(const struct sockspec_addr *addr, int backlog, mod
 	return fd;
 }
 
-int sockspec_listen_addr(const struct sockspec_addr *addr, int backlog, mode_t mode,
-			 char **error_r)
+int sockspec_listen_addr(const struct sockspec_addr *addr, int backlog, mode_t mode, char **error_r)
 {
 	char text[SOCKSPEC_ADDRSTRLEN];
 	char *why = NULL;
@@ -256,8 +254,8 @@ int sockspec_connect_finish(int fd, char **error_r)
 
 /* sockspec_sockaddr_text: the address without port into buf; the port, for
  * inet, in *port_r (-1 for unix). */
-static void sockspec_sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf,
-				   size_t size, int *port_r)
+static void sockspec_sockaddr_text(const struct sockaddr *sa, socklen_t len, char *buf, size_t size,
+				   int *port_r)
 {
 	*port_r = -1;
 	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {

@@ -32,8 +32,8 @@ static void check_invariants(const struct addr *a, unsigned int flags)
 			check(domain_literal_parse(a->domain, strlen(a->domain), NULL, NULL, NULL,
 						   NULL));
 		else
-			check(domain_valid_hostname(a->domain,
-						    (flags & ADDR_SMTPUTF8) ? DOMAIN_UTF8 : 0, NULL));
+			check(domain_valid_hostname(
+			    a->domain, (flags & ADDR_SMTPUTF8) ? DOMAIN_UTF8 : 0, NULL));
 	}
 	for (const char *p = a->internal; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -71,8 +71,8 @@ static void check_round_trip(const struct addr *a, unsigned int flags)
 	}
 	struct addr *c = addr_from_internal(a->internal);
 	check(strcmp(c->local, a->local) == 0);
-	check((c->domain == NULL && a->domain == NULL)
-	      || (c->domain != NULL && a->domain != NULL && strcmp(c->domain, a->domain) == 0));
+	check((c->domain == NULL && a->domain == NULL) ||
+	      (c->domain != NULL && a->domain != NULL && strcmp(c->domain, a->domain) == 0));
 	check(addr_equal(a->internal, c->internal));
 
 	addr_free(&c);
@@ -88,8 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > 8192)
 		return 0;
-	unsigned int flags = data[0] & (ADDR_STRICT_RFC821 | ADDR_SMTPUTF8 | ADDR_8BIT_LOCAL
-					| ADDR_ENFORCE_LIMITS | ADDR_ALLOW_NULL);
+	unsigned int flags = data[0] & (ADDR_STRICT_RFC821 | ADDR_SMTPUTF8 | ADDR_8BIT_LOCAL |
+					ADDR_ENFORCE_LIMITS | ADDR_ALLOW_NULL);
 	char *text = malloc(size);
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* Service names read /etc/services; DNS is never allowed here. */
 	unsigned int flags =
-		data[0] & (SOCKSPEC_LISTEN | SOCKSPEC_BARE_PATH | SOCKSPEC_SERVICE_NAMES);
+	    data[0] & (SOCKSPEC_LISTEN | SOCKSPEC_BARE_PATH | SOCKSPEC_SERVICE_NAMES);
 	char *text = malloc(size);
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sockspec_format(&one, spec);
 		check(sockspec_parse(buf_cstr(&one), SOCKSPEC_LISTEN, &again, &error) == 1);
 		check(strcmp(sockspec_format(&two, again), buf_cstr(&one)) == 0);
-		check(again->kind == spec->kind && again->family == spec->family
-		      && again->port == spec->port);
+		check(again->kind == spec->kind && again->family == spec->family &&
+		      again->port == spec->port);
 		if (spec->kind == SOCKSPEC_UNIX) {
 			check(spec->path != NULL && *spec->path != '\0');
 		} else {

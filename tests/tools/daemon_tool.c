@@ -22,8 +22,8 @@
 #include "mem.h"
 #include "sockspec.h"
 
-#define USAGE                                                                  \
-	"usage: daemon_tool [-f] [-u user] [-m mode] -p pidfile -s sockspec\n" \
+#define USAGE                                                                                      \
+	"usage: daemon_tool [-f] [-u user] [-m mode] -p pidfile -s sockspec\n"                     \
 	"       daemon_tool -c pidfile | -q sockspec"
 
 struct tool {
@@ -85,8 +85,8 @@ static int tool_serve(int foreground, const char *user, mode_t mode, const char 
 		log_fatal("%s", error);
 	if (daemon_signals_init(&error) != 1)
 		log_fatal("%s", error);
-	if (sockspec_parse(spec_text, SOCKSPEC_LISTEN | SOCKSPEC_BARE_PATH, &spec, &error) != 1
-	    || sockspec_listen(spec, 0, 16, mode, &fds, &nfds, &error) != 1)
+	if (sockspec_parse(spec_text, SOCKSPEC_LISTEN | SOCKSPEC_BARE_PATH, &spec, &error) != 1 ||
+	    sockspec_listen(spec, 0, 16, mode, &fds, &nfds, &error) != 1)
 		log_fatal("%s", error);
 	if (user != NULL && daemon_drop_privileges(user, &error) != 1)
 		log_fatal("%s", error);
@@ -149,8 +149,8 @@ static int tool_query(const char *spec_text)
 	char *error = NULL, line[256];
 	int fd = -1;
 
-	if (sockspec_parse(spec_text, SOCKSPEC_BARE_PATH, &spec, &error) != 1
-	    || sockspec_resolve(spec, SOCKSPEC_RESOLVE, &addrs, &n, &error) != 1)
+	if (sockspec_parse(spec_text, SOCKSPEC_BARE_PATH, &spec, &error) != 1 ||
+	    sockspec_resolve(spec, SOCKSPEC_RESOLVE, &addrs, &n, &error) != 1)
 		log_fatal("%s", error);
 	int rc = sockspec_connect_addr(&addrs[0], &fd, &error);
 	if (rc == 0) {
