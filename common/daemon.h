@@ -12,11 +12,13 @@
  *   7. event loop: watch daemon_signals_fd(), call
  *      daemon_signals_dispatch() when it is readable
  *   8. daemon_pidfile_close(), daemon_signals_deinit()
- * Nothing here depends on an event library.
+ * Nothing here depends on an event library. Log to stderr until step 6,
+ * then (in the background) switch to syslog with log_init(), so a startup
+ * error reaches the terminal of whoever started the daemon.
  *
  * Signals, the pid file lock and the detach pipe are process-wide: call
  * these functions from the main thread, before other threads start (libmilter
- * runs its own signal thread; a milter uses only steps 1, 2, 5 and 6).
+ * runs its own signal thread: a libmilter daemon skips steps 3 and 7).
  */
 #ifndef POSTERN_DAEMON_H
 #define POSTERN_DAEMON_H
@@ -52,6 +54,8 @@ struct daemon_pidfile;
 /* daemon_pidfile_open: create or open path (mode 0644), take an exclusive
  * lock on it and write our pid. The lock, not the file's existence, says
  * whether a copy is running, so a file left by a crash does no harm.
+ * The lock belongs to the open file: a forked child that outlives the
+ * daemon keeps it (close-on-exec drops it in children that exec).
  * Returns 1 with *pf_r (close with daemon_pidfile_close()); 0 when another
  * process holds the lock, with *error_r "PATH: already running (pid N)";
  * -1 on other errors with *error_r. Free *error_r in both cases. */

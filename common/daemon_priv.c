@@ -54,7 +54,7 @@ static int daemon_verify_ids(const char *user, uid_t uid, gid_t gid, char **erro
 		*error_r = xasprintf("run as %s: ids did not all change", user);
 		return -1;
 	}
-	if (setuid(0) == 0 || seteuid(0) == 0) {
+	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0) {
 		*error_r = xasprintf("run as %s: root privileges can be regained", user);
 		return -1;
 	}
