@@ -87,7 +87,8 @@ struct addr {
  * Returns 1 with *addr_r a new address (caller frees with addr_free()) and,
  * if rest_r is not NULL, *rest_r pointing just after the path (at the ESMTP
  * parameters or the NUL). Returns -1 on a refused path with *error_r a
- * message to free ("bad address syntax: ..."), and *fail_r, if fail_r is
+ * message to free saying what is wrong ("unbalanced <>"; the caller adds the
+ * path and the client when it logs it), and *fail_r, if fail_r is
  * not NULL, saying why. */
 int addr_parse_path(const char *text, unsigned int flags, struct addr **addr_r, const char **rest_r,
 		    enum addr_fail *fail_r, char **error_r);
