@@ -169,11 +169,24 @@ static int in_child(int (*fn)(void))
 #define DROP_REFUSED 1
 #define DROP_NOT_FOR_GOOD 2
 
-static int drop_nobody(void)
+/* other_user: an existing user that is neither root nor us. */
+static const char *other_user(void)
+{
+	static const char *const names[] = {"nobody", "daemon", "bin"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct passwd *pw = getpwnam(names[i]);
+		if (pw != NULL && pw->pw_uid != 0 && pw->pw_uid != getuid())
+			return names[i];
+	}
+	return "nobody";
+}
+
+static int drop_other(void)
 {
 	char *error = NULL;
-	struct passwd *pw = getpwnam("nobody");
-	if (daemon_drop_privileges("nobody", &error) != 1) {
+	const char *user = other_user();
+	struct passwd *pw = getpwnam(user);
+	if (daemon_drop_privileges(user, &error) != 1) {
 		fprintf(stderr, "# %s\n", error);
 		return DROP_REFUSED;
 	}
@@ -181,6 +194,13 @@ static int drop_nobody(void)
 	    || getgid() != pw->pw_gid || setuid(0) == 0 || setgid(0) == 0)
 		return DROP_NOT_FOR_GOOD;
 	return DROP_OK;
+}
+
+static int drop_self(void)
+{
+	char *error = NULL;
+	struct passwd *pw = getpwuid(getuid());
+	return pw != NULL && daemon_drop_privileges(pw->pw_name, &error) == 1 ? 0 : 1;
 }
 
 static int drop_root(void)
@@ -201,11 +221,12 @@ static int drop_unknown(void)
 static void test_privileges(void)
 {
 	if (geteuid() == 0) {
-		tap_is_int(in_child(drop_nobody), DROP_OK,
-			   "as root: become nobody, and root cannot be regained");
+		tap_is_int(in_child(drop_other), DROP_OK, "as root: become %s, and root cannot be regained",
+			   other_user());
 	} else {
-		tap_is_int(in_child(drop_nobody), DROP_REFUSED,
-			   "not root: becoming another user is refused");
+		tap_is_int(in_child(drop_other), DROP_REFUSED,
+			   "not root: becoming %s is refused", other_user());
+		tap_is_int(in_child(drop_self), 0, "not root: \"becoming\" ourselves is fine");
 	}
 	tap_is_int(in_child(drop_root), 0, "running as root is refused");
 	tap_is_int(in_child(drop_unknown), 0, "an unknown user is refused");
