@@ -14,11 +14,11 @@ static void test_vectors(void)
 		size_t len;
 		uint32_t want;
 	} cases[] = {
-		{"", 0, 0x00000000u},
-		{"a", 1, 0xc1d04330u},
-		{"123456789", 9, 0xe3069283u},
-		/* RFC 3720 B.4: 32 bytes of zeros */
-		{"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 32, 0x8a9136aau},
+	    {"", 0, 0x00000000u},
+	    {"a", 1, 0xc1d04330u},
+	    {"123456789", 9, 0xe3069283u},
+	    /* RFC 3720 B.4: 32 bytes of zeros */
+	    {"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 32, 0x8a9136aau},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		tap_is_int(crc32c(0, cases[i].in, cases[i].len), cases[i].want,
@@ -44,8 +44,8 @@ static void test_chain_and_agree(void)
 			if (whole != crc32c_portable(0, data + off, len))
 				agree_ok = 0;
 			for (size_t cut = 0; cut <= len; cut += 13)
-				if (crc32c(crc32c(0, data + off, cut), data + off + cut, len - cut) !=
-				    whole)
+				if (crc32c(crc32c(0, data + off, cut), data + off + cut,
+					   len - cut) != whole)
 					chain_ok = 0;
 		}
 	}

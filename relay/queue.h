@@ -50,25 +50,35 @@
  * COMMIT AND WHY A CRASH LOSES NOTHING ACKNOWLEDGED
  *   A session creates tmp/ID (O_EXCL), streams records into it with
  *   buffered write()s and no sync, writes the end record, and hands the
- *   file to the committer thread (queue_commit.h). The committer takes
- *   every pending job as one batch and, in this order:
- *     1. makes the data durable: one syncfs() for the whole batch (or
- *        fdatasync() per file when queue_sync_method is fdatasync);
- *     2. renames each tmp/ID to incoming/ID (or hold/ID);
- *     3. fsyncs each directory the batch changed, once;
- *     4. only then reports success to each submitter, which sends 250.
- *   A crash before 4 leaves, per message, either tmp/ID (removed at start:
- *   the client had no 250 and sends again) or a complete, synced file under
- *   its final name whose rename may or may not have reached the disk (at
- *   worst a duplicate, never a loss, as the client retries). After 4 the
- *   data (1) and the directory entry (3) are on stable storage, so the
+ *   file to the committer thread (queue_commit.h). The committer works in
+ *   cycles; each takes every pending job (a batch) and:
+ *     1. makes durable, in one step, the data of the new batch and the
+ *        renames of the previous cycle: one syncfs() (or, when
+ *        queue_sync_method is fdatasync, fdatasync() per new file and then
+ *        fsync() of each directory the previous renames touched);
+ *     2. reports success for the previous cycle's jobs, whose 250 may now
+ *        be sent;
+ *     3. renames each new tmp/ID to incoming/ID (or hold/ID); these jobs
+ *        are reported after the next cycle's step 1 (at once, by a cycle
+ *        with only directory fsyncs, if nothing new arrived).
+ *   So for every message: data synced, then renamed, then a sync that
+ *   covers the rename, then 250. syncfs() writes all the file system's
+ *   dirty data and metadata, directory entries included, and waits for it
+ *   (and reports write-back errors since Linux 5.8): it stands for both
+ *   the fdatasync() of the files and the fsync() of the directories, and
+ *   under load one call serves two batches.
+ *   A crash before a message's report leaves either tmp/ID (removed at
+ *   start: the client had no 250 and sends again) or a complete, synced
+ *   file under its final name whose rename may or may not have reached
+ *   the disk (at worst a duplicate, as the client retries). After the
+ *   report the data and the directory entry are on stable storage, so the
  *   file survives a power loss. A file under a final name that does not
  *   validate was damaged after the fact; the start-up scan moves it to
- *   corrupt/ with a log line. Moves between queues are renames followed by
- *   a fsync of both directories, batched the same way; a status update is
- *   a pwrite() followed by the batch's sync. kill -9 of the process loses
- *   nothing that the kernel has: every step above is a system call whose
- *   effect the page cache keeps.
+ *   corrupt/ with a log line. Moves between queues are renames made
+ *   durable the same way; a status update is a pwrite() made durable by
+ *   the next step 1. kill -9 of the process loses nothing that the kernel
+ *   has: every step above is a system call whose effect the page cache
+ *   keeps.
  *
  * THREADS
  *   The committer runs one thread; its submit functions may be called from

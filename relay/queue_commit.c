@@ -2,10 +2,9 @@
  * argues why the order of steps below loses nothing acknowledged).
  *
  * Submitters append jobs to a locked list and signal a condition variable.
- * The thread takes up to max_batch jobs and runs the batch in four steps:
- * sync the data of every job that wrote some, rename, fsync each directory
- * the renames touched, report. Only the list and the counters are shared;
- * a job belongs to the thread from submission to its report.
+ * The thread takes up to max_batch jobs per cycle (queue_committer_main()
+ * has the pipeline). Only the list and the counters are shared; a job
+ * belongs to the thread from submission to its report.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,13 +40,13 @@ struct queue_committer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct queue_job *head, **tail; /* under lock */
-	int stopping;			/* under lock */
+	struct queue_job *head, **tail;	    /* under lock */
+	int stopping;			    /* under lock */
 	struct queue_committer_stats stats; /* under lock */
 };
 
 static void queue_job_fail(struct queue_job *job, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void queue_job_fail(struct queue_job *job, const char *fmt, ...)
 {
@@ -60,48 +59,39 @@ static void queue_job_fail(struct queue_job *job, const char *fmt, ...)
 	job->status = -1;
 }
 
-/* queue_commit_data: step 1, make the written data of the batch durable. */
-static void queue_commit_data(struct queue_committer *c, struct queue_job *batch)
+/* queue_commit_durable: make durable the data the new batch wrote and the
+ * renames of the previous cycle (pending). One syncfs() does both; with
+ * fdatasync() each file is synced, then each directory pending touched. */
+static void queue_commit_durable(struct queue_committer *c, struct queue_job *batch,
+				 struct queue_job *pending)
 {
 	const char *path = queue_dir_path(c->qd);
-	if (c->set.sync_method == QUEUE_SYNC_SYNCFS) {
-		int need = 0;
+	int data = 0;
+	for (struct queue_job *j = batch; j != NULL; j = j->next)
+		data |= j->status == 0 && j->fd >= 0;
+	if (data && c->set.sync_method == QUEUE_SYNC_SYNCFS) {
+		if (syncfs(queue_dir_fd(c->qd, QUEUE_TMP)) == 0)
+			return;
+		int err = errno;
 		for (struct queue_job *j = batch; j != NULL; j = j->next)
-			need |= j->status == 0 && j->fd >= 0;
-		if (need && syncfs(queue_dir_fd(c->qd, QUEUE_TMP)) < 0) {
-			int err = errno;
-			for (struct queue_job *j = batch; j != NULL; j = j->next)
-				if (j->fd >= 0)
-					queue_job_fail(j, "%s: syncfs: %s", path, strerror(err));
-		}
+			if (j->fd >= 0)
+				queue_job_fail(j, "%s: syncfs: %s", path, strerror(err));
+		for (struct queue_job *j = pending; j != NULL; j = j->next)
+			queue_job_fail(j, "%s: syncfs: %s", path, strerror(err));
 		return;
 	}
-	/* Start writeback of every file first so the disk sees one stream. */
-	for (struct queue_job *j = batch; j != NULL; j = j->next)
-		if (j->status == 0 && j->fd >= 0)
-			sync_file_range(j->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	for (struct queue_job *j = batch; j != NULL; j = j->next)
-		if (j->status == 0 && j->fd >= 0 && fdatasync(j->fd) < 0)
-			queue_job_fail(j, "%s: %s: fdatasync: %s", path, j->id, strerror(errno));
-}
-
-/* queue_commit_renames: steps 2 and 3; the directories to fsync are
- * marked in dirty[]. */
-static void queue_commit_renames(struct queue_committer *c, struct queue_job *batch)
-{
-	const char *path = queue_dir_path(c->qd);
+	if (data) {
+		/* Start writeback of every file first so the disk sees one stream. */
+		for (struct queue_job *j = batch; j != NULL; j = j->next)
+			if (j->status == 0 && j->fd >= 0)
+				sync_file_range(j->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		for (struct queue_job *j = batch; j != NULL; j = j->next)
+			if (j->status == 0 && j->fd >= 0 && fdatasync(j->fd) < 0)
+				queue_job_fail(j, "%s: %s: fdatasync: %s", path, j->id,
+					       strerror(errno));
+	}
 	int dirty[QUEUE_COUNT] = {0};
-	for (struct queue_job *j = batch; j != NULL; j = j->next) {
-		if (j->status != 0 || j->kind == JOB_SYNC)
-			continue;
-		if (renameat2(queue_dir_fd(c->qd, j->from), j->id, queue_dir_fd(c->qd, j->to),
-			      j->id, RENAME_NOREPLACE) < 0) {
-			queue_job_fail(j, "%s/%s/%s: rename to %s: %s", path,
-				       queue_name_str(j->from), j->id, queue_name_str(j->to),
-				       strerror(errno));
-			continue;
-		}
-		j->renamed = 1;
+	for (struct queue_job *j = pending; j != NULL; j = j->next) {
 		dirty[j->to] = 1;
 		if (j->kind == JOB_MOVE)
 			dirty[j->from] = 1;
@@ -110,19 +100,50 @@ static void queue_commit_renames(struct queue_committer *c, struct queue_job *ba
 		if (!dirty[q] || fsync(queue_dir_fd(c->qd, q)) == 0)
 			continue;
 		int err = errno;
-		for (struct queue_job *j = batch; j != NULL; j = j->next)
-			if (j->renamed && ((int)j->to == q || (j->kind == JOB_MOVE && (int)j->from == q)))
+		for (struct queue_job *j = pending; j != NULL; j = j->next)
+			if ((int)j->to == q || (j->kind == JOB_MOVE && (int)j->from == q))
 				queue_job_fail(j, "%s/%s: fsync: %s", path, queue_name_str(q),
 					       strerror(err));
 	}
 }
 
-/* queue_commit_report: step 4, release each job and report its result. */
-static void queue_commit_report(struct queue_committer *c, struct queue_job *batch)
+/* queue_commit_renames: do the batch's renames. Renamed jobs go to
+ * *pending_r, to be reported after the next durable step; the others (status
+ * syncs, failures) to *done_r, to be reported now. Order is kept. */
+static void queue_commit_renames(struct queue_committer *c, struct queue_job *batch,
+				 struct queue_job **pending_r, struct queue_job **done_r)
 {
+	const char *path = queue_dir_path(c->qd);
+	struct queue_job **pending_tail = pending_r, **done_tail = done_r;
 	while (batch != NULL) {
 		struct queue_job *j = batch;
 		batch = j->next;
+		j->next = NULL;
+		if (j->status == 0 && j->kind != JOB_SYNC) {
+			if (renameat2(queue_dir_fd(c->qd, j->from), j->id,
+				      queue_dir_fd(c->qd, j->to), j->id, RENAME_NOREPLACE) == 0)
+				j->renamed = 1;
+			else
+				queue_job_fail(j, "%s/%s/%s: rename to %s: %s", path,
+					       queue_name_str(j->from), j->id,
+					       queue_name_str(j->to), strerror(errno));
+		}
+		if (j->renamed) {
+			*pending_tail = j;
+			pending_tail = &j->next;
+		} else {
+			*done_tail = j;
+			done_tail = &j->next;
+		}
+	}
+}
+
+/* queue_commit_report: release each job and report its result. */
+static void queue_commit_report(struct queue_committer *c, struct queue_job *list)
+{
+	while (list != NULL) {
+		struct queue_job *j = list;
+		list = j->next;
 		if (j->status == 0)
 			j->status = 1;
 		if (j->kind == JOB_COMMIT) {
@@ -141,34 +162,51 @@ static void queue_commit_report(struct queue_committer *c, struct queue_job *bat
 	}
 }
 
+/* queue_committer_take: detach up to max_batch jobs from the list (under
+ * the lock). */
+static struct queue_job *queue_committer_take(struct queue_committer *c)
+{
+	struct queue_job *batch = c->head, **cut = &c->head;
+	size_t n = 0;
+	while (*cut != NULL && (c->set.max_batch == 0 || n < c->set.max_batch)) {
+		cut = &(*cut)->next;
+		n++;
+	}
+	c->head = *cut;
+	*cut = NULL;
+	if (c->head == NULL)
+		c->tail = &c->head;
+	c->stats.batches++;
+	c->stats.jobs += n;
+	if (n > c->stats.largest)
+		c->stats.largest = n;
+	return batch;
+}
+
+/* queue_committer_main: each cycle makes the new batch's data and the
+ * previous batch's renames durable in one step, reports the previous
+ * batch, then renames the new one. A rename is thus reported only after
+ * a durable step that followed it; under load one sync serves two
+ * batches, and a lone message costs two syncs, as without the pipeline. */
 static void *queue_committer_main(void *arg)
 {
 	struct queue_committer *c = arg;
+	struct queue_job *pending = NULL;
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
-		while (c->head == NULL && !c->stopping)
+		while (c->head == NULL && pending == NULL && !c->stopping)
 			pthread_cond_wait(&c->wake, &c->lock);
-		if (c->head == NULL)
+		if (c->head == NULL && pending == NULL)
 			break;
-		struct queue_job *batch = c->head, **cut = &c->head;
-		size_t n = 0;
-		while (*cut != NULL && (c->set.max_batch == 0 || n < c->set.max_batch)) {
-			cut = &(*cut)->next;
-			n++;
-		}
-		c->head = *cut;
-		*cut = NULL;
-		if (c->head == NULL)
-			c->tail = &c->head;
-		c->stats.batches++;
-		c->stats.jobs += n;
-		if (n > c->stats.largest)
-			c->stats.largest = n;
+		struct queue_job *batch = c->head != NULL ? queue_committer_take(c) : NULL;
 		pthread_mutex_unlock(&c->lock);
 
-		queue_commit_data(c, batch);
-		queue_commit_renames(c, batch);
-		queue_commit_report(c, batch);
+		queue_commit_durable(c, batch, pending);
+		queue_commit_report(c, pending);
+		pending = NULL;
+		struct queue_job *done = NULL;
+		queue_commit_renames(c, batch, &pending, &done);
+		queue_commit_report(c, done);
 
 		pthread_mutex_lock(&c->lock);
 	}

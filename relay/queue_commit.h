@@ -4,10 +4,10 @@
  *
  * Sessions submit jobs from any thread: commit a finished writer, make a
  * message's status updates durable, move a file between queues. The
- * committer takes every pending job (up to max_batch) as one batch, syncs
- * the data of the whole batch at once (one syncfs(), or fdatasync() per
- * file), does the renames, fsyncs each directory it changed once, and then
- * reports each job's result (queue.h explains why this loses nothing
+ * committer takes every pending job (up to max_batch) as one batch and
+ * makes the whole batch durable with one sync (one syncfs(), or
+ * fdatasync() per file), renames, and reports each job once a later sync
+ * covers its rename (queue.h has the cycle and why it loses nothing
  * acknowledged). Jobs submitted while a batch is being synced form the
  * next batch, so the more sessions commit at once, the more share a sync.
  *

@@ -96,8 +96,8 @@ static void *session_main(void *arg)
 
 /* run_sessions: threads sessions of per commits each; every committed
  * message is then read back and checked. */
-static void run_sessions(const char *name, const struct queue_committer_settings *set,
-			 int threads, int per, struct queue_committer_stats *stats_r)
+static void run_sessions(const char *name, const struct queue_committer_settings *set, int threads,
+			 int per, struct queue_committer_stats *stats_r)
 {
 	struct queue_dir *qd = qtest_queue(name);
 	struct queue_committer *c = NULL;
@@ -162,7 +162,8 @@ static void test_group_commit(void)
 	set = (struct queue_committer_settings){.sync_method = QUEUE_SYNC_FDATASYNC};
 	run_sessions("fdatasync", &set, THREADS, 10, &st);
 	tap_ok(st.largest > 1, "fdatasync: concurrent commits share batches");
-	set = (struct queue_committer_settings){.sync_method = QUEUE_SYNC_FDATASYNC, .max_batch = 1};
+	set =
+	    (struct queue_committer_settings){.sync_method = QUEUE_SYNC_FDATASYNC, .max_batch = 1};
 	run_sessions("nogroup", &set, 4, 10, &st);
 	tap_ok(st.largest == 1 && st.batches == st.jobs, "max_batch 1: one job per batch");
 }
@@ -263,7 +264,7 @@ static void test_mailbox(void)
 	tap_ok(waiter_wait(&wt) == 1 && qtest_exists(qd, QUEUE_HOLD, id), "commit into hold/");
 	queue_committer_move(c, id, QUEUE_HOLD, QUEUE_DEFERRED, NULL, waiter_done, &wt);
 	tap_ok(waiter_wait(&wt) == 1 && qtest_exists(qd, QUEUE_DEFERRED, id) &&
-		       !qtest_exists(qd, QUEUE_HOLD, id),
+		   !qtest_exists(qd, QUEUE_HOLD, id),
 	       "move hold/ to deferred/");
 	queue_committer_move(c, id, QUEUE_HOLD, QUEUE_INCOMING, NULL, waiter_done, &wt);
 	tap_ok(waiter_wait(&wt) == -1 && strstr(wt.error, "No such file") != NULL,
@@ -276,7 +277,7 @@ static void test_mailbox(void)
 	queue_msg_free(&msg);
 	queue_msg_open(qd, QUEUE_DEFERRED, id, QUEUE_MSG_READ, &msg, NULL, &error);
 	tap_ok(msg != NULL && queue_msg_rcpt(msg, 1)->state == QUEUE_RCPT_BOUNCED &&
-		       queue_msg_rcpt(msg, 0)->state == QUEUE_RCPT_PENDING,
+		   queue_msg_rcpt(msg, 0)->state == QUEUE_RCPT_PENDING,
 	       "... the status reads back");
 	queue_committer_sync(c, msg, NULL, waiter_done, &wt);
 	tap_is_int(waiter_wait(&wt), -1, "syncing a read-only message fails");

@@ -118,8 +118,8 @@ static void *child_session(void *arg)
 			report(ch, 'D', id);
 		}
 		if (n % 5 == 0) {
-			queue_committer_move(ch->c, id, QUEUE_INCOMING, QUEUE_DEFERRED, NULL, done_cb,
-					     &d);
+			queue_committer_move(ch->c, id, QUEUE_INCOMING, QUEUE_DEFERRED, NULL,
+					     done_cb, &d);
 			if (done_wait(&d) != 1)
 				_exit(9);
 			report(ch, 'M', id);
@@ -191,8 +191,8 @@ static int check_round(struct queue_dir *qd, const struct buf *in, int *acked_r,
 		char what = p[0];
 		p = eol + 1;
 		enum queue_name q = what == 'M' || qtest_exists(qd, QUEUE_DEFERRED, id)
-					    ? QUEUE_DEFERRED
-					    : QUEUE_INCOMING;
+					? QUEUE_DEFERRED
+					: QUEUE_INCOMING;
 		struct queue_msg *msg = NULL;
 		char *error = NULL;
 		int ok = queue_msg_open(qd, q, id, QUEUE_MSG_READ, &msg, NULL, &error) == 1 &&
@@ -257,8 +257,8 @@ int main(void)
 		tap_is_int(r.corrupt, 0, "round %d: nothing corrupt", round);
 		int acked, marks;
 		int lost = check_round(qd, &in, &acked, &marks);
-		tap_is_int(lost, 0, "round %d: every acknowledged message, status and move survived",
-			   round);
+		tap_is_int(lost, 0,
+			   "round %d: every acknowledged message, status and move survived", round);
 		tap_diag("round %d: %d acknowledged, %d status/move reports, %u unacknowledged "
 			 "removed, %u requeued, %d lost",
 			 round, acked, marks, r.removed, r.requeued, lost);

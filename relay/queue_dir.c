@@ -5,9 +5,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,8 +20,8 @@ struct queue_dir {
 };
 
 static const char *const queue_names[QUEUE_COUNT] = {
-	[QUEUE_TMP] = "tmp",	       [QUEUE_INCOMING] = "incoming", [QUEUE_ACTIVE] = "active",
-	[QUEUE_DEFERRED] = "deferred", [QUEUE_HOLD] = "hold",	      [QUEUE_CORRUPT] = "corrupt",
+    [QUEUE_TMP] = "tmp",	   [QUEUE_INCOMING] = "incoming", [QUEUE_ACTIVE] = "active",
+    [QUEUE_DEFERRED] = "deferred", [QUEUE_HOLD] = "hold",	  [QUEUE_CORRUPT] = "corrupt",
 };
 
 const char *queue_name_str(enum queue_name q)
@@ -84,10 +84,10 @@ int queue_dir_open(const char *path, struct queue_dir **qd_r, char **error_r)
 			err = xasprintf("%s: %s", dir, strerror(errno));
 		else if (st.st_uid != geteuid())
 			err = xasprintf("%s: owned by uid %lu, not by uid %lu", dir,
-					     (unsigned long)st.st_uid, (unsigned long)geteuid());
+					(unsigned long)st.st_uid, (unsigned long)geteuid());
 		else if ((st.st_mode & 077) != 0)
 			err = xasprintf("%s: mode %03o grants access to group or others", dir,
-					     (unsigned)(st.st_mode & 0777));
+					(unsigned)(st.st_mode & 0777));
 		free(dir);
 		if (err != NULL) {
 			*error_r = err;
@@ -155,7 +155,7 @@ int queue_dir_list(const struct queue_dir *qd, enum queue_name q, struct queue_l
 			if (list_r->n_strays == cap_strays) {
 				cap_strays = cap_strays ? cap_strays * 2 : 8;
 				list_r->strays =
-					xreallocarray(list_r->strays, cap_strays, sizeof(char *));
+				    xreallocarray(list_r->strays, cap_strays, sizeof(char *));
 			}
 			list_r->strays[list_r->n_strays++] = xstrdup(de->d_name);
 		}
@@ -193,8 +193,8 @@ int queue_dir_sync(const struct queue_dir *qd, enum queue_name q, char **error_r
 	return 1;
 }
 
-int queue_dir_move(struct queue_dir *qd, const char *id, enum queue_name from,
-		   enum queue_name to, char **error_r)
+int queue_dir_move(struct queue_dir *qd, const char *id, enum queue_name from, enum queue_name to,
+		   char **error_r)
 {
 	if (!queue_id_valid(id)) {
 		*error_r = xasprintf("%s: not a queue id", id);

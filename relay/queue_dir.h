@@ -47,9 +47,9 @@ const char *queue_dir_path(const struct queue_dir *qd);
 int queue_dir_fd(const struct queue_dir *qd, enum queue_name q);
 
 struct queue_list {
-	char **ids;      /* queue ids, sorted (= by arrival) */
+	char **ids; /* queue ids, sorted (= by arrival) */
 	size_t n;
-	char **strays;   /* other names found (not ids), unsorted */
+	char **strays; /* other names found (not ids), unsorted */
 	size_t n_strays;
 };
 
@@ -62,15 +62,15 @@ void queue_list_deinit(struct queue_list *list);
 /* queue_dir_move: rename id from one queue to another and fsync both
  * directories before returning (the committer batches the same steps for
  * posternd). 1 moved, 0 no such file in from, -1 error with *error_r. */
-int queue_dir_move(struct queue_dir *qd, const char *id, enum queue_name from,
-		   enum queue_name to, char **error_r);
+int queue_dir_move(struct queue_dir *qd, const char *id, enum queue_name from, enum queue_name to,
+		   char **error_r);
 /* queue_dir_sync: fsync one subdirectory. 1 ok, -1 error. */
 int queue_dir_sync(const struct queue_dir *qd, enum queue_name q, char **error_r);
 
 struct queue_recovery {
-	unsigned removed;  /* unacknowledged files removed from tmp/ */
-	unsigned requeued; /* moved from active/ back to incoming/ */
-	unsigned corrupt;  /* files that failed validation, now in corrupt/ */
+	unsigned removed;		   /* unacknowledged files removed from tmp/ */
+	unsigned requeued;		   /* moved from active/ back to incoming/ */
+	unsigned corrupt;		   /* files that failed validation, now in corrupt/ */
 	unsigned incoming, deferred, hold; /* valid files after the scan */
 };
 

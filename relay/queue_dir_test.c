@@ -26,8 +26,8 @@ static void test_setup(void)
 	tap_ok(ok, "setup makes six directories of mode 0700 owned by us");
 	enum queue_name q;
 	tap_ok(queue_name_parse("deferred", &q) == 1 && q == QUEUE_DEFERRED &&
-		       strcmp(queue_name_str(QUEUE_HOLD), "hold") == 0 &&
-		       queue_name_parse("maildrop", &q) == 0,
+		   strcmp(queue_name_str(QUEUE_HOLD), "hold") == 0 &&
+		   queue_name_parse("maildrop", &q) == 0,
 	       "queue names");
 	char *path = xstrdup(queue_dir_path(qd));
 	queue_dir_free(&qd);
@@ -37,7 +37,8 @@ static void test_setup(void)
 	char *hold = xasprintf("%s/hold", path);
 	chmod(hold, 0750);
 	tap_is_int(queue_dir_open(path, &qd, &error), -1, "a group-readable queue is refused");
-	tap_ok(error != NULL && strstr(error, "hold: mode 750") != NULL, "... naming the directory");
+	tap_ok(error != NULL && strstr(error, "hold: mode 750") != NULL,
+	       "... naming the directory");
 	FREE_AND_NULL(error);
 	rmdir(hold);
 	tap_is_int(queue_dir_open(path, &qd, &error), -1, "a missing subdirectory is refused");
@@ -61,8 +62,8 @@ static void test_list_and_move(void)
 	struct queue_list list;
 	char *error = NULL;
 	tap_is_int(queue_dir_list(qd, QUEUE_INCOMING, &list, &error), 1, "list incoming");
-	tap_ok(list.n == 3 && strcmp(list.ids[0], ids[0]) == 0 && strcmp(list.ids[1], ids[1]) == 0 &&
-		       strcmp(list.ids[2], ids[2]) == 0,
+	tap_ok(list.n == 3 && strcmp(list.ids[0], ids[0]) == 0 &&
+		   strcmp(list.ids[1], ids[1]) == 0 && strcmp(list.ids[2], ids[2]) == 0,
 	       "ids listed in arrival order");
 	tap_ok(list.n_strays == 1 && strcmp(list.strays[0], "stray.txt") == 0,
 	       "other names listed apart");
@@ -176,13 +177,14 @@ static void test_recover(void)
 	tap_ok(r.incoming == 3 && r.deferred == 1 && r.hold == 2, "valid files counted per queue");
 	tap_ok(qtest_count(qd, QUEUE_TMP) == 0 && qtest_count(qd, QUEUE_ACTIVE) == 0,
 	       "tmp/ and active/ are empty");
-	tap_ok(qtest_exists(qd, QUEUE_INCOMING, active) && qtest_exists(qd, QUEUE_INCOMING, good_in) &&
-		       qtest_exists(qd, QUEUE_INCOMING, dup) &&
-		       qtest_exists(qd, QUEUE_DEFERRED, good_def) &&
-		       qtest_exists(qd, QUEUE_HOLD, good_hold) && qtest_exists(qd, QUEUE_HOLD, spare),
+	tap_ok(qtest_exists(qd, QUEUE_INCOMING, active) &&
+		   qtest_exists(qd, QUEUE_INCOMING, good_in) &&
+		   qtest_exists(qd, QUEUE_INCOMING, dup) &&
+		   qtest_exists(qd, QUEUE_DEFERRED, good_def) &&
+		   qtest_exists(qd, QUEUE_HOLD, good_hold) && qtest_exists(qd, QUEUE_HOLD, spare),
 	       "every valid file in its queue");
 	tap_ok(qtest_exists(qd, QUEUE_CORRUPT, cut) && qtest_exists(qd, QUEUE_CORRUPT, flipped) &&
-		       qtest_exists(qd, QUEUE_CORRUPT, "core") && qtest_exists(qd, QUEUE_CORRUPT, dup),
+		   qtest_exists(qd, QUEUE_CORRUPT, "core") && qtest_exists(qd, QUEUE_CORRUPT, dup),
 	       "truncated, damaged, stray and duplicate files in corrupt/");
 	struct queue_msg *msg = NULL;
 	queue_msg_open(qd, QUEUE_INCOMING, active, QUEUE_MSG_READ, &msg, NULL, &error);
@@ -205,7 +207,7 @@ static void test_recover(void)
 
 	tap_is_int(queue_dir_recover(qd, &r, &error), 1, "a second scan");
 	tap_ok(r.removed == 0 && r.requeued == 0 && r.corrupt == 0 && r.incoming == 3 &&
-		       r.deferred == 1 && r.hold == 2,
+		   r.deferred == 1 && r.hold == 2,
 	       "... finds nothing more to do");
 	queue_writer_abort(&w);
 	free(log_path);

@@ -21,30 +21,30 @@ static void test_round_trip(void)
 {
 	struct queue_attr extra[] = {{"x-verdict", "spam=no score=0.1"}, {"x-empty", ""}};
 	struct queue_envelope env = {
-		.arrival_us = 1700000000654321ll,
-		.sender = "",
-		.envid = "QQ314159",
-		.ret = QUEUE_RET_HDRS,
-		.body = QUEUE_BODY_8BITMIME,
-		.smtputf8 = 1,
-		.client_address = "2001:db8::25",
-		.client_name = "mx.example.net",
-		.helo_name = "[2001:db8::25]",
-		.protocol = "ESMTPSA",
-		.sasl_method = "PLAIN",
-		.sasl_username = "alice",
-		.hold_filter = "postern-av",
-		.extra = extra,
-		.n_extra = 2,
+	    .arrival_us = 1700000000654321ll,
+	    .sender = "",
+	    .envid = "QQ314159",
+	    .ret = QUEUE_RET_HDRS,
+	    .body = QUEUE_BODY_8BITMIME,
+	    .smtputf8 = 1,
+	    .client_address = "2001:db8::25",
+	    .client_name = "mx.example.net",
+	    .helo_name = "[2001:db8::25]",
+	    .protocol = "ESMTPSA",
+	    .sasl_method = "PLAIN",
+	    .sasl_username = "alice",
+	    .hold_filter = "postern-av",
+	    .extra = extra,
+	    .n_extra = 2,
 	};
 	static const struct {
 		const char *addr, *orcpt;
 		unsigned notify;
 	} rcpts[] = {
-		{"a@example.org", "rfc822;A@Example.ORG", QUEUE_NOTIFY_SUCCESS | QUEUE_NOTIFY_FAILURE},
-		{"b@example.org", NULL, 0},
-		{"üñí@例え.jp", "utf-8;üñí@例え.jp", QUEUE_NOTIFY_NEVER},
-		{"d@example.org", NULL, QUEUE_NOTIFY_DELAY},
+	    {"a@example.org", "rfc822;A@Example.ORG", QUEUE_NOTIFY_SUCCESS | QUEUE_NOTIFY_FAILURE},
+	    {"b@example.org", NULL, 0},
+	    {"üñí@例え.jp", "utf-8;üñí@例え.jp", QUEUE_NOTIFY_NEVER},
+	    {"d@example.org", NULL, QUEUE_NOTIFY_DELAY},
 	};
 	struct queue_writer *w = NULL;
 	char *error = NULL;
@@ -53,7 +53,8 @@ static void test_round_trip(void)
 	qtest_content(7, 200000, &content); /* several 'D' records, NUL bytes included */
 	int ok = queue_writer_new(qd, &w, &error) > 0 && queue_writer_envelope(w, &env, &error) > 0;
 	for (size_t i = 0; ok && i < 3; i++)
-		ok = queue_writer_rcpt(w, rcpts[i].addr, rcpts[i].orcpt, rcpts[i].notify, &error) > 0;
+		ok = queue_writer_rcpt(w, rcpts[i].addr, rcpts[i].orcpt, rcpts[i].notify, &error) >
+		     0;
 	ok = ok && queue_writer_content(w, content.data, 1000, &error) > 0 &&
 	     queue_writer_content(w, content.data + 1000, content.len - 1000, &error) > 0 &&
 	     queue_writer_rcpt(w, rcpts[3].addr, NULL, rcpts[3].notify, &error) > 0 &&
@@ -91,17 +92,17 @@ static void test_round_trip(void)
 	tap_is_str(e->hold_reason, "Virus found: Eicar-Test", "hold reason written late");
 	tap_is_str(e->hold_filter, "postern-av", "hold filter");
 	tap_ok(e->n_extra == 2 && strcmp(e->extra[0].name, "x-verdict") == 0 &&
-		       strcmp(e->extra[0].value, "spam=no score=0.1") == 0 &&
-		       strcmp(e->extra[1].name, "x-empty") == 0 && e->extra[1].value[0] == '\0',
+		   strcmp(e->extra[0].value, "spam=no score=0.1") == 0 &&
+		   strcmp(e->extra[1].name, "x-empty") == 0 && e->extra[1].value[0] == '\0',
 	       "extra attributes in order");
 	tap_is_int((long long)queue_msg_rcpt_count(msg), 4, "recipient count");
 	for (size_t i = 0; i < 4 && i < queue_msg_rcpt_count(msg); i++) {
 		const struct queue_rcpt *r = queue_msg_rcpt(msg, i);
 		tap_ok(strcmp(r->address, rcpts[i].addr) == 0 &&
-			       (rcpts[i].orcpt == NULL ? r->orcpt == NULL
-						       : strcmp(r->orcpt, rcpts[i].orcpt) == 0) &&
-			       r->notify == rcpts[i].notify && r->state == QUEUE_RCPT_PENDING &&
-			       r->attempts == 0 && !r->slot_damaged,
+			   (rcpts[i].orcpt == NULL ? r->orcpt == NULL
+						   : strcmp(r->orcpt, rcpts[i].orcpt) == 0) &&
+			   r->notify == rcpts[i].notify && r->state == QUEUE_RCPT_PENDING &&
+			   r->attempts == 0 && !r->slot_damaged,
 		       "recipient %zu: address, ORCPT, NOTIFY, pending", i);
 	}
 	tap_ok(qtest_content_is(msg, 7, 200000), "content byte-identical");
@@ -125,7 +126,7 @@ static void test_defaults(void)
 	const struct queue_envelope *e = queue_msg_envelope(msg);
 	tap_is_int(e->arrival_us, queue_id_time(id), "arrival time defaults to the id's time");
 	tap_ok(e->envid == NULL && e->ret == QUEUE_RET_UNSET && e->body == QUEUE_BODY_UNSET &&
-		       !e->smtputf8 && e->hold_reason == NULL && e->n_extra == 0,
+		   !e->smtputf8 && e->hold_reason == NULL && e->n_extra == 0,
 	       "absent attributes read back absent");
 	tap_is_int((long long)queue_msg_content_size(msg), 0, "empty content");
 	queue_msg_free(&msg);
@@ -169,7 +170,8 @@ static void test_truncation(void)
 		queue_msg_free(&msg);
 		free(error);
 	}
-	tap_ok(all_incomplete, "a file cut at each of its %zu bytes reads as incomplete", image.len);
+	tap_ok(all_incomplete, "a file cut at each of its %zu bytes reads as incomplete",
+	       image.len);
 	struct queue_msg *msg = NULL;
 	char *error = NULL;
 	tap_is_int(queue_msg_parse(image.data, image.len, "t", &msg, &error), 1,
@@ -250,7 +252,10 @@ static void build(struct buf *out, const struct rec *recs, size_t n, int with_en
 	buf_append(out, end, sizeof(end));
 }
 
-#define R(t, s) {t, s, sizeof(s) - 1}
+#define R(t, s)                                                                                    \
+	{                                                                                          \
+		t, s, sizeof(s) - 1                                                                \
+	}
 #define HDR R('H', "POSTERNQ\x01")
 #define ID R('I', "0123456789ABCDE")
 #define TIME R('T', "\x01\x00\x00\x00\x00\x00\x00\x00")
@@ -271,36 +276,56 @@ static void test_hand_made(void)
 		int end;
 		int want;
 	} cases[] = {
-		{"minimal file", {HDR, ID, TIME, SENDER, RCPT}, 5, 1, 1},
-		{"records in another order", {HDR, RCPT, SENDER, TIME, ID}, 5, 1, 1},
-		{"no end record", {HDR, ID, TIME, SENDER, RCPT}, 5, 0, 0},
-		{"header not first", {ID, HDR, TIME, SENDER, RCPT}, 5, 1, -1},
-		{"two headers", {HDR, HDR, ID, TIME, SENDER, RCPT}, 6, 1, -1},
-		{"version 2", {R('H', "POSTERNQ\x02"), ID, TIME, SENDER, RCPT}, 5, 1, -1},
-		{"wrong magic", {R('H', "POSTFIXQ\x01"), ID, TIME, SENDER, RCPT}, 5, 1, -1},
-		{"no sender", {HDR, ID, TIME, RCPT}, 4, 1, -1},
-		{"no recipient", {HDR, ID, TIME, SENDER}, 4, 1, -1},
-		{"no id", {HDR, TIME, SENDER, RCPT}, 4, 1, -1},
-		{"no time", {HDR, ID, SENDER, RCPT}, 4, 1, -1},
-		{"two senders", {HDR, ID, TIME, SENDER, SENDER, RCPT}, 6, 1, -1},
-		{"two ids", {HDR, ID, ID, TIME, SENDER, RCPT}, 6, 1, -1},
-		{"bad id", {HDR, R('I', "0123456789ABCDI"), TIME, SENDER, RCPT}, 5, 1, -1},
-		{"negative time", {HDR, ID, R('T', "\0\0\0\0\0\0\0\x80"), SENDER, RCPT}, 5, 1, -1},
-		{"bad RET", {HDR, ID, TIME, SENDER, R('A', "ret\0ALL"), RCPT}, 6, 1, -1},
-		{"bad BODY", {HDR, ID, TIME, SENDER, R('A', "body\08BIT"), RCPT}, 6, 1, -1},
-		{"bad attribute name", {HDR, ID, TIME, SENDER, R('A', "Sender\0x"), RCPT}, 6, 1, -1},
-		{"attribute without NUL", {HDR, ID, TIME, SENDER, R('A', "sender"), RCPT}, 6, 1, -1},
-		{"NUL in value", {HDR, ID, TIME, R('A', "sender\0a\0b"), RCPT}, 5, 1, -1},
-		{"unknown record", {HDR, ID, TIME, SENDER, RCPT, R('Q', "x")}, 6, 1, -1},
-		{"empty content record", {HDR, ID, TIME, SENDER, RCPT, R('D', "")}, 6, 1, -1},
-		{"recipient too short", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\x03")}, 5, 1, -1},
-		{"address overruns", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\x09\0x@y\0\0")}, 5, 1, -1},
-		{"empty address", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\0\0\0\0")}, 5, 1, -1},
-		{"ORCPT overruns", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\x03\0x@y\x05\0ab")}, 5, 1, -1},
-		{"bytes after ORCPT", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\x03\0x@y\0\0z")}, 5, 1, -1},
-		{"NUL in address", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\x03\0x\0y\0\0")}, 5, 1, -1},
-		{"NOTIFY NEVER with DELAY", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\x09\x03\0x@y\0\0")}, 5, 1, -1},
-		{"unknown NOTIFY bit", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\x10\x03\0x@y\0\0")}, 5, 1, -1},
+	    {"minimal file", {HDR, ID, TIME, SENDER, RCPT}, 5, 1, 1},
+	    {"records in another order", {HDR, RCPT, SENDER, TIME, ID}, 5, 1, 1},
+	    {"no end record", {HDR, ID, TIME, SENDER, RCPT}, 5, 0, 0},
+	    {"header not first", {ID, HDR, TIME, SENDER, RCPT}, 5, 1, -1},
+	    {"two headers", {HDR, HDR, ID, TIME, SENDER, RCPT}, 6, 1, -1},
+	    {"version 2", {R('H', "POSTERNQ\x02"), ID, TIME, SENDER, RCPT}, 5, 1, -1},
+	    {"wrong magic", {R('H', "POSTFIXQ\x01"), ID, TIME, SENDER, RCPT}, 5, 1, -1},
+	    {"no sender", {HDR, ID, TIME, RCPT}, 4, 1, -1},
+	    {"no recipient", {HDR, ID, TIME, SENDER}, 4, 1, -1},
+	    {"no id", {HDR, TIME, SENDER, RCPT}, 4, 1, -1},
+	    {"no time", {HDR, ID, SENDER, RCPT}, 4, 1, -1},
+	    {"two senders", {HDR, ID, TIME, SENDER, SENDER, RCPT}, 6, 1, -1},
+	    {"two ids", {HDR, ID, ID, TIME, SENDER, RCPT}, 6, 1, -1},
+	    {"bad id", {HDR, R('I', "0123456789ABCDI"), TIME, SENDER, RCPT}, 5, 1, -1},
+	    {"negative time", {HDR, ID, R('T', "\0\0\0\0\0\0\0\x80"), SENDER, RCPT}, 5, 1, -1},
+	    {"bad RET", {HDR, ID, TIME, SENDER, R('A', "ret\0ALL"), RCPT}, 6, 1, -1},
+	    {"bad BODY", {HDR, ID, TIME, SENDER, R('A', "body\08BIT"), RCPT}, 6, 1, -1},
+	    {"bad attribute name", {HDR, ID, TIME, SENDER, R('A', "Sender\0x"), RCPT}, 6, 1, -1},
+	    {"attribute without NUL", {HDR, ID, TIME, SENDER, R('A', "sender"), RCPT}, 6, 1, -1},
+	    {"NUL in value", {HDR, ID, TIME, R('A', "sender\0a\0b"), RCPT}, 5, 1, -1},
+	    {"unknown record", {HDR, ID, TIME, SENDER, RCPT, R('Q', "x")}, 6, 1, -1},
+	    {"empty content record", {HDR, ID, TIME, SENDER, RCPT, R('D', "")}, 6, 1, -1},
+	    {"recipient too short", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\x03")}, 5, 1, -1},
+	    {"address overruns",
+	     {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\x09\0x@y\0\0")},
+	     5,
+	     1,
+	     -1},
+	    {"empty address", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\0\0\0\0")}, 5, 1, -1},
+	    {"ORCPT overruns",
+	     {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\x03\0x@y\x05\0ab")},
+	     5,
+	     1,
+	     -1},
+	    {"bytes after ORCPT",
+	     {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\x03\0x@y\0\0z")},
+	     5,
+	     1,
+	     -1},
+	    {"NUL in address", {HDR, ID, TIME, SENDER, R('R', SLOT0 "\0\x03\0x\0y\0\0")}, 5, 1, -1},
+	    {"NOTIFY NEVER with DELAY",
+	     {HDR, ID, TIME, SENDER, R('R', SLOT0 "\x09\x03\0x@y\0\0")},
+	     5,
+	     1,
+	     -1},
+	    {"unknown NOTIFY bit",
+	     {HDR, ID, TIME, SENDER, R('R', SLOT0 "\x10\x03\0x@y\0\0")},
+	     5,
+	     1,
+	     -1},
 	};
 	struct buf image;
 	buf_init(&image, 0);
@@ -335,14 +360,15 @@ static void test_id_mismatch(void)
 	char id[QUEUE_ID_SIZE], other[QUEUE_ID_SIZE];
 	qtest_commit(qd, QUEUE_INCOMING, 1, 9, 50, id);
 	queue_id_next(other);
-	tap_ok(linkat(queue_dir_fd(qd, QUEUE_INCOMING), id, queue_dir_fd(qd, QUEUE_INCOMING),
-		      other, 0) == 0,
+	tap_ok(linkat(queue_dir_fd(qd, QUEUE_INCOMING), id, queue_dir_fd(qd, QUEUE_INCOMING), other,
+		      0) == 0,
 	       "a second name for a queue file");
 	struct queue_msg *msg = NULL;
 	enum queue_msg_problem problem = QUEUE_MSG_IO;
 	char *error = NULL;
-	tap_is_int(queue_msg_open(qd, QUEUE_INCOMING, other, QUEUE_MSG_READ, &msg, &problem, &error),
-		   -1, "a file whose id is not its name is refused");
+	tap_is_int(
+	    queue_msg_open(qd, QUEUE_INCOMING, other, QUEUE_MSG_READ, &msg, &problem, &error), -1,
+	    "a file whose id is not its name is refused");
 	tap_is_int(problem, QUEUE_MSG_DAMAGED, "... as damaged");
 	free(error);
 	unlinkat(queue_dir_fd(qd, QUEUE_INCOMING), other, 0);
@@ -362,9 +388,9 @@ static void test_status(void)
 
 	queue_msg_open(qd, QUEUE_INCOMING, id, QUEUE_MSG_UPDATE, &msg, NULL, &error);
 	tap_ok(queue_msg_rcpt_update(msg, 0, QUEUE_RCPT_DELIVERED, &error) == 1 &&
-		       queue_msg_rcpt_update(msg, 1, QUEUE_RCPT_DEFERRED, &error) == 1 &&
-		       queue_msg_rcpt_update(msg, 1, QUEUE_RCPT_DEFERRED, &error) == 1 &&
-		       queue_msg_sync(msg, &error) == 1,
+		   queue_msg_rcpt_update(msg, 1, QUEUE_RCPT_DEFERRED, &error) == 1 &&
+		   queue_msg_rcpt_update(msg, 1, QUEUE_RCPT_DEFERRED, &error) == 1 &&
+		   queue_msg_sync(msg, &error) == 1,
 	       "deliver one recipient, defer another twice, sync");
 	tap_is_int(queue_msg_rcpt_update(msg, 2, QUEUE_RCPT_PENDING, &error), -1,
 		   "pending cannot be written");
@@ -386,7 +412,7 @@ static void test_status(void)
 	tap_ok(r2->state == QUEUE_RCPT_PENDING && r2->attempts == 0, "untouched recipient pending");
 	tap_ok(qtest_content_is(msg, 11, 5000), "content unchanged");
 	tap_ok(queue_msg_rcpt_update(msg, 1, QUEUE_RCPT_BOUNCED, &error) == 1 &&
-		       queue_msg_sync(msg, &error) == 1,
+		   queue_msg_sync(msg, &error) == 1,
 	       "a deferred recipient may bounce");
 	queue_msg_free(&msg);
 
@@ -404,8 +430,8 @@ static void test_status(void)
 	buf_deinit(&image);
 	queue_msg_open(qd, QUEUE_INCOMING, id, QUEUE_MSG_READ, &msg, NULL, &error);
 	tap_ok(msg != NULL && queue_msg_rcpt(msg, 2)->slot_damaged &&
-		       queue_msg_rcpt(msg, 2)->state == QUEUE_RCPT_PENDING &&
-		       queue_msg_rcpt(msg, 1)->state == QUEUE_RCPT_BOUNCED,
+		   queue_msg_rcpt(msg, 2)->state == QUEUE_RCPT_PENDING &&
+		   queue_msg_rcpt(msg, 1)->state == QUEUE_RCPT_BOUNCED,
 	       "a torn slot reads as pending and damaged, the others as written");
 	queue_msg_free(&msg);
 }
@@ -422,7 +448,8 @@ static void test_writer_refusals(void)
 	queue_writer_envelope(w, &env, &error);
 	tap_is_int(queue_writer_commit_sync(&w, QUEUE_INCOMING, &error), -1,
 		   "commit without a recipient fails");
-	tap_ok(w == NULL && !qtest_exists(qd, QUEUE_TMP, id) && !qtest_exists(qd, QUEUE_INCOMING, id),
+	tap_ok(w == NULL && !qtest_exists(qd, QUEUE_TMP, id) &&
+		   !qtest_exists(qd, QUEUE_INCOMING, id),
 	       "... and leaves no file");
 	free(error);
 
@@ -430,9 +457,9 @@ static void test_writer_refusals(void)
 		const char *name;
 		int step; /* which call misbehaves */
 	} cases[] = {
-		{"bad attribute name", 0},  {"known attribute twice", 1}, {"bad RET value", 2},
-		{"NOTIFY NEVER and SUCCESS", 3}, {"empty address", 4},	    {"envelope twice", 5},
-		{"envelope without sender", 6},
+	    {"bad attribute name", 0},	     {"known attribute twice", 1}, {"bad RET value", 2},
+	    {"NOTIFY NEVER and SUCCESS", 3}, {"empty address", 4},	   {"envelope twice", 5},
+	    {"envelope without sender", 6},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		queue_writer_new(qd, &w, &error);
@@ -442,13 +469,28 @@ static void test_writer_refusals(void)
 			queue_writer_envelope(w, &env, &error);
 		int ret = 0;
 		switch (cases[i].step) {
-		case 0: ret = queue_writer_attr(w, "Bad Name", "x", &error); break;
-		case 1: ret = queue_writer_attr(w, "sender", "again@example.com", &error); break;
-		case 2: ret = queue_writer_attr(w, "ret", "ALL", &error); break;
-		case 3: ret = queue_writer_rcpt(w, "a@b", NULL, QUEUE_NOTIFY_NEVER | QUEUE_NOTIFY_SUCCESS, &error); break;
-		case 4: ret = queue_writer_rcpt(w, "", NULL, 0, &error); break;
-		case 5: ret = queue_writer_envelope(w, &env, &error); break;
-		case 6: ret = queue_writer_envelope(w, &none, &error); break;
+		case 0:
+			ret = queue_writer_attr(w, "Bad Name", "x", &error);
+			break;
+		case 1:
+			ret = queue_writer_attr(w, "sender", "again@example.com", &error);
+			break;
+		case 2:
+			ret = queue_writer_attr(w, "ret", "ALL", &error);
+			break;
+		case 3:
+			ret = queue_writer_rcpt(w, "a@b", NULL,
+						QUEUE_NOTIFY_NEVER | QUEUE_NOTIFY_SUCCESS, &error);
+			break;
+		case 4:
+			ret = queue_writer_rcpt(w, "", NULL, 0, &error);
+			break;
+		case 5:
+			ret = queue_writer_envelope(w, &env, &error);
+			break;
+		case 6:
+			ret = queue_writer_envelope(w, &none, &error);
+			break;
 		}
 		tap_is_int(ret, -1, "writer refuses: %s", cases[i].name);
 		free(error);

@@ -41,26 +41,26 @@ static const struct {
 	enum queue_attr_kind kind;
 	size_t offset; /* of the char * for ATTR_STRING */
 } queue_attrs[QUEUE_ATTR_KNOWN] = {
-	{"sender", ATTR_STRING, offsetof(struct queue_envelope, sender)},
-	{"envid", ATTR_STRING, offsetof(struct queue_envelope, envid)},
-	{"ret", ATTR_RET, 0},
-	{"body", ATTR_BODY, 0},
-	{"smtputf8", ATTR_SMTPUTF8, 0},
-	{"client_address", ATTR_STRING, offsetof(struct queue_envelope, client_address)},
-	{"client_name", ATTR_STRING, offsetof(struct queue_envelope, client_name)},
-	{"helo_name", ATTR_STRING, offsetof(struct queue_envelope, helo_name)},
-	{"protocol", ATTR_STRING, offsetof(struct queue_envelope, protocol)},
-	{"sasl_method", ATTR_STRING, offsetof(struct queue_envelope, sasl_method)},
-	{"sasl_username", ATTR_STRING, offsetof(struct queue_envelope, sasl_username)},
-	{"hold_reason", ATTR_STRING, offsetof(struct queue_envelope, hold_reason)},
-	{"hold_filter", ATTR_STRING, offsetof(struct queue_envelope, hold_filter)},
+    {"sender", ATTR_STRING, offsetof(struct queue_envelope, sender)},
+    {"envid", ATTR_STRING, offsetof(struct queue_envelope, envid)},
+    {"ret", ATTR_RET, 0},
+    {"body", ATTR_BODY, 0},
+    {"smtputf8", ATTR_SMTPUTF8, 0},
+    {"client_address", ATTR_STRING, offsetof(struct queue_envelope, client_address)},
+    {"client_name", ATTR_STRING, offsetof(struct queue_envelope, client_name)},
+    {"helo_name", ATTR_STRING, offsetof(struct queue_envelope, helo_name)},
+    {"protocol", ATTR_STRING, offsetof(struct queue_envelope, protocol)},
+    {"sasl_method", ATTR_STRING, offsetof(struct queue_envelope, sasl_method)},
+    {"sasl_username", ATTR_STRING, offsetof(struct queue_envelope, sasl_username)},
+    {"hold_reason", ATTR_STRING, offsetof(struct queue_envelope, hold_reason)},
+    {"hold_filter", ATTR_STRING, offsetof(struct queue_envelope, hold_filter)},
 };
 
 static const char *const queue_ret_names[] = {[QUEUE_RET_FULL] = "FULL", [QUEUE_RET_HDRS] = "HDRS"};
 static const char *const queue_body_names[] = {
-	[QUEUE_BODY_7BIT] = "7BIT",
-	[QUEUE_BODY_8BITMIME] = "8BITMIME",
-	[QUEUE_BODY_BINARYMIME] = "BINARYMIME",
+    [QUEUE_BODY_7BIT] = "7BIT",
+    [QUEUE_BODY_8BITMIME] = "8BITMIME",
+    [QUEUE_BODY_BINARYMIME] = "BINARYMIME",
 };
 
 int queue_attr_index(const char *name)

@@ -22,11 +22,11 @@
 #define QUEUE_MAGIC_LEN 8
 #define QUEUE_VERSION 1
 
-#define QUEUE_REC_HDR_LEN 5		  /* type + length */
-#define QUEUE_REC_MAX (1u << 20)	  /* largest record data */
-#define QUEUE_CHUNK_MAX (64u * 1024)	  /* content bytes per 'D' record written */
-#define QUEUE_SLOT_LEN 20		  /* recipient status slot */
-#define QUEUE_END_LEN 12		  /* file size + CRC */
+#define QUEUE_REC_HDR_LEN 5	     /* type + length */
+#define QUEUE_REC_MAX (1u << 20)     /* largest record data */
+#define QUEUE_CHUNK_MAX (64u * 1024) /* content bytes per 'D' record written */
+#define QUEUE_SLOT_LEN 20	     /* recipient status slot */
+#define QUEUE_END_LEN 12	     /* file size + CRC */
 #define QUEUE_ATTR_NAME_MAX 64
 #define QUEUE_FILE_MAX (1024ull * 1024 * 1024) /* largest queue file */
 

@@ -40,10 +40,12 @@ static void test_valid(void)
 		const char *id;
 		int valid;
 	} cases[] = {
-		{"0123456789ABCDE", 1}, {"ZZZZZZZZZZZZZZZ", 1}, {"0123456789ABCD", 0},
-		{"0123456789ABCDEF", 0}, {"0123456789abcde", 0}, {"0123456789ABCDI", 0},
-		{"0123456789ABCDL", 0},	{"0123456789ABCDO", 0},  {"0123456789ABCDU", 0},
-		{"", 0},		{"../../etc/pwd", 0},	 {"0123456789ABC.E", 0},
+	    {"0123456789ABCDE", 1}, {"ZZZZZZZZZZZZZZZ", 1},
+	    {"0123456789ABCD", 0},  {"0123456789ABCDEF", 0},
+	    {"0123456789abcde", 0}, {"0123456789ABCDI", 0},
+	    {"0123456789ABCDL", 0}, {"0123456789ABCDO", 0},
+	    {"0123456789ABCDU", 0}, {"", 0},
+	    {"../../etc/pwd", 0},   {"0123456789ABC.E", 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		tap_is_int(queue_id_valid(cases[i].id), cases[i].valid, "valid(\"%s\")",
@@ -72,7 +74,8 @@ static void test_unique(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t start = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	for (int i = 0; i < THREADS; i++)
-		pthread_create(&t[i], NULL, test_thread, ids + (size_t)i * PER_THREAD * QUEUE_ID_SIZE);
+		pthread_create(&t[i], NULL, test_thread,
+			       ids + (size_t)i * PER_THREAD * QUEUE_ID_SIZE);
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
 	int valid = 1, increasing = 1, recent = 1;

@@ -55,7 +55,7 @@ struct queue_parse {
 };
 
 static int queue_parse_fail(struct queue_parse *ps, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int queue_parse_fail(struct queue_parse *ps, int ret, const char *fmt, ...)
 {
@@ -295,7 +295,7 @@ static struct queue_msg *queue_msg_alloc(const char *name)
 static int queue_msg_parse_image(struct queue_msg *msg, char **error_r)
 {
 	struct queue_parse ps = {
-		.msg = msg, .p = msg->image, .len = msg->image_len, .name = msg->name};
+	    .msg = msg, .p = msg->image, .len = msg->image_len, .name = msg->name};
 	int ret;
 	while ((ret = queue_parse_record(&ps)) == 1)
 		;

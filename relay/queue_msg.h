@@ -51,15 +51,15 @@ struct queue_envelope {
 	char *protocol; /* "ESMTP", "ESMTPSA", ... */
 	char *sasl_method;
 	char *sasl_username;
-	char *hold_reason; /* set when the message went to hold/ */
-	char *hold_filter; /* the filter or restriction that decided */
+	char *hold_reason;	  /* set when the message went to hold/ */
+	char *hold_filter;	  /* the filter or restriction that decided */
 	struct queue_attr *extra; /* further name=value attributes, in order */
 	size_t n_extra;
 };
 
 struct queue_rcpt {
 	char *address;
-	char *orcpt;     /* RFC 3461 ORCPT as given ("rfc822;user@example.com"), or NULL */
+	char *orcpt;	 /* RFC 3461 ORCPT as given ("rfc822;user@example.com"), or NULL */
 	unsigned notify; /* QUEUE_NOTIFY_* bits */
 	enum queue_rcpt_state state;
 	uint32_t attempts;  /* status updates so far */
@@ -72,7 +72,7 @@ struct queue_msg;
 
 /* Why a queue_msg_open() failed. */
 enum queue_msg_problem {
-	QUEUE_MSG_IO,         /* the file could not be read (the file may be fine) */
+	QUEUE_MSG_IO,	      /* the file could not be read (the file may be fine) */
 	QUEUE_MSG_INCOMPLETE, /* the file ends before its end record */
 	QUEUE_MSG_DAMAGED,    /* the file is malformed or fails its checksum */
 };
@@ -85,7 +85,7 @@ int queue_msg_parse(const void *data, size_t len, const char *name, struct queue
 		    char **error_r);
 
 enum queue_msg_mode {
-	QUEUE_MSG_READ,   /* read only */
+	QUEUE_MSG_READ,	  /* read only */
 	QUEUE_MSG_UPDATE, /* keep the file open for recipient status updates */
 };
 

@@ -14,16 +14,16 @@ struct queue_writer {
 	struct queue_dir *qd;
 	char id[QUEUE_ID_SIZE];
 	int fd;
-	struct buf out;	      /* bytes not yet written */
-	size_t chunk_at;      /* offset in out of the open 'D' record, or SIZE_MAX */
-	uint64_t written;     /* bytes written to the file */
-	uint32_t crc;	      /* CRC-32C of the bytes written */
+	struct buf out;	  /* bytes not yet written */
+	size_t chunk_at;  /* offset in out of the open 'D' record, or SIZE_MAX */
+	uint64_t written; /* bytes written to the file */
+	uint32_t crc;	  /* CRC-32C of the bytes written */
 	uint64_t content_size;
 	size_t n_rcpts;
-	unsigned attrs_seen;  /* known attributes written */
+	unsigned attrs_seen; /* known attributes written */
 	int have_envelope;
-	int finished;	      /* end record written */
-	char *error;	      /* the first failure, sticky */
+	int finished; /* end record written */
+	char *error;  /* the first failure, sticky */
 };
 
 /* queue_writer_finish: write the end record and flush; the file is then

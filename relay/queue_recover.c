@@ -97,8 +97,8 @@ static int queue_scan_validate(struct queue_scan *s, enum queue_name q, unsigned
 		struct queue_msg *msg = NULL;
 		enum queue_msg_problem problem;
 		char *error = NULL;
-		int ret = queue_msg_open(s->qd, q, list.ids[i], QUEUE_MSG_READ, &msg, &problem,
-					 &error);
+		int ret =
+		    queue_msg_open(s->qd, q, list.ids[i], QUEUE_MSG_READ, &msg, &problem, &error);
 		if (ret > 0)
 			(*valid_r)++;
 		else if (ret < 0 && problem == QUEUE_MSG_IO)

@@ -41,16 +41,15 @@ void qtest_content(unsigned seed, size_t len, struct buf *out)
 	}
 }
 
-struct queue_writer *qtest_writer(struct queue_dir *qd, size_t n_rcpts, unsigned seed,
-				  size_t len)
+struct queue_writer *qtest_writer(struct queue_dir *qd, size_t n_rcpts, unsigned seed, size_t len)
 {
 	struct queue_writer *w = NULL;
 	char *error = NULL;
 	struct queue_envelope env = {
-		.sender = "sender@example.com",
-		.client_address = "192.0.2.1",
-		.helo_name = "client.example.com",
-		.protocol = "ESMTP",
+	    .sender = "sender@example.com",
+	    .client_address = "192.0.2.1",
+	    .helo_name = "client.example.com",
+	    .protocol = "ESMTP",
 	};
 	if (queue_writer_new(qd, &w, &error) < 0 || queue_writer_envelope(w, &env, &error) < 0)
 		qtest_bail("writer", error);

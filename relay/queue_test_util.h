@@ -17,8 +17,7 @@ void qtest_content(unsigned seed, size_t len, struct buf *out);
 /* qtest_writer: a writer holding a message with n_rcpts recipients
  * ("rcptN@example.org") and content qtest_content(seed, len); not yet
  * committed. */
-struct queue_writer *qtest_writer(struct queue_dir *qd, size_t n_rcpts, unsigned seed,
-				  size_t len);
+struct queue_writer *qtest_writer(struct queue_dir *qd, size_t n_rcpts, unsigned seed, size_t len);
 /* qtest_commit: qtest_writer() committed synchronously into target; the
  * id is written to id (QUEUE_ID_SIZE bytes). */
 void qtest_commit(struct queue_dir *qd, enum queue_name target, size_t n_rcpts, unsigned seed,

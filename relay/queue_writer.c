@@ -28,7 +28,7 @@
 #define QUEUE_ID_TRIES 16
 
 static int queue_writer_fail(struct queue_writer *w, char **error_r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* queue_writer_fail: make the failure sticky and report it. */
 static int queue_writer_fail(struct queue_writer *w, char **error_r, const char *fmt, ...)
@@ -121,8 +121,8 @@ int queue_writer_new(struct queue_dir *qd, struct queue_writer **w_r, char **err
 			       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	} while (w->fd < 0 && errno == EEXIST && ++tries < QUEUE_ID_TRIES);
 	if (w->fd < 0) {
-		*error_r = xasprintf("%s/tmp/%s: create: %s", queue_dir_path(qd), w->id,
-				     strerror(errno));
+		*error_r =
+		    xasprintf("%s/tmp/%s: create: %s", queue_dir_path(qd), w->id, strerror(errno));
 		buf_deinit(&w->out);
 		free(w);
 		return -1;
@@ -141,8 +141,7 @@ const char *queue_writer_id(const struct queue_writer *w)
 	return w->id;
 }
 
-int queue_writer_attr(struct queue_writer *w, const char *name, const char *value,
-		      char **error_r)
+int queue_writer_attr(struct queue_writer *w, const char *name, const char *value, char **error_r)
 {
 	if (queue_writer_check(w, error_r) < 0)
 		return -1;
@@ -158,12 +157,11 @@ int queue_writer_attr(struct queue_writer *w, const char *name, const char *valu
 		queue_envelope_deinit(&probe);
 		w->attrs_seen |= 1u << idx;
 	}
-	return queue_writer_record(w, QUEUE_REC_ATTR, name, strlen(name) + 1, value,
-				   strlen(value), error_r);
+	return queue_writer_record(w, QUEUE_REC_ATTR, name, strlen(name) + 1, value, strlen(value),
+				   error_r);
 }
 
-int queue_writer_envelope(struct queue_writer *w, const struct queue_envelope *env,
-			  char **error_r)
+int queue_writer_envelope(struct queue_writer *w, const struct queue_envelope *env, char **error_r)
 {
 	if (queue_writer_check(w, error_r) < 0)
 		return -1;
@@ -193,8 +191,7 @@ int queue_writer_rcpt(struct queue_writer *w, const char *address, const char *o
 	size_t alen = strlen(address), olen = orcpt != NULL ? strlen(orcpt) : 0;
 	if (alen == 0 || alen > UINT16_MAX || olen > UINT16_MAX)
 		return queue_writer_fail(w, error_r, "recipient address or ORCPT length");
-	if ((notify & ~0x0fu) ||
-	    ((notify & QUEUE_NOTIFY_NEVER) && notify != QUEUE_NOTIFY_NEVER))
+	if ((notify & ~0x0fu) || ((notify & QUEUE_NOTIFY_NEVER) && notify != QUEUE_NOTIFY_NEVER))
 		return queue_writer_fail(w, error_r, "bad NOTIFY bits 0x%02x", notify);
 	struct buf rec;
 	buf_init(&rec, 0);

@@ -29,13 +29,11 @@ const char *queue_writer_id(const struct queue_writer *w);
 /* queue_writer_envelope: write the arrival time and each attribute env
  * has (NULL strings are left out; env->sender must not be NULL). Once per
  * writer. Nothing of env is kept. 1 ok, -1 error with *error_r. */
-int queue_writer_envelope(struct queue_writer *w, const struct queue_envelope *env,
-			  char **error_r);
+int queue_writer_envelope(struct queue_writer *w, const struct queue_envelope *env, char **error_r);
 /* queue_writer_attr: write one more attribute, e.g. hold_reason decided at
  * the end of DATA: a known name (queue.h) at most once per file, or any
  * other valid name (a-z 0-9 _ -). 1 ok, -1 error with *error_r. */
-int queue_writer_attr(struct queue_writer *w, const char *name, const char *value,
-		      char **error_r);
+int queue_writer_attr(struct queue_writer *w, const char *name, const char *value, char **error_r);
 /* queue_writer_rcpt: add a recipient; orcpt may be NULL; notify is
  * QUEUE_NOTIFY_* bits. Address and ORCPT are at most 65535 bytes. 1 ok,
  * -1 error with *error_r. */
