@@ -147,8 +147,9 @@ struct reported {
 	char id[QUEUE_ID_SIZE];
 };
 
-/* collect: read report lines until the deadline (ms from now, -1: EOF). */
-static void collect(int fd, int ms, struct buf *in)
+/* collect: read report lines until the deadline (ms from now, -1: EOF),
+ * or, with first set, until the first bytes arrive. */
+static void collect(int fd, int ms, int first, struct buf *in)
 {
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -170,6 +171,8 @@ static void collect(int fd, int ms, struct buf *in)
 		if (n <= 0)
 			return;
 		buf_append(in, block, (size_t)n);
+		if (first)
+			return;
 	}
 }
 
@@ -235,15 +238,18 @@ int main(void)
 		close(p[1]);
 		struct buf in;
 		buf_init(&in, 0);
-		int delay = 20 + rand() % 300;
-		collect(p[0], delay, &in);
+		/* Kill at a random moment once the child has acknowledged mail. */
+		int delay = rand() % 300;
+		collect(p[0], 10000, 1, &in);
+		collect(p[0], delay, 0, &in);
 		kill(pid, SIGKILL);
 		int status;
 		waitpid(pid, &status, 0);
-		collect(p[0], -1, &in);
+		collect(p[0], -1, 0, &in);
 		close(p[0]);
 		tap_ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
-		       "round %d: child killed with SIGKILL after %d ms", round, delay);
+		       "round %d: child killed with SIGKILL %d ms after its first report", round,
+		       delay);
 
 		struct queue_recovery r;
 		char *error = NULL;
