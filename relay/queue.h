@@ -34,7 +34,8 @@
  *          initial value
  *   Records may come in any order between 'H' and 'X' (a filter may add a
  *   recipient or a hold reason after the content); content is the 'D'
- *   chunks in file order. At least one recipient is required.
+ *   chunks in file order; the message size (Postfix's size=) is their
+ *   sum. At least one recipient is required.
  *   The status slot is the only part ever rewritten: state (1 byte:
  *   pending, deferred, delivered, bounced), 3 zero bytes, attempts (4),
  *   time of the last update in microseconds (8) and a CRC-32C of those 16

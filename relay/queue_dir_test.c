@@ -150,7 +150,8 @@ static void test_recover(void)
 	qtest_commit(qd, QUEUE_HOLD, 1, 6, 10, spare);
 	/* Leftovers: an unfinished writer, a finished but uncommitted file in
 	 * tmp/, a copy of an incoming file also in active/, a truncated file in
-	 * incoming/, a damaged one in deferred/, strays in deferred/ and tmp/. */
+	 * incoming/, a damaged one in deferred/, strays in deferred/ and tmp/,
+	 * a directory and a symbolic link named like queue files in hold/. */
 	struct queue_writer *w = qtest_writer(qd, 1, 7, 100);
 	char unfinished[QUEUE_ID_SIZE];
 	snprintf(unfinished, sizeof(unfinished), "%s", queue_writer_id(w));
@@ -163,6 +164,11 @@ static void test_recover(void)
 	copy_file(qd, QUEUE_DEFERRED, good_def, SIZE_MAX, 120, QUEUE_DEFERRED, flipped);
 	copy_file(qd, QUEUE_HOLD, spare, SIZE_MAX, SIZE_MAX, QUEUE_DEFERRED, "core");
 	copy_file(qd, QUEUE_HOLD, spare, SIZE_MAX, SIZE_MAX, QUEUE_TMP, ".nfs0001");
+	char subdir[QUEUE_ID_SIZE], link[QUEUE_ID_SIZE];
+	queue_id_next(subdir);
+	mkdirat(queue_dir_fd(qd, QUEUE_HOLD), subdir, 0700);
+	queue_id_next(link);
+	symlinkat("/etc/passwd", queue_dir_fd(qd, QUEUE_HOLD), link);
 
 	char *log_path = xasprintf("%s/recover.log", tap_tmpdir());
 	struct queue_recovery r;
@@ -173,7 +179,7 @@ static void test_recover(void)
 	tap_is_int(ret, 1, "recovery scan");
 	tap_is_int(r.removed, 3, "three files removed from tmp/");
 	tap_is_int(r.requeued, 1, "one file back from active/");
-	tap_is_int(r.corrupt, 4, "four files to corrupt/");
+	tap_is_int(r.corrupt, 6, "six files to corrupt/");
 	tap_ok(r.incoming == 3 && r.deferred == 1 && r.hold == 2, "valid files counted per queue");
 	tap_ok(qtest_count(qd, QUEUE_TMP) == 0 && qtest_count(qd, QUEUE_ACTIVE) == 0,
 	       "tmp/ and active/ are empty");
@@ -184,8 +190,10 @@ static void test_recover(void)
 		   qtest_exists(qd, QUEUE_HOLD, good_hold) && qtest_exists(qd, QUEUE_HOLD, spare),
 	       "every valid file in its queue");
 	tap_ok(qtest_exists(qd, QUEUE_CORRUPT, cut) && qtest_exists(qd, QUEUE_CORRUPT, flipped) &&
-		   qtest_exists(qd, QUEUE_CORRUPT, "core") && qtest_exists(qd, QUEUE_CORRUPT, dup),
-	       "truncated, damaged, stray and duplicate files in corrupt/");
+		   qtest_exists(qd, QUEUE_CORRUPT, "core") &&
+		   qtest_exists(qd, QUEUE_CORRUPT, dup) &&
+		   qtest_exists(qd, QUEUE_CORRUPT, subdir) && qtest_exists(qd, QUEUE_CORRUPT, link),
+	       "truncated, damaged, stray, duplicate, directory and symlink entries in corrupt/");
 	struct queue_msg *msg = NULL;
 	queue_msg_open(qd, QUEUE_INCOMING, active, QUEUE_MSG_READ, &msg, NULL, &error);
 	tap_ok(msg != NULL && qtest_content_is(msg, 4, 70000) && queue_msg_rcpt_count(msg) == 3,

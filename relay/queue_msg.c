@@ -319,7 +319,8 @@ int queue_msg_parse(const void *data, size_t len, const char *name, struct queue
 	return ret;
 }
 
-/* queue_msg_read: read the whole file into msg->image. 1 ok, -1 error. */
+/* queue_msg_read: read the whole file into msg->image. 1 ok, 0 not a
+ * regular file of a size the writer can make (damaged), -1 I/O error. */
 static int queue_msg_read(struct queue_msg *msg, int fd, char **error_r)
 {
 	struct stat st;
@@ -330,7 +331,7 @@ static int queue_msg_read(struct queue_msg *msg, int fd, char **error_r)
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > QUEUE_FILE_MAX) {
 		*error_r = xasprintf("%s: not a regular file or larger than %llu bytes", msg->name,
 				     QUEUE_FILE_MAX);
-		return -1;
+		return 0;
 	}
 	msg->image = xmalloc((size_t)st.st_size);
 	while (msg->image_len < (size_t)st.st_size) {
@@ -363,8 +364,13 @@ int queue_msg_open(const struct queue_dir *qd, enum queue_name q, const char *id
 	if (fd < 0 && errno == ENOENT) {
 		ret = 0;
 	} else if (fd < 0) {
+		if (errno == ELOOP)
+			problem = QUEUE_MSG_DAMAGED; /* a symbolic link has no place here */
 		*error_r = xasprintf("%s: open: %s", msg->name, strerror(errno));
-	} else if (queue_msg_read(msg, fd, error_r) > 0) {
+	} else if ((ret = queue_msg_read(msg, fd, error_r)) == 0) {
+		problem = QUEUE_MSG_DAMAGED;
+		ret = -1;
+	} else if (ret > 0) {
 		ret = queue_msg_parse_image(msg, error_r);
 		problem = ret == 0 ? QUEUE_MSG_INCOMPLETE : QUEUE_MSG_DAMAGED;
 		if (ret == 0)
