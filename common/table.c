@@ -28,18 +28,12 @@ static const struct {
 	const char *type;
 	const struct table_ops *ops;
 } table_types[] = {
-	{ "texthash", &table_ops_texthash },
-	{ "hash", &table_ops_texthash },
-	{ "btree", &table_ops_texthash },
-	{ "dbm", &table_ops_texthash },
-	{ "sdbm", &table_ops_texthash },
-	{ "lmdb", &table_ops_texthash },
-	{ "cdb", &table_ops_texthash },
-	{ "cidr", &table_ops_cidr },
-	{ "pcre", &table_ops_pcre },
-	{ "regexp", &table_ops_regexp },
-	{ "static", &table_ops_static },
-	{ "inline", &table_ops_inline },
+    {"texthash", &table_ops_texthash}, {"hash", &table_ops_texthash},
+    {"btree", &table_ops_texthash},    {"dbm", &table_ops_texthash},
+    {"sdbm", &table_ops_texthash},     {"lmdb", &table_ops_texthash},
+    {"cdb", &table_ops_texthash},      {"cidr", &table_ops_cidr},
+    {"pcre", &table_ops_pcre},	       {"regexp", &table_ops_regexp},
+    {"static", &table_ops_static},     {"inline", &table_ops_inline},
 };
 
 /* What identifies one version of a file; exists is 1 for a file, 0 when
@@ -71,7 +65,8 @@ struct table {
 static const struct table_ops *table_find_ops(const char *type, size_t len)
 {
 	for (size_t i = 0; i < sizeof(table_types) / sizeof(*table_types); i++)
-		if (strlen(table_types[i].type) == len && strncmp(table_types[i].type, type, len) == 0)
+		if (strlen(table_types[i].type) == len &&
+		    strncmp(table_types[i].type, type, len) == 0)
 			return table_types[i].ops;
 	return NULL;
 }
@@ -176,8 +171,8 @@ static int table_parse_name(struct table *table, const char *name, char **error_
 		free(error);
 		return -1;
 	}
-	int rc = table->ops->parse(table->spec, text, strlen(text), table->flags, &table->data,
-				   error_r);
+	int rc =
+	    table->ops->parse(table->spec, text, strlen(text), table->flags, &table->data, error_r);
 	free(text);
 	return rc;
 }
@@ -202,8 +197,8 @@ int table_open(const char *spec, int flags, struct table **table_r, char **error
 	const char *name = colon + 1;
 	struct table *table = table_new(spec, ops, flags);
 	int rc;
-	if ((ops->ops_flags & TABLE_OPS_FILE) && !(name[0] == '{' &&
-						    (ops->ops_flags & TABLE_OPS_INLINE_RULES))) {
+	if ((ops->ops_flags & TABLE_OPS_FILE) &&
+	    !(name[0] == '{' && (ops->ops_flags & TABLE_OPS_INLINE_RULES))) {
 		table->path = xstrdup(name);
 		rc = table_load(table, &table->data, &table->loaded, error_r);
 		if (rc < 0 && ops == &table_ops_texthash && strncmp(type, "texthash:", 9) != 0 &&
@@ -225,8 +220,8 @@ int table_open(const char *spec, int flags, struct table **table_r, char **error
 	return 1;
 }
 
-int table_open_buffer(const char *type, const char *origin, const char *text, size_t len,
-		      int flags, struct table **table_r, char **error_r)
+int table_open_buffer(const char *type, const char *origin, const char *text, size_t len, int flags,
+		      struct table **table_r, char **error_r)
 {
 	const struct table_ops *ops = table_find_ops(type, strlen(type));
 	if (ops == NULL || !(ops->ops_flags & TABLE_OPS_FILE)) {
@@ -250,7 +245,7 @@ int table_open_buffer(const char *type, const char *origin, const char *text, si
 static int table_refresh(struct table *table, int quiet, char **error_r)
 {
 	struct stat st;
-	struct table_file_id now = { 0 };
+	struct table_file_id now = {0};
 	if (stat(table->path, &st) == 0)
 		table_file_id_set(&now, &st);
 	if (table_file_id_eq(&now, &table->loaded) ||

@@ -50,8 +50,8 @@ int table_open(const char *spec, int flags, struct table **table_r, char **error
  * table type (texthash and its aliases, cidr, pcre, regexp); origin names
  * the text in error messages. The table never reloads. Returns 1 with
  * *table_r, or -1 with *error_r. */
-int table_open_buffer(const char *type, const char *origin, const char *text, size_t len,
-		      int flags, struct table **table_r, char **error_r);
+int table_open_buffer(const char *type, const char *origin, const char *text, size_t len, int flags,
+		      struct table **table_r, char **error_r);
 
 /* table_lookup: look key up. Returns 1 and sets *value_r (a malloc'd copy
  * the caller frees) when found, 0 when not found (*value_r untouched), or

@@ -30,7 +30,7 @@ struct table_cidr_rule {
 	unsigned char addr[16];
 	unsigned prefix;
 	int negate;
-	char *value;   /* TABLE_CIDR_MATCH */
+	char *value;  /* TABLE_CIDR_MATCH */
 	size_t endif; /* TABLE_CIDR_IF: index of the matching endif */
 };
 
@@ -40,8 +40,7 @@ struct table_cidr {
 };
 
 /* table_cidr_prefix_eq: do the first prefix bits of a and b agree? */
-static int table_cidr_prefix_eq(const unsigned char *a, const unsigned char *b,
-				unsigned prefix)
+static int table_cidr_prefix_eq(const unsigned char *a, const unsigned char *b, unsigned prefix)
 {
 	unsigned bytes = prefix / 8, bits = prefix % 8;
 	if (memcmp(a, b, bytes) != 0)
@@ -92,11 +91,11 @@ static int table_cidr_pattern(const char *origin, size_t lineno, const char *pat
 		}
 		rule->prefix = (unsigned)atoi(slash);
 	}
-	unsigned char net[16] = { 0 };
+	unsigned char net[16] = {0};
 	memcpy(net, rule->addr, rule->prefix / 8);
 	if (rule->prefix % 8 != 0)
 		net[rule->prefix / 8] = (unsigned char)(rule->addr[rule->prefix / 8] &
-							 (0xff << (8 - rule->prefix % 8)));
+							(0xff << (8 - rule->prefix % 8)));
 	if (memcmp(net, rule->addr, max / 8) != 0) {
 		char shown[INET6_ADDRSTRLEN];
 		inet_ntop(rule->family, net, shown, sizeof(shown));
@@ -140,8 +139,8 @@ static int table_cidr_line(const char *origin, size_t lineno, const char *line,
 		plen++;
 	const char *rest = table_skip_space(s + plen);
 	if (rule->kind == TABLE_CIDR_IF && *rest != '\0') {
-		*error_r = table_text_error(origin, lineno, "garbage after IF pattern: \"%s\"",
-					    rest);
+		*error_r =
+		    table_text_error(origin, lineno, "garbage after IF pattern: \"%s\"", rest);
 		return -1;
 	}
 	if (rule->kind == TABLE_CIDR_MATCH && *rest == '\0') {
@@ -171,7 +170,7 @@ static int table_cidr_parse(const char *origin, const char *text, size_t len, in
 			    void **data_r, char **error_r)
 {
 	struct table_cidr *cidr = xcalloc(1, sizeof(*cidr));
-	struct table_nest nest = { 0 };
+	struct table_nest nest = {0};
 	struct table_text tt;
 	const char *line;
 	size_t lineno;
@@ -204,8 +203,7 @@ static int table_cidr_parse(const char *origin, const char *text, size_t len, in
 	return 1;
 }
 
-static int table_cidr_lookup(const void *data, const char *key, char **value_r,
-			     char **error_r)
+static int table_cidr_lookup(const void *data, const char *key, char **value_r, char **error_r)
 {
 	const struct table_cidr *cidr = data;
 	unsigned char addr[16];
@@ -233,9 +231,9 @@ static int table_cidr_lookup(const void *data, const char *key, char **value_r,
 }
 
 const struct table_ops table_ops_cidr = {
-	.type = "cidr",
-	.ops_flags = TABLE_OPS_FILE | TABLE_OPS_PATTERN | TABLE_OPS_INLINE_RULES,
-	.parse = table_cidr_parse,
-	.lookup = table_cidr_lookup,
-	.free = table_cidr_free,
+    .type = "cidr",
+    .ops_flags = TABLE_OPS_FILE | TABLE_OPS_PATTERN | TABLE_OPS_INLINE_RULES,
+    .parse = table_cidr_parse,
+    .lookup = table_cidr_lookup,
+    .free = table_cidr_free,
 };

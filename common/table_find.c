@@ -93,7 +93,7 @@ static int table_search_domain(const struct table_search *s, const char *domain,
 /* table_addr_splits: may the local part be split at a delimiter? */
 static int table_addr_splits(const char *local, const char *delims)
 {
-	static const char *const reserved[] = { "postmaster", "mailer-daemon", "double-bounce" };
+	static const char *const reserved[] = {"postmaster", "mailer-daemon", "double-bounce"};
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++)
 		if (strcasecmp(local, reserved[i]) == 0)
 			return 0;
@@ -141,7 +141,7 @@ int table_find_access(struct table *const *tables, size_t n_tables, const char *
 		      const struct table_find_opts *opts, struct table_match *match_r,
 		      char **error_r)
 {
-	const struct table_search s = { tables, n_tables, match_r, error_r };
+	const struct table_search s = {tables, n_tables, match_r, error_r};
 	struct table_addr a;
 	int rc;
 
@@ -162,7 +162,7 @@ int table_find_virtual(struct table *const *tables, size_t n_tables, const char 
 		       const struct table_find_opts *opts, struct table_match *match_r,
 		       char **error_r)
 {
-	const struct table_search s = { tables, n_tables, match_r, error_r };
+	const struct table_search s = {tables, n_tables, match_r, error_r};
 	struct table_addr a;
 	int rc;
 
@@ -184,7 +184,7 @@ int table_find_transport(struct table *const *tables, size_t n_tables, const cha
 			 const struct table_find_opts *opts, struct table_match *match_r,
 			 char **error_r)
 {
-	const struct table_search s = { tables, n_tables, match_r, error_r };
+	const struct table_search s = {tables, n_tables, match_r, error_r};
 	struct table_addr a;
 	int rc;
 
@@ -211,7 +211,7 @@ int table_find_domain(struct table *const *tables, size_t n_tables, const char *
 		      const struct table_find_opts *opts, struct table_match *match_r,
 		      char **error_r)
 {
-	const struct table_search s = { tables, n_tables, match_r, error_r };
+	const struct table_search s = {tables, n_tables, match_r, error_r};
 	/* No subdomain magic for numeric names. */
 	if (table_is_hostaddr(domain))
 		return table_search_key(&s, domain, 0, NULL);
@@ -221,7 +221,7 @@ int table_find_domain(struct table *const *tables, size_t n_tables, const char *
 int table_find_hostaddr(struct table *const *tables, size_t n_tables, const char *address,
 			struct table_match *match_r, char **error_r)
 {
-	const struct table_search s = { tables, n_tables, match_r, error_r };
+	const struct table_search s = {tables, n_tables, match_r, error_r};
 	char *key = xstrdup(address);
 	int delim = strchr(key, ':') != NULL ? ':' : '.';
 	int rc, partial = 0;

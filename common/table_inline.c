@@ -53,9 +53,10 @@ static int table_inline_is_sep(char c)
 }
 
 /* table_inline_items: split a "{ item, item ... }" body into items, braces
- * of braced items removed. Returns the number of items (at least one)
- * with *items_r (free each, then the array), or -1 with *error_r. */
-static int table_inline_items(const char *body, char ***items_r, char **error_r)
+ * of braced items removed; with braced non-zero every item must be in
+ * braces. Returns the number of items (at least one) with *items_r (free
+ * each, then the array), or -1 with *error_r. */
+static int table_inline_items(const char *body, int braced, char ***items_r, char **error_r)
 {
 	char *list;
 	if (table_inline_unbrace(body, strlen(body), &list, error_r) < 0)
@@ -81,6 +82,9 @@ static int table_inline_items(const char *body, char ***items_r, char **error_r)
 		char *item = NULL;
 		if (depth != 0)
 			*error_r = xasprintf("\"%s\": unbalanced braces", body);
+		else if (*start != '{' && braced)
+			*error_r = xasprintf("\"%.*s\": expected a rule in braces, as in {rule}",
+					     (int)(p - start), start);
 		else if (*start != '{')
 			item = xstrndup(start, (size_t)(p - start));
 		else if (table_inline_unbrace(start, (size_t)(p - start), &item, error_r) < 0)
@@ -114,7 +118,7 @@ static void table_inline_items_free(char **items, int n)
 int table_inline_rules(const char *body, char **text_r, char **error_r)
 {
 	char **items;
-	int n = table_inline_items(body, &items, error_r);
+	int n = table_inline_items(body, 1, &items, error_r);
 	if (n < 0)
 		return -1;
 	struct buf text;
@@ -130,8 +134,7 @@ int table_inline_rules(const char *body, char **text_r, char **error_r)
 }
 
 /* table_inline_pair: split "name = value" into dict; 1 ok, -1 error. */
-static int table_inline_pair(struct table_dict *dict, const char *item, int flags,
-			     char **error_r)
+static int table_inline_pair(struct table_dict *dict, const char *item, int flags, char **error_r)
 {
 	size_t nlen = 0;
 	while (item[nlen] != '\0' && item[nlen] != '=' &&
@@ -155,7 +158,7 @@ static int table_inline_parse(const char *origin, const char *text, size_t len, 
 {
 	char **items;
 	char *error = NULL;
-	int n = table_inline_items(text, &items, &error);
+	int n = table_inline_items(text, 0, &items, &error);
 	struct table_dict *dict = table_dict_new();
 	for (int i = 0; i < n && error == NULL; i++)
 		table_inline_pair(dict, items[i], flags, &error);
@@ -172,8 +175,8 @@ static int table_inline_parse(const char *origin, const char *text, size_t len, 
 }
 
 const struct table_ops table_ops_inline = {
-	.type = "inline",
-	.parse = table_inline_parse,
-	.lookup = table_dict_lookup,
-	.free = table_dict_release,
+    .type = "inline",
+    .parse = table_inline_parse,
+    .lookup = table_dict_lookup,
+    .free = table_dict_release,
 };

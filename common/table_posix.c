@@ -17,12 +17,12 @@
 
 struct table_posix {
 	const char *re; /* the expression being translated */
-	const char *p;  /* next character */
+	const char *p;	/* next character */
 	int extended;
 	int newline;
 	struct buf out;
-	size_t atom;       /* offset in out of the last atom, or NO_ATOM */
-	int quantified;    /* the last atom already carries a quantifier */
+	size_t atom;			      /* offset in out of the last atom, or NO_ATOM */
+	int quantified;			      /* the last atom already carries a quantifier */
 	size_t groups[TABLE_POSIX_MAX_DEPTH]; /* offsets of open groups */
 	size_t depth;
 	char *error;
@@ -107,8 +107,8 @@ static int table_posix_interval(struct table_posix *tp, const char *close)
 }
 
 static const char *const table_posix_classes[] = {
-	"alnum", "alpha", "blank", "cntrl", "digit", "graph",
-	"lower", "print", "punct", "space", "upper", "xdigit",
+    "alnum", "alpha", "blank", "cntrl", "digit", "graph",
+    "lower", "print", "punct", "space", "upper", "xdigit",
 };
 
 /* table_posix_bracket: a bracket expression, tp->p just after "[". */
@@ -139,7 +139,8 @@ static int table_posix_bracket(struct table_posix *tp)
 			size_t i, n = sizeof(table_posix_classes) / sizeof(*table_posix_classes);
 			for (i = 0; end != NULL && i < n; i++)
 				if (strlen(table_posix_classes[i]) == (size_t)(end - name) &&
-				    strncmp(name, table_posix_classes[i], (size_t)(end - name)) == 0)
+				    strncmp(name, table_posix_classes[i], (size_t)(end - name)) ==
+					0)
 					break;
 			if (end == NULL || i == n)
 				return table_posix_fail(tp, "unknown character class");
@@ -188,8 +189,8 @@ static int table_posix_escape(struct table_posix *tp, char c)
 		char c;
 		const char *pcre;
 	} assertions[] = {
-		{ '<', "\\b(?=\\w)" }, { '>', "\\b(?<=\\w)" }, { '`', "\\A" },
-		{ '\'', "\\z" },       { 'b', "\\b" },         { 'B', "\\B" },
+	    {'<', "\\b(?=\\w)"}, {'>', "\\b(?<=\\w)"}, {'`', "\\A"},
+	    {'\'', "\\z"},	 {'b', "\\b"},	       {'B', "\\B"},
 	};
 	for (size_t i = 0; i < sizeof(assertions) / sizeof(*assertions); i++) {
 		if (assertions[i].c == c) {
@@ -255,7 +256,7 @@ static int table_posix_step(struct table_posix *tp)
 	if (c == '\\') {
 		char e = *tp->p++;
 		if (e == '\0') {
-			tp->p--;
+			tp->p = here;
 			return table_posix_fail(tp, "trailing backslash");
 		}
 		if (!tp->extended && (rc = table_posix_bre_special(tp, e)) != 0)
@@ -312,15 +313,14 @@ static int table_posix_step(struct table_posix *tp)
 	return 1;
 }
 
-int table_posix_to_pcre(const char *re, int extended, int newline, char **pcre_r,
-			char **error_r)
+int table_posix_to_pcre(const char *re, int extended, int newline, char **pcre_r, char **error_r)
 {
 	struct table_posix tp = {
-		.re = re,
-		.p = re,
-		.extended = extended,
-		.newline = newline,
-		.atom = TABLE_POSIX_NO_ATOM,
+	    .re = re,
+	    .p = re,
+	    .extended = extended,
+	    .newline = newline,
+	    .atom = TABLE_POSIX_NO_ATOM,
 	};
 	buf_init(&tp.out, 0);
 	int rc = 1;

@@ -21,7 +21,6 @@
  * BRE); newline non-zero gives REG_NEWLINE's meaning to negated bracket
  * expressions (they do not match a newline). Returns 1 with *pcre_r
  * (caller frees), or -1 with *error_r (a message without file:line). */
-int table_posix_to_pcre(const char *re, int extended, int newline, char **pcre_r,
-			char **error_r);
+int table_posix_to_pcre(const char *re, int extended, int newline, char **pcre_r, char **error_r);
 
 #endif

@@ -45,7 +45,7 @@ struct table_regexp_rule {
 	pcre2_code *code;
 	int negate;
 	struct table_subst *result; /* TABLE_REGEXP_MATCH */
-	size_t endif;               /* TABLE_REGEXP_IF: index of the matching endif */
+	size_t endif;		    /* TABLE_REGEXP_IF: index of the matching endif */
 	size_t lineno;
 };
 
@@ -84,8 +84,8 @@ static int table_regexp_compile_pcre(const char *pattern, unsigned flags, pcre2_
 				     char **error_r)
 {
 	static const uint32_t options[] = {
-		PCRE2_CASELESS, PCRE2_MULTILINE, PCRE2_DOTALL,	 PCRE2_EXTENDED,
-		PCRE2_ANCHORED, PCRE2_DOLLAR_ENDONLY, PCRE2_UNGREEDY, 0,
+	    PCRE2_CASELESS, PCRE2_MULTILINE,	  PCRE2_DOTALL,	  PCRE2_EXTENDED,
+	    PCRE2_ANCHORED, PCRE2_DOLLAR_ENDONLY, PCRE2_UNGREEDY, 0,
 	};
 	uint32_t opts = PCRE2_CASELESS | PCRE2_DOTALL;
 	for (size_t i = 0; i < sizeof(options) / sizeof(*options); i++)
@@ -116,13 +116,13 @@ static int table_regexp_compile_posix(const char *pattern, unsigned flags, pcre2
 }
 
 static const struct table_regexp_syntax table_regexp_pcre_syntax = {
-	.flags = "imsxAEUX",
-	.compile = table_regexp_compile_pcre,
+    .flags = "imsxAEUX",
+    .compile = table_regexp_compile_pcre,
 };
 
 static const struct table_regexp_syntax table_regexp_posix_syntax = {
-	.flags = "ixm",
-	.compile = table_regexp_compile_posix,
+    .flags = "ixm",
+    .compile = table_regexp_compile_posix,
 };
 
 /* table_regexp_keyword: does line start with keyword (any case) followed
@@ -141,8 +141,8 @@ static int table_regexp_keyword(const char *line, const char *keyword)
  * pattern (caller frees), the flag bits and rule->negate, and *s past the
  * flags. 1 ok, -1 error. */
 static int table_regexp_pattern(const struct table_regexp_syntax *syn, const char **s,
-				struct table_regexp_rule *rule, char **pattern_r,
-				unsigned *flags_r, char **error_r)
+				struct table_regexp_rule *rule, char **pattern_r, unsigned *flags_r,
+				char **error_r)
 {
 	const char *p = *s;
 	while (*p == '!') {
@@ -276,7 +276,7 @@ static int table_regexp_parse(const struct table_regexp_syntax *syn, const char 
 			      const char *text, size_t len, void **data_r, char **error_r)
 {
 	struct table_regexp *re = xcalloc(1, sizeof(*re));
-	struct table_nest nest = { 0 };
+	struct table_nest nest = {0};
 	struct table_text tt;
 	const char *line;
 	size_t lineno;
@@ -332,19 +332,18 @@ static int table_regexp_match(const struct table_regexp *re, const struct table_
 		return 0;
 	PCRE2_UCHAR msg[256];
 	pcre2_get_error_message(rc, msg, sizeof(msg));
-	*error_r = table_text_error(re->origin, r->lineno, "matching failed: %s",
-				    (const char *)msg);
+	*error_r =
+	    table_text_error(re->origin, r->lineno, "matching failed: %s", (const char *)msg);
 	return -1;
 }
 
-static int table_regexp_lookup(const void *data, const char *key, char **value_r,
-			       char **error_r)
+static int table_regexp_lookup(const void *data, const char *key, char **value_r, char **error_r)
 {
 	const struct table_regexp *re = data;
 	pcre2_match_data *md = pcre2_match_data_create(re->max_groups + 1, NULL);
 	if (md == NULL) {
-		*error_r = xasprintf("%s: out of memory for a regular expression match",
-				     re->origin);
+		*error_r =
+		    xasprintf("%s: out of memory for a regular expression match", re->origin);
 		return -1;
 	}
 	int rc = 0;
@@ -375,24 +374,24 @@ static int table_regexp_parse_pcre(const char *origin, const char *text, size_t 
 	return table_regexp_parse(&table_regexp_pcre_syntax, origin, text, len, data_r, error_r);
 }
 
-static int table_regexp_parse_posix(const char *origin, const char *text, size_t len,
-				    int flags, void **data_r, char **error_r)
+static int table_regexp_parse_posix(const char *origin, const char *text, size_t len, int flags,
+				    void **data_r, char **error_r)
 {
 	return table_regexp_parse(&table_regexp_posix_syntax, origin, text, len, data_r, error_r);
 }
 
 const struct table_ops table_ops_pcre = {
-	.type = "pcre",
-	.ops_flags = TABLE_OPS_FILE | TABLE_OPS_PATTERN | TABLE_OPS_INLINE_RULES,
-	.parse = table_regexp_parse_pcre,
-	.lookup = table_regexp_lookup,
-	.free = table_regexp_free,
+    .type = "pcre",
+    .ops_flags = TABLE_OPS_FILE | TABLE_OPS_PATTERN | TABLE_OPS_INLINE_RULES,
+    .parse = table_regexp_parse_pcre,
+    .lookup = table_regexp_lookup,
+    .free = table_regexp_free,
 };
 
 const struct table_ops table_ops_regexp = {
-	.type = "regexp",
-	.ops_flags = TABLE_OPS_FILE | TABLE_OPS_PATTERN | TABLE_OPS_INLINE_RULES,
-	.parse = table_regexp_parse_posix,
-	.lookup = table_regexp_lookup,
-	.free = table_regexp_free,
+    .type = "regexp",
+    .ops_flags = TABLE_OPS_FILE | TABLE_OPS_PATTERN | TABLE_OPS_INLINE_RULES,
+    .parse = table_regexp_parse_posix,
+    .lookup = table_regexp_lookup,
+    .free = table_regexp_free,
 };

@@ -11,8 +11,8 @@ static int table_static_parse(const char *origin, const char *text, size_t len, 
 			      void **data_r, char **error_r)
 {
 	if (len == 0) {
-		*error_r = xasprintf("%s: missing value: use static:value or static:{text}",
-				     origin);
+		*error_r =
+		    xasprintf("%s: missing value: use static:value or static:{text}", origin);
 		return -1;
 	}
 	if (text[0] != '{') {
@@ -29,16 +29,15 @@ static int table_static_parse(const char *origin, const char *text, size_t len, 
 	return 1;
 }
 
-static int table_static_lookup(const void *data, const char *key, char **value_r,
-			       char **error_r)
+static int table_static_lookup(const void *data, const char *key, char **value_r, char **error_r)
 {
 	*value_r = xstrdup(data);
 	return 1;
 }
 
 const struct table_ops table_ops_static = {
-	.type = "static",
-	.parse = table_static_parse,
-	.lookup = table_static_lookup,
-	.free = free,
+    .type = "static",
+    .parse = table_static_parse,
+    .lookup = table_static_lookup,
+    .free = free,
 };

@@ -23,8 +23,7 @@ struct table_subst {
 	int has_refs;
 };
 
-static void table_subst_add(struct table_subst *subst, unsigned group, const char *text,
-			    size_t len)
+static void table_subst_add(struct table_subst *subst, unsigned group, const char *text, size_t len)
 {
 	subst->parts = xreallocarray(subst->parts, subst->n_parts + 1, sizeof(*subst->parts));
 	struct table_subst_part *part = &subst->parts[subst->n_parts++];
@@ -42,8 +41,7 @@ static int table_subst_is_name(char c)
 
 /* table_subst_ref: parse the reference after a "$" at *p; 1 with *group_r
  * and *p past it, -1 with *error_r. */
-static int table_subst_ref(const char **p, unsigned n_groups, unsigned *group_r,
-			   char **error_r)
+static int table_subst_ref(const char **p, unsigned n_groups, unsigned *group_r, char **error_r)
 {
 	const char *s = *p, *name, *name_end;
 	if (*s == '{' || *s == '(') {

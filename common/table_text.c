@@ -22,8 +22,7 @@ void table_text_deinit(struct table_text *tt)
 	buf_deinit(&tt->line);
 }
 
-int table_text_next(struct table_text *tt, const char **line_r, size_t *lineno_r,
-		    char **error_r)
+int table_text_next(struct table_text *tt, const char **line_r, size_t *lineno_r, char **error_r)
 {
 	size_t first = 0;
 
@@ -49,9 +48,10 @@ int table_text_next(struct table_text *tt, const char **line_r, size_t *lineno_r
 		if (skip)
 			continue;
 		if (first == 0 && indented) {
-			*error_r = table_text_error(tt->origin, tt->lineno,
-						    "logical line must not start with white space "
-						    "(a continuation line without a line to continue)");
+			*error_r =
+			    table_text_error(tt->origin, tt->lineno,
+					     "logical line must not start with white space "
+					     "(a continuation line without a line to continue)");
 			return -1;
 		}
 		if (first == 0)
@@ -77,8 +77,8 @@ void table_nest_if(struct table_nest *nest, size_t rule, size_t lineno)
 	nest->lines[nest->n_open++] = lineno;
 }
 
-int table_nest_endif(struct table_nest *nest, const char *origin, size_t lineno,
-		     size_t *if_rule_r, char **error_r)
+int table_nest_endif(struct table_nest *nest, const char *origin, size_t lineno, size_t *if_rule_r,
+		     char **error_r)
 {
 	if (nest->n_open == 0) {
 		*error_r = table_text_error(origin, lineno, "ENDIF without matching IF");

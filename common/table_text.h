@@ -32,8 +32,7 @@ void table_text_deinit(struct table_text *tt);
  * first physical line), 0 at the end of the text, or -1 with *error_r
  * ("ORIGIN:LINE: ...") for a line that starts with white space or holds a
  * NUL byte. */
-int table_text_next(struct table_text *tt, const char **line_r, size_t *lineno_r,
-		    char **error_r);
+int table_text_next(struct table_text *tt, const char **line_r, size_t *lineno_r, char **error_r);
 
 /* struct table_nest: the if/endif bookkeeping that cidr, pcre and regexp
  * tables share. Rules are numbered in the order they are read; an "if"
@@ -49,15 +48,15 @@ struct table_nest {
 void table_nest_if(struct table_nest *nest, size_t rule, size_t lineno);
 /* table_nest_endif: the rule at lineno is an "endif"; returns 1 with
  * *if_rule_r (the "if" it closes), or -1 with *error_r if none is open. */
-int table_nest_endif(struct table_nest *nest, const char *origin, size_t lineno,
-		     size_t *if_rule_r, char **error_r);
+int table_nest_endif(struct table_nest *nest, const char *origin, size_t lineno, size_t *if_rule_r,
+		     char **error_r);
 /* table_nest_deinit: at the end of the text: 1 if every "if" was closed,
  * else -1 with *error_r (only when error_r is not NULL); frees the state. */
 int table_nest_deinit(struct table_nest *nest, const char *origin, char **error_r);
 
 /* table_text_error: a malloc'd "ORIGIN:LINE: message". */
 char *table_text_error(const char *origin, size_t lineno, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* table_is_space: white space as Postfix means it (the C locale's). */
 static inline int table_is_space(int c)

@@ -32,9 +32,8 @@ static int table_texthash_parse(const char *origin, const char *text, size_t len
 			klen++;
 		const char *value = table_skip_space(line + klen);
 		if (*value == '\0') {
-			*error_r = table_text_error(origin, lineno,
-						    "expected format: key whitespace value: \"%s\"",
-						    line);
+			*error_r = table_text_error(
+			    origin, lineno, "expected format: key whitespace value: \"%s\"", line);
 			rc = -1;
 			break;
 		}
@@ -56,9 +55,9 @@ static int table_texthash_parse(const char *origin, const char *text, size_t len
 }
 
 const struct table_ops table_ops_texthash = {
-	.type = "texthash",
-	.ops_flags = TABLE_OPS_FILE,
-	.parse = table_texthash_parse,
-	.lookup = table_dict_lookup,
-	.free = table_dict_release,
+    .type = "texthash",
+    .ops_flags = TABLE_OPS_FILE,
+    .parse = table_texthash_parse,
+    .lookup = table_dict_lookup,
+    .free = table_dict_release,
 };

@@ -93,11 +93,11 @@ int postern_map(int argc, char **argv, struct cli_opts *global)
 		fprintf(stderr, "%s\n", POSTERN_MAP_USAGE);
 		return 2;
 	}
-	struct postern_map_tables t = { xcalloc((size_t)(argc - optind), sizeof(*t.tables)), 0 };
+	struct postern_map_tables t = {xcalloc((size_t)(argc - optind), sizeof(*t.tables)), 0};
 	int status = 2;
 	for (int i = optind; i < argc; i++) {
-		char *spec = strchr(argv[i], ':') != NULL ? xstrdup(argv[i])
-							   : xasprintf("hash:%s", argv[i]);
+		char *spec =
+		    strchr(argv[i], ':') != NULL ? xstrdup(argv[i]) : xasprintf("hash:%s", argv[i]);
 		char *error;
 		int rc = table_open(spec, flags, &t.tables[t.n], &error);
 		free(spec);
