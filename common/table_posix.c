@@ -229,6 +229,12 @@ static int table_posix_bre_special(struct table_posix *tp, char c)
 		return 1;
 	case '+':
 	case '?':
+		/* Like "*", with nothing to repeat they are ordinary (glibc). */
+		if (tp->atom == TABLE_POSIX_NO_ATOM) {
+			table_posix_begin_atom(tp);
+			table_posix_literal(tp, c);
+			return 1;
+		}
 		return table_posix_quantify(tp, &c, 1);
 	default:
 		return 0;
@@ -294,6 +300,9 @@ static int table_posix_step(struct table_posix *tp)
 		case '(':
 			return table_posix_open(tp);
 		case ')':
+			/* glibc takes an unmatched ")" in ERE literally. */
+			if (tp->depth == 0)
+				break;
 			return table_posix_close(tp);
 		case '|':
 			buf_append_char(&tp->out, '|');

@@ -5,14 +5,19 @@
  * syntax (ERE) by default, basic syntax (BRE) when the "x" flag turns it
  * off, with the GNU extensions glibc accepts (\1-\9, \w \W \s \S \b \B,
  * \< \>, \` \', and in BRE \+ \? \|). The translation keeps those
- * meanings: a backslash is literal inside brackets, "{" starts an interval
- * only, BRE's "( ) { } | + ?" are literal, a quantifier following a
- * quantifier applies to the quantified atom ("a+?" is "(a+)?", not a lazy
- * "+"). What it cannot keep: POSIX picks the longest of the leftmost
- * matches, PCRE2 the first alternative that matches, which can change what
- * $n holds (never whether a pattern matches). Escapes regcomp() gives no
- * meaning to ("\d"), equivalence classes "[=a=]" and collating symbols
- * "[.a.]" are errors.
+ * meanings and glibc's leniency: a backslash is literal inside brackets,
+ * "{" starts an interval only, BRE's "( ) { } | + ?" are literal, so are
+ * BRE's "*", "\+", "\?" with nothing to repeat and an unmatched ")" in
+ * ERE, and a quantifier following a quantifier applies to the quantified
+ * atom ("a+?" is "(a+)?", not a lazy "+").
+ *
+ * What differs: POSIX picks the longest of the leftmost matches, PCRE2 the
+ * first alternative that matches, which can change what $n holds (never
+ * whether a pattern matches); glibc lets a "^" or "$" inside an expression
+ * match next to a newline the match consumes even without REG_NEWLINE, the
+ * translation does not. Escapes regcomp() gives no meaning to ("\d"),
+ * equivalence classes "[=a=]" and collating symbols "[.a.]" are errors.
+ * table_posix_test checks the translation against glibc's regexec().
  */
 #ifndef POSTERN_TABLE_POSIX_H
 #define POSTERN_TABLE_POSIX_H
