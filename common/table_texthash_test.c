@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "mem.h"
 #include "table.h"
 #include "table_test.h"
@@ -40,6 +41,30 @@ static void test_lookups(void)
 	table_test_cases(t, cases, sizeof(cases) / sizeof(*cases), "texthash");
 	table_free(&t);
 	tap_ok(t == NULL, "table_free clears the pointer");
+	table_free(&t);
+}
+
+static void test_many_keys(void)
+{
+	struct buf text;
+	buf_init(&text, 0);
+	for (int i = 0; i < 20000; i++)
+		buf_printf(&text, "Key%d value%d\n", i, i);
+	struct table *t = table_test_text("texthash", buf_cstr(&text), 0);
+	buf_deinit(&text);
+	int wrong = 0;
+	for (int i = 0; i < 20000 + 100; i++) {
+		char key[32], want[32];
+		snprintf(key, sizeof(key), "KEY%d", i);
+		snprintf(want, sizeof(want), "value%d", i);
+		char *value = NULL, *error = NULL;
+		int rc = table_lookup(t, key, &value, &error);
+		if (rc != (i < 20000) || (rc > 0 && strcmp(value, want) != 0))
+			wrong++;
+		free(value);
+		free(error);
+	}
+	tap_is_int(wrong, 0, "20000 keys: each found with its value, others not found");
 	table_free(&t);
 }
 
@@ -125,6 +150,7 @@ static void test_specs(void)
 int main(void)
 {
 	test_lookups();
+	test_many_keys();
 	test_no_fold();
 	test_errors();
 	test_files();
