@@ -59,10 +59,11 @@ struct table {
 	pthread_mutex_t reload_lock; /* guards the fields below */
 	struct table_file_id loaded; /* the version behind data */
 	struct table_file_id failed; /* the last version that failed */
-	long checked_at;	     /* monotonic second of the last check */
+	long checked_at;	     /* monotonic second of the last check (also read,
+				      * atomically, without the lock) */
 };
 
-static const struct table_ops *table_find_ops(const char *type, size_t len)
+static const struct table_ops *table_type_ops(const char *type, size_t len)
 {
 	for (size_t i = 0; i < sizeof(table_types) / sizeof(*table_types); i++)
 		if (strlen(table_types[i].type) == len &&
@@ -188,7 +189,7 @@ int table_open(const char *spec, int flags, struct table **table_r, char **error
 		*error_r = xasprintf("\"%s\": expected a table in type:name form", spec);
 		return -1;
 	}
-	const struct table_ops *ops = table_find_ops(type, (size_t)(colon - type));
+	const struct table_ops *ops = table_type_ops(type, (size_t)(colon - type));
 	if (ops == NULL) {
 		*error_r = xasprintf("\"%s\": unsupported table type \"%.*s\"", spec,
 				     (int)(colon - type), type);
@@ -223,7 +224,7 @@ int table_open(const char *spec, int flags, struct table **table_r, char **error
 int table_open_buffer(const char *type, const char *origin, const char *text, size_t len, int flags,
 		      struct table **table_r, char **error_r)
 {
-	const struct table_ops *ops = table_find_ops(type, strlen(type));
+	const struct table_ops *ops = table_type_ops(type, strlen(type));
 	if (ops == NULL || !(ops->ops_flags & TABLE_OPS_FILE)) {
 		*error_r = xasprintf("%s: \"%s\" is not a file-based table type", origin, type);
 		return -1;

@@ -231,7 +231,6 @@ static int table_cidr_lookup(const void *data, const char *key, char **value_r, 
 }
 
 const struct table_ops table_ops_cidr = {
-    .type = "cidr",
     .ops_flags = TABLE_OPS_FILE | TABLE_OPS_PATTERN | TABLE_OPS_INLINE_RULES,
     .parse = table_cidr_parse,
     .lookup = table_cidr_lookup,

@@ -175,7 +175,6 @@ static int table_inline_parse(const char *origin, const char *text, size_t len, 
 }
 
 const struct table_ops table_ops_inline = {
-    .type = "inline",
     .parse = table_inline_parse,
     .lookup = table_dict_lookup,
     .free = table_dict_release,

@@ -19,8 +19,8 @@ enum table_ops_flags {
 	TABLE_OPS_INLINE_RULES = 1 << 2,
 };
 
+/* A back-end; table.c maps type names to these. */
 struct table_ops {
-	const char *type;
 	unsigned ops_flags; /* enum table_ops_flags */
 	/* parse: build contents from text (a file's bytes, inline rules one a
 	 * line, or the name itself for back-ends without TABLE_OPS_FILE);

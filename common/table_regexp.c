@@ -381,7 +381,6 @@ static int table_regexp_parse_posix(const char *origin, const char *text, size_t
 }
 
 const struct table_ops table_ops_pcre = {
-    .type = "pcre",
     .ops_flags = TABLE_OPS_FILE | TABLE_OPS_PATTERN | TABLE_OPS_INLINE_RULES,
     .parse = table_regexp_parse_pcre,
     .lookup = table_regexp_lookup,
@@ -389,7 +388,6 @@ const struct table_ops table_ops_pcre = {
 };
 
 const struct table_ops table_ops_regexp = {
-    .type = "regexp",
     .ops_flags = TABLE_OPS_FILE | TABLE_OPS_PATTERN | TABLE_OPS_INLINE_RULES,
     .parse = table_regexp_parse_posix,
     .lookup = table_regexp_lookup,

@@ -36,7 +36,6 @@ static int table_static_lookup(const void *data, const char *key, char **value_r
 }
 
 const struct table_ops table_ops_static = {
-    .type = "static",
     .parse = table_static_parse,
     .lookup = table_static_lookup,
     .free = free,

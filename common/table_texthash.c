@@ -55,7 +55,6 @@ static int table_texthash_parse(const char *origin, const char *text, size_t len
 }
 
 const struct table_ops table_ops_texthash = {
-    .type = "texthash",
     .ops_flags = TABLE_OPS_FILE,
     .parse = table_texthash_parse,
     .lookup = table_dict_lookup,
