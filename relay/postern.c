@@ -15,6 +15,7 @@ struct postern_verb {
 };
 
 static const struct postern_verb postern_verbs[] = {
+	{ "map", postern_map, "query lookup tables, like postmap -q" },
 	{ NULL, NULL, NULL },
 };
 

@@ -11,4 +11,8 @@
 
 typedef int postern_verb_fn(int argc, char **argv, struct cli_opts *global);
 
+/* postern_map: "postern map -q KEY|- TYPE:NAME...", postmap(1)'s query mode
+ * (relay/postern_map.c). */
+postern_verb_fn postern_map;
+
 #endif
