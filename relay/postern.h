@@ -11,4 +11,8 @@
 
 typedef int postern_verb_fn(int argc, char **argv, struct cli_opts *global);
 
+/* The verbs (one file each: postern_NAME.c). */
+postern_verb_fn postern_check;  /* validate a configuration directory */
+postern_verb_fn postern_config; /* print parameters, like postconf */
+
 #endif
