@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ void cfg_lines_init(struct cfg_lines *l, const char *file, size_t max_line,
 
 void cfg_lines_deinit(struct cfg_lines *l)
 {
+	FREE_AND_NULL(l->breaks);
 	buf_deinit(&l->logical);
 	buf_deinit(&l->pending);
 }
@@ -62,6 +64,15 @@ static void cfg_lines_flush(struct cfg_lines *l)
 	buf_reset(&l->logical);
 	l->have_logical = 0;
 	l->bad = 0;
+	l->n_breaks = 0;
+}
+
+unsigned cfg_lines_lineno_at(const struct cfg_lines *l, size_t offset)
+{
+	unsigned line = l->start;
+	for (size_t i = 0; i < l->n_breaks && l->breaks[i].offset <= offset; i++)
+		line = l->breaks[i].line;
+	return line;
 }
 
 /* cfg_lines_start: the first non-white byte of a physical line that is not
@@ -77,6 +88,12 @@ static void cfg_lines_start(struct cfg_lines *l)
 				     "logical line must not start with white space; line ignored");
 			l->bad = 1;
 		}
+	} else if (!l->bad) {
+		if (l->n_breaks == l->cap_breaks) {
+			l->cap_breaks = l->cap_breaks ? 2 * l->cap_breaks : 8;
+			l->breaks = xreallocarray(l->breaks, l->cap_breaks, sizeof(*l->breaks));
+		}
+		l->breaks[l->n_breaks++] = (struct cfg_lines_break){ buf_len(&l->logical), l->lineno };
 	}
 	if (!l->bad && buf_append(&l->logical, buf_cstr(&l->pending), buf_len(&l->pending)) < 0)
 		cfg_lines_too_long(l);

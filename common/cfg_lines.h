@@ -24,6 +24,11 @@
  * final newline); lineno is the physical line where it starts. */
 typedef void cfg_line_fn(void *ctx, const char *line, size_t len, unsigned lineno);
 
+struct cfg_lines_break {
+	size_t offset;  /* in the logical line */
+	unsigned line; /* physical line */
+};
+
 struct cfg_lines {
 	/* private */
 	const char *file; /* not owned; used in findings */
@@ -34,6 +39,9 @@ struct cfg_lines {
 	struct buf pending; /* leading white space of the current physical line */
 	unsigned lineno;    /* current physical line */
 	unsigned start;     /* physical line where the logical line starts */
+	struct cfg_lines_break *breaks; /* where continuation lines start */
+	size_t n_breaks;
+	size_t cap_breaks;
 	int state;          /* where in the physical line we are */
 	int have_logical;   /* a logical line is open */
 	int bad;            /* the open logical line is to be skipped */
@@ -45,6 +53,9 @@ void cfg_lines_init(struct cfg_lines *l, const char *file, size_t max_line,
 		    struct cfg_diags *diags, cfg_line_fn *fn, void *ctx);
 /* cfg_lines_feed: consume len bytes; calls fn for each complete line. */
 void cfg_lines_feed(struct cfg_lines *l, const char *data, size_t len);
+/* cfg_lines_lineno_at: during a cfg_line_fn call, the physical line that
+ * holds byte offset of the logical line. */
+unsigned cfg_lines_lineno_at(const struct cfg_lines *l, size_t offset);
 /* cfg_lines_finish: end of input: deliver the last logical line. */
 void cfg_lines_finish(struct cfg_lines *l);
 void cfg_lines_deinit(struct cfg_lines *l);

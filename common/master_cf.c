@@ -39,6 +39,7 @@ static void master_service_deinit(struct master_service *s)
 	for (size_t i = 0; i < s->argc; i++)
 		free(s->argv[i]);
 	free(s->argv);
+	free(s->arg_lines);
 	for (size_t i = 0; i < s->n_overrides; i++) {
 		free(s->overrides[i].name);
 		free(s->overrides[i].value);
@@ -99,7 +100,7 @@ static char *master_check_fields(char **f)
 }
 
 /* master_add_override: "-o" with its argument (short or long form). */
-static char *master_add_override(struct master_service *s, const char *arg)
+static char *master_add_override(struct master_service *s, const char *arg, unsigned line)
 {
 	char *text, *name, *value, *error;
 	if (cfg_unbrace(arg, &text, &error) < 0)
@@ -112,7 +113,7 @@ static char *master_add_override(struct master_service *s, const char *arg)
 		return msg;
 	}
 	s->overrides = xreallocarray(s->overrides, s->n_overrides + 1, sizeof(*s->overrides));
-	s->overrides[s->n_overrides++] = (struct master_override){ name, value };
+	s->overrides[s->n_overrides++] = (struct master_override){ name, value, line };
 	return NULL;
 }
 
@@ -128,12 +129,14 @@ static char *master_scan_options(struct master_service *s)
 			if (strchr(MASTER_OPTS_WITH_VALUE, *o) == NULL)
 				continue;
 			/* The value is the rest of this argument or the next one. */
-			const char *value = o[1] != '\0' ? o + 1 : s->argv[++i];
+			if (o[1] == '\0')
+				i++;
+			const char *value = o[1] != '\0' ? o + 1 : s->argv[i];
 			if (value == NULL)
 				return xasprintf("service %s/%s: option -%c needs a value", s->name,
 						 s->type, *o);
 			if (*o == 'o') {
-				char *error = master_add_override(s, value);
+				char *error = master_add_override(s, value, s->arg_lines[i]);
 				if (error != NULL)
 					return error;
 			}
@@ -143,8 +146,9 @@ static char *master_scan_options(struct master_service *s)
 	return NULL;
 }
 
-/* master_take_fields: move the split fields into the service. */
-static void master_take_fields(struct master_service *s, char **f, size_t n)
+/* master_take_fields: move the split fields of line into the service. */
+static void master_take_fields(struct master_cf_parser *p, struct master_service *s,
+			       const char *line, char **f, size_t n)
 {
 	s->name = f[0];
 	s->type = f[1];
@@ -156,6 +160,15 @@ static void master_take_fields(struct master_service *s, char **f, size_t n)
 	s->argc = n - 7;
 	s->argv = xcalloc(s->argc + 1, sizeof(*s->argv));
 	memcpy(s->argv, f + 7, s->argc * sizeof(*s->argv));
+	/* The fields are in line in order: find where each one is. */
+	s->arg_lines = xcalloc(s->argc + 1, sizeof(*s->arg_lines));
+	const char *pos = line;
+	for (size_t i = 0; i < n; i++) {
+		const char *at = strstr(pos, f[i]);
+		pos = at + strlen(f[i]);
+		if (i >= 7)
+			s->arg_lines[i - 7] = cfg_lines_lineno_at(&p->lines, (size_t)(at - line));
+	}
 }
 
 /* master_open_groups: replace each "{ ... }" argument by its inside. */
@@ -203,7 +216,7 @@ static void master_cf_line(void *ctx, const char *line, size_t len, unsigned lin
 		return;
 	}
 	struct master_service s = { .file = xstrdup(p->file), .line = lineno };
-	master_take_fields(&s, f, n);
+	master_take_fields(p, &s, line, f, n);
 	free(f); /* the strings now belong to s */
 	if ((error = master_open_groups(&s)) != NULL || (error = master_scan_options(&s)) != NULL) {
 		cfg_diag_add(p->diags, CFG_ERROR, p->file, lineno, "%s", error);
@@ -295,7 +308,7 @@ struct cfg *master_service_cfg(const struct master_service *s, const struct cfg 
 {
 	struct cfg *c = cfg_new(main);
 	for (size_t i = 0; i < s->n_overrides; i++)
-		cfg_set(c, s->overrides[i].name, s->overrides[i].value, s->file, s->line);
+		cfg_set(c, s->overrides[i].name, s->overrides[i].value, s->file, s->overrides[i].line);
 	return c;
 }
 

@@ -26,8 +26,9 @@
 #include "cfg_diag.h"
 
 struct master_override {
-	char *name;  /* owned */
-	char *value; /* owned, unexpanded */
+	char *name;    /* owned */
+	char *value;   /* owned, unexpanded */
+	unsigned line; /* the physical line of its argument */
 };
 
 struct master_service {
@@ -40,6 +41,7 @@ struct master_service {
 	char *maxproc;
 	char **argv; /* command and arguments, NULL-terminated */
 	size_t argc; /* at least 1 */
+	unsigned *arg_lines; /* the physical line of each argv element */
 	struct master_override *overrides; /* the -o options, in order */
 	size_t n_overrides;
 	char *file;    /* owned */
@@ -76,8 +78,8 @@ int master_cf_load_file(struct master_cf *m, const char *path, struct cfg_diags 
 			char **error_r);
 
 /* master_service_cfg: a new cfg layer above main holding the service's -o
- * overrides (with the service's file and line). Caller frees with
- * cfg_free(); main must outlive it. */
+ * overrides (with their file and line). Caller frees with cfg_free();
+ * main must outlive it. */
 struct cfg *master_service_cfg(const struct master_service *s, const struct cfg *main);
 
 /* master_service_inet_addr: split an inet service name into host and port:

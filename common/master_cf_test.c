@@ -188,8 +188,21 @@ static void test_service_cfg(void)
 	tap_is_str(cfg_get(sub, "myhostname"), "mail.example.com",
 		   "other parameters come from main.cf");
 	const struct cfg_entry *e = cfg_lookup(sub, "syslog_name");
-	tap_ok(e && strcmp(e->file, "master.cf") == 0 && e->line == 3,
+	tap_ok(e && strcmp(e->file, "master.cf") == 0 && e->line == 4,
 	       "an override remembers its master.cf line");
+	struct buf lines;
+	buf_init(&lines, 0);
+	for (size_t s = 1; s <= 2; s++)
+		for (size_t o = 0; o < m->services[s].n_overrides; o++)
+			buf_printf(&lines, "%s@%u ", m->services[s].overrides[o].name,
+				   m->services[s].overrides[o].line);
+	tap_is_str(buf_cstr(&lines),
+		   "syslog_name@4 smtpd_tls_security_level@5 smtpd_client_restrictions@7 "
+		   "smtpd_sender_restrictions@8 content_filter@9 mynetworks@9 ",
+		   "each -o knows its physical line, past comments in between");
+	buf_deinit(&lines);
+	tap_ok(m->services[5].arg_lines[0] == 12 && m->services[5].arg_lines[1] == 13,
+	       "each argument knows its physical line");
 	cfg_free(&sub);
 
 	static const struct {

@@ -170,7 +170,7 @@ static void check_listener(struct relay_params_conf *c, const struct master_serv
 	struct cfg *layer = master_service_cfg(s, c->view);
 	char *prefix = xasprintf("service %s/%s: -o ", s->name, s->type);
 	for (size_t o = 0; o < s->n_overrides; o++) {
-		struct check_where w = { s->file, s->line, prefix };
+		struct check_where w = { s->file, s->overrides[o].line, prefix };
 		check_setting(c, layer, &w, s->overrides[o].name);
 	}
 	free(prefix);
@@ -205,7 +205,7 @@ static void check_services(struct relay_params_conf *c)
 				     "service %s/%s runs %s: not supported by Postern (ignored)",
 				     s->name, s->type, command);
 		for (size_t o = 0; o < s->n_overrides; o++)
-			cfg_diag_add(&c->diags, CFG_WARNING, s->file, s->line,
+			cfg_diag_add(&c->diags, CFG_WARNING, s->file, s->overrides[o].line,
 				     "service %s/%s: -o %s=%s has no effect: the service is ignored",
 				     s->name, s->type, s->overrides[o].name, s->overrides[o].value);
 	}
