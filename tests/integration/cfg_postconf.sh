@@ -36,22 +36,17 @@ for fixture in cfg-syntax cfg-expand cfg-userdef cfg-compat postfix-smarthost; d
 			"$(postconf -c "$dir" $flags 2>/dev/null)" "$fixture: config $flags equals postconf $flags"
 	done
 
-	# Each name postconf -n prints, and a few left at their defaults.
-	names="$(postconf -c "$dir" -n 2>/dev/null | sed 's/ =.*//') myorigin mydomain mynetworks
-		relay_domains smtpd_relay_restrictions mynetworks_style smtpd_banner myhostname"
-	mismatch=""
-	count=0
-	for name in $names; do
-		for flags in "" "-x" "-h"; do
-			# shellcheck disable=SC2086
-			ours=$("$postern" -c "$dir" config $flags "$name" 2>/dev/null)
-			# shellcheck disable=SC2086
-			theirs=$(postconf -c "$dir" $flags "$name" 2>/dev/null)
-			count=$((count + 1))
-			[ "$ours" == "$theirs" ] || mismatch+="$name [$flags]: $ours | $theirs; "
-		done
+	# Each name postconf -n prints, and a few left at their defaults, asked
+	# for by name (in this order, which is not sorted).
+	names="$(postconf -c "$dir" -n 2>/dev/null | sed 's/ =.*//' | sort -r) myorigin mydomain
+		mynetworks relay_domains smtpd_relay_restrictions mynetworks_style myhostname"
+	for flags in "" "-x" "-h"; do
+		# shellcheck disable=SC2086
+		ours=$("$postern" -c "$dir" config $flags $names 2>/dev/null)
+		# shellcheck disable=SC2086
+		theirs=$(postconf -c "$dir" $flags $names 2>/dev/null)
+		tap_is "$ours" "$theirs" "$fixture: config $flags NAME... equals postconf for $(wc -w <<<"$names") names"
 	done
-	tap_is "$mismatch" "" "$fixture: config [-x|-h] NAME equals postconf for each of $count lookups"
 
 	for flags in "" "-x"; do
 		SKIP="" result=$(compare_listing "$dir" $flags)
