@@ -15,6 +15,8 @@ struct postern_verb {
 };
 
 static const struct postern_verb postern_verbs[] = {
+	{ "check", postern_check, "validate the configuration, list what is not supported" },
+	{ "config", postern_config, "print parameters like postconf [-n] [-d] [-x] [name...]" },
 	{ "map", postern_map, "query lookup tables, like postmap -q" },
 	{ NULL, NULL, NULL },
 };

@@ -11,8 +11,9 @@
 
 typedef int postern_verb_fn(int argc, char **argv, struct cli_opts *global);
 
-/* postern_map: "postern map -q KEY|- TYPE:NAME...", postmap(1)'s query mode
- * (relay/postern_map.c). */
-postern_verb_fn postern_map;
+/* The verbs (one file each: postern_NAME.c). */
+postern_verb_fn postern_check;  /* validate a configuration directory */
+postern_verb_fn postern_config; /* print parameters, like postconf */
+postern_verb_fn postern_map;    /* query lookup tables, like postmap -q */
 
 #endif
