@@ -90,13 +90,14 @@ static void test_multiline(void)
 	struct smtp_reply *r = smtp_reply_new(SMTP_R_EHLO, "mx.example.org", NULL);
 	smtp_reply_add_line(r, "PIPELINING");
 	smtp_reply_add_line(r, "SIZE 10240000");
-	check_wire(r, SMTP_REPLY_ENHANCED, "250-mx.example.org\r\n250-PIPELINING\r\n250 SIZE 10240000\r\n",
+	check_wire(r, SMTP_REPLY_ENHANCED,
+		   "250-mx.example.org\r\n250-PIPELINING\r\n250 SIZE 10240000\r\n",
 		   "EHLO reply: continuation lines, no enhanced code");
 	check_wire(smtp_reply_custom(550, "5.7.1", "first\nsecond"), SMTP_REPLY_ENHANCED,
 		   "550-5.7.1 first\r\n550 5.7.1 second\r\n",
 		   "every line carries the enhanced code");
-	check_wire(smtp_reply_custom(550, "5.7.1", "first\nsecond"), 0, "550-first\r\n550 second\r\n",
-		   "multi-line without enhanced codes");
+	check_wire(smtp_reply_custom(550, "5.7.1", "first\nsecond"), 0,
+		   "550-first\r\n550 second\r\n", "multi-line without enhanced codes");
 	check_wire(smtp_reply_custom(451, "5.3.0", "x"), SMTP_REPLY_ENHANCED, "451 4.3.0 x\r\n",
 		   "custom: enhanced class follows the code");
 	check_wire(smtp_reply_custom(550, NULL, "a\n"), SMTP_REPLY_ENHANCED, "550-a\r\n550 \r\n",
@@ -179,10 +180,10 @@ static void test_dsn_valid(void)
 		const char *in;
 		size_t want;
 	} cases[] = {
-		{"5.7.1", 5},	  {"4.7.25 text", 6}, {"2.0.0\tx", 5},	{"5.123.456", 9},
-		{"5.1234.1", 0},  {"5.1.1234", 0},    {"3.0.0", 0},	{"5.7", 0},
-		{"5.7.", 0},	  {"5..1", 0},	      {"5.7.1x", 0},	{"", 0},
-		{"x.1.1", 0},	  {"5.7.1.2", 0},
+	    {"5.7.1", 5},    {"4.7.25 text", 6}, {"2.0.0\tx", 5}, {"5.123.456", 9},
+	    {"5.1234.1", 0}, {"5.1.1234", 0},	 {"3.0.0", 0},	  {"5.7", 0},
+	    {"5.7.", 0},     {"5..1", 0},	 {"5.7.1x", 0},	  {"", 0},
+	    {"x.1.1", 0},    {"5.7.1.2", 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		tap_is_int((long long)smtp_dsn_valid(cases[i].in), (long long)cases[i].want,
@@ -213,31 +214,31 @@ static void test_parse(void)
 {
 	static const struct {
 		const char *in;
-		int code;	  /* 0: parse error expected */
+		int code; /* 0: parse error expected */
 		const char *dsn;
 		const char *text; /* lines joined by '\n' */
 	} cases[] = {
-		{"550 5.7.1 go away", 550, "5.7.1", "go away"},
-		{"450 try again later", 450, "4.7.1", "try again later"},
-		{"554 No thanks", 554, "5.7.1", "No thanks"},
-		{"421 4.7.0 closing", 421, "4.7.0", "closing"},
-		{"550 4.2.2 class follows the code", 550, "5.2.2", "class follows the code"},
-		{"451 5.7.1 and back", 451, "4.7.1", "and back"},
-		{"550", 550, "5.7.1", ""},
-		{"550 5.1.1", 550, "5.1.1", ""},
-		{"550\t5.1.1\ttabs", 550, "5.1.1", "tabs"},
-		{"550 5.7.1000 not a code", 550, "5.7.1", "5.7.1000 not a code"},
-		{"550-5.7.1 line one\r\n550 5.7.1 line two", 550, "5.7.1", "line one\nline two"},
-		{"550-5.7.1 a\n550-b\n550 5.7.1 c\r\n", 550, "5.7.1", "a\nb\nc"},
-		{"250 Ok", 0, NULL, NULL},
-		{"650 x", 0, NULL, NULL},
-		{"55 x", 0, NULL, NULL},
-		{"5500 x", 0, NULL, NULL},
-		{"REJECT x", 0, NULL, NULL},
-		{"", 0, NULL, NULL},
-		{"550-first\r\n551 second", 0, NULL, NULL},
-		{"550-only a continuation", 0, NULL, NULL},
-		{"550 a\r\n550 b", 0, NULL, NULL},
+	    {"550 5.7.1 go away", 550, "5.7.1", "go away"},
+	    {"450 try again later", 450, "4.7.1", "try again later"},
+	    {"554 No thanks", 554, "5.7.1", "No thanks"},
+	    {"421 4.7.0 closing", 421, "4.7.0", "closing"},
+	    {"550 4.2.2 class follows the code", 550, "5.2.2", "class follows the code"},
+	    {"451 5.7.1 and back", 451, "4.7.1", "and back"},
+	    {"550", 550, "5.7.1", ""},
+	    {"550 5.1.1", 550, "5.1.1", ""},
+	    {"550\t5.1.1\ttabs", 550, "5.1.1", "tabs"},
+	    {"550 5.7.1000 not a code", 550, "5.7.1", "5.7.1000 not a code"},
+	    {"550-5.7.1 line one\r\n550 5.7.1 line two", 550, "5.7.1", "line one\nline two"},
+	    {"550-5.7.1 a\n550-b\n550 5.7.1 c\r\n", 550, "5.7.1", "a\nb\nc"},
+	    {"250 Ok", 0, NULL, NULL},
+	    {"650 x", 0, NULL, NULL},
+	    {"55 x", 0, NULL, NULL},
+	    {"5500 x", 0, NULL, NULL},
+	    {"REJECT x", 0, NULL, NULL},
+	    {"", 0, NULL, NULL},
+	    {"550-first\r\n551 second", 0, NULL, NULL},
+	    {"550-only a continuation", 0, NULL, NULL},
+	    {"550 a\r\n550 b", 0, NULL, NULL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct smtp_reply *r = NULL;
@@ -245,12 +246,12 @@ static void test_parse(void)
 		int rc = smtp_reply_parse(cases[i].in, &r, &err);
 		char *in = esc(cases[i].in);
 		if (cases[i].code == 0) {
-			tap_ok(rc == -1 && r == NULL && err != NULL, "parse refuses \"%s\" (%s)", in,
-			       err ? err : "no error");
+			tap_ok(rc == -1 && r == NULL && err != NULL, "parse refuses \"%s\" (%s)",
+			       in, err ? err : "no error");
 		} else if (tap_is_int(rc, 1, "parse \"%s\"", in)) {
 			char *want = esc(cases[i].text), *got = esc(buf_cstr(&r->text));
 			tap_ok(r->code == cases[i].code && strcmp(r->dsn, cases[i].dsn) == 0 &&
-				       strcmp(got, want) == 0,
+				   strcmp(got, want) == 0,
 			       "  gives %d %s \"%s\" (got %d %s \"%s\")", cases[i].code,
 			       cases[i].dsn, want, r->code, r->dsn, got);
 			free(want);
