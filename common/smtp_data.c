@@ -211,7 +211,6 @@ static void add_bytes(struct smtp_data *d, const char *p, size_t n)
 			n--;
 		}
 	}
-	add_size(d, n);
 	while (n > 0) {
 		if (d->len == d->limits.line_length) {
 			emit(d, d->line, d->len, 1);
@@ -220,6 +219,9 @@ static void add_bytes(struct smtp_data *d, const char *p, size_t n)
 		size_t k = d->limits.line_length - d->len;
 		if (k > n)
 			k = n;
+		/* Counted piece by piece so that the size limit trips at the same
+		 * point of the output however the input is chunked. */
+		add_size(d, k);
 		memcpy(d->line + d->len, p, k);
 		d->len += k;
 		p += k;

@@ -167,6 +167,7 @@ static const struct {
 static const struct smtp_data_limits small_line = {0, 0, 4};
 static const struct smtp_data_limits small_size = {20, 0, 2048};
 static const struct smtp_data_limits small_header = {0, 20, 2048};
+static const struct smtp_data_limits small_size_and_line = {20, 0, 4};
 
 static const struct {
 	const char *name;
@@ -206,6 +207,9 @@ static const struct {
      "H:S: a+|H:bcde+|H:fgh||body|.abc+|def| END@34 rest=\"\" err=OK"},
     {"size limit", S("Subject: s\r\n\r\n0123456789\r\nmore\r\n.\r\nQUIT\r\n"), SMTP_BARE_REJECT,
      &small_size, 0, "H:Subject: s|| END@35 rest=\"QUIT\\r\\n\" err=TOO_BIG"},
+    {"size limit inside a long line (found by fuzz_smtp_data)",
+     S("0123456789012345678901234\r\n.\r\n"), SMTP_BARE_REJECT, &small_size_and_line, 0,
+     "0123+|4567+|8901+|2345+|6789+| END@30 rest=\"\" err=TOO_BIG"},
     {"size limit exactly reached", S("Subject: s\r\n\r\n1234\r\n.\r\n"), SMTP_BARE_REJECT,
      &small_size, 0, "H:Subject: s||1234| END@23 rest=\"\" err=OK"},
     {"header limit", S("Subject: 0123456789\r\nX: y\r\n\r\nbody\r\n.\r\n"), SMTP_BARE_REJECT,
