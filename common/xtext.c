@@ -72,7 +72,7 @@ int xtext_encode(const char *in, size_t len, struct buf *out)
 		if (rc < 0)
 			return -1;
 	}
-	return 0;
+	return 1;
 }
 
 /* utf8_one: length of the well-formed UTF-8 sequence at s (n bytes
@@ -207,5 +207,5 @@ int xtext_utf8_encode(const char *in, size_t len, struct buf *out)
 			return -1;
 		i += n;
 	}
-	return 0;
+	return 1;
 }

@@ -21,7 +21,7 @@
  * why (caller frees) and out holds a partial result. */
 int xtext_decode(const char *in, size_t len, struct buf *out, char **error_r);
 /* xtext_encode: append the RFC 3461 xtext form of in[0..len) to out: bytes
- * outside '!'..'~', '+' and '=' become "+XX". 0, or -1 when out's bound was
+ * outside '!'..'~', '+' and '=' become "+XX". 1, or -1 when out's bound was
  * reached. */
 int xtext_encode(const char *in, size_t len, struct buf *out);
 
@@ -35,7 +35,7 @@ int xtext_encode(const char *in, size_t len, struct buf *out);
  * cannot appear raw. 1 or -1 as for xtext_decode. */
 int xtext_utf8_decode(const char *in, size_t len, int allow_utf8, struct buf *out, char **error_r);
 /* xtext_utf8_encode: append the utf-8-addr-xtext form (pure ASCII) of the
- * UTF-8 string in[0..len) to out. 0 on success; -1 when in is not
+ * UTF-8 string in[0..len) to out. 1 on success; -1 when in is not
  * well-formed UTF-8 or out's bound was reached. */
 int xtext_utf8_encode(const char *in, size_t len, struct buf *out);
 
