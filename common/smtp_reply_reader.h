@@ -6,8 +6,10 @@
  * by one: call again with the bytes not consumed yet). Lines end in CRLF or,
  * leniently, in a bare LF. A reply is one or more lines "NNN-text" ended by
  * "NNN text" or "NNN"; every line must carry the same code. An enhanced
- * status code at the start of the first line's text (RFC 2034) becomes the
- * reply's dsn and is stripped from every line that repeats it.
+ * status code at the start of the first line's text (RFC 2034), of the
+ * reply code's class, becomes the reply's dsn and is stripped from every
+ * line that repeats it; without one the dsn is "" (Postfix's client then
+ * assumes X.0.0, X the code's first digit; that choice is the caller's).
  *
  * Limits: a line longer than max_line bytes (without its line end) or a
  * reply with more than max_lines lines is an error, as is a malformed line
