@@ -121,7 +121,8 @@ void cfg_diags_sort(struct cfg_diags *d)
 		if (d->items[i].file != NULL) {
 			rank = i + 1;
 			for (size_t j = 0; j < i; j++) {
-				if (d->items[j].file && strcmp(d->items[j].file, d->items[i].file) == 0) {
+				if (d->items[j].file &&
+				    strcmp(d->items[j].file, d->items[i].file) == 0) {
 					rank = keys[j].file_rank;
 					break;
 				}

@@ -451,8 +451,8 @@ static int cfg_expand_text(struct cfg_expander *x, const char *s, size_t len)
 					break;
 			}
 			if (q >= end)
-				return cfg_expand_fail(x, "truncated parameter reference in \"%.*s\"",
-						       (int)len, s);
+				return cfg_expand_fail(
+				    x, "truncated parameter reference in \"%.*s\"", (int)len, s);
 			if (cfg_expand_expr(x, p + 1, (size_t)(q - p - 1)) < 0)
 				return -1;
 			p = q + 1;
@@ -467,7 +467,9 @@ static int cfg_expand_text(struct cfg_expander *x, const char *s, size_t len)
 						CFG_EXPAND_MAX_STEPS);
 			} else {
 				const char *value = cfg_expand_lookup(x, name);
-				rc = value != NULL && *value != '\0' ? cfg_expand_value(x, name, value) : 0;
+				rc = value != NULL && *value != '\0'
+					 ? cfg_expand_value(x, name, value)
+					 : 0;
 			}
 			free(name);
 			if (rc < 0)

@@ -128,11 +128,12 @@ static void test_cases(void)
 
 static void test_layers(void)
 {
-	struct cfg *defaults = load(NULL, "myhostname = host.example\n"
-					  "myorigin = $myhostname\n"
-					  "compatibility_level = 0\n"
-					  "style = ${{$compatibility_level} <level {2} ? {subnet} : "
-					  "{host}}\n");
+	struct cfg *defaults =
+	    load(NULL, "myhostname = host.example\n"
+		       "myorigin = $myhostname\n"
+		       "compatibility_level = 0\n"
+		       "style = ${{$compatibility_level} <level {2} ? {subnet} : "
+		       "{host}}\n");
 	struct cfg *main_cf = load(defaults, "myhostname = mail.example.com\n"
 					     "compatibility_level = 3.6\n");
 	struct cfg *service = load(main_cf, "myhostname = smtp.example.com\n");
@@ -246,7 +247,8 @@ static void test_scan(void)
 		{ "$a ${b} $(c) $$d", "a,b,c," },
 		{ "${a?$b}${c:{$d}}${e?{$f}:{$g}}", "a,b,c,d,e,f,g," },
 		{ "${{$a} == {$b} ? {$c} : {$d}}", "a,b,c,d," },
-		{ "permit_mynetworks, check_client_access hash:$config_directory/x", "config_directory," },
+		{ "permit_mynetworks, check_client_access hash:$config_directory/x",
+		  "config_directory," },
 	};
 	for (size_t i = 0; i < sizeof(scans) / sizeof(scans[0]); i++) {
 		struct names n;

@@ -93,7 +93,8 @@ static void cfg_lines_start(struct cfg_lines *l)
 			l->cap_breaks = l->cap_breaks ? 2 * l->cap_breaks : 8;
 			l->breaks = xreallocarray(l->breaks, l->cap_breaks, sizeof(*l->breaks));
 		}
-		l->breaks[l->n_breaks++] = (struct cfg_lines_break){ buf_len(&l->logical), l->lineno };
+		l->breaks[l->n_breaks++] =
+		    (struct cfg_lines_break){buf_len(&l->logical), l->lineno};
 	}
 	if (!l->bad && buf_append(&l->logical, buf_cstr(&l->pending), buf_len(&l->pending)) < 0)
 		cfg_lines_too_long(l);

@@ -58,6 +58,7 @@ void cfg_lines_feed(struct cfg_lines *l, const char *data, size_t len);
 unsigned cfg_lines_lineno_at(const struct cfg_lines *l, size_t offset);
 /* cfg_lines_finish: end of input: deliver the last logical line. */
 void cfg_lines_finish(struct cfg_lines *l);
+/* cfg_lines_deinit: release the buffers (not file, diags or ctx). */
 void cfg_lines_deinit(struct cfg_lines *l);
 
 /* cfg_feed_fn: takes the next chunk of a file. */

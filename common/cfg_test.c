@@ -254,9 +254,10 @@ static void test_files(void)
 	tap_ok(d.n == 1 && strcmp(d.items[0].file, path) == 0 && d.items[0].line == 2,
 	       "cfg_load_file: the warning names the file and line");
 	char *text = cfg_diag_format(&d.items[0]);
-	char *want = xasprintf("%s:2: warning: overriding earlier entry: myhostname=mail.example.com "
-			       "(line 1)",
-			       path);
+	char *want =
+	    xasprintf("%s:2: warning: overriding earlier entry: myhostname=mail.example.com "
+		      "(line 1)",
+		      path);
 	tap_is_str(text, want, "cfg_diag_format");
 	free(text);
 	free(want);

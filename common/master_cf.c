@@ -308,7 +308,8 @@ struct cfg *master_service_cfg(const struct master_service *s, const struct cfg 
 {
 	struct cfg *c = cfg_new(main);
 	for (size_t i = 0; i < s->n_overrides; i++)
-		cfg_set(c, s->overrides[i].name, s->overrides[i].value, s->file, s->overrides[i].line);
+		cfg_set(c, s->overrides[i].name, s->overrides[i].value, s->file,
+			s->overrides[i].line);
 	return c;
 }
 

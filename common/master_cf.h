@@ -63,10 +63,12 @@ struct master_cf_parser;
 /* master_cf_parser_new: parse into m; file is copied. */
 struct master_cf_parser *master_cf_parser_new(struct master_cf *m, const char *file,
 					      struct cfg_diags *diags);
+/* master_cf_parser_feed: the next len bytes of input. */
 void master_cf_parser_feed(struct master_cf_parser *p, const char *data, size_t len);
 /* master_cf_parser_finish: 1 when this input had no error; -1 with the
  * first error, "file:line: message", in *error_r (caller frees). */
 int master_cf_parser_finish(struct master_cf_parser *p, char **error_r);
+/* master_cf_parser_free: release *pp and set it to NULL; accepts NULL. */
 void master_cf_parser_free(struct master_cf_parser **pp);
 
 /* master_cf_parse_buf: a whole buffer; returns as master_cf_parser_finish. */

@@ -45,10 +45,11 @@ static void check_ref(void *ctx, const char *name)
 	if (cfg_get(r->layer, name) != NULL)
 		return;
 	if (relay_postfix_param(name) != RELAY_POSTFIX_NONE)
-		cfg_diag_add(&r->conf->diags, CFG_WARNING, r->where->file, r->where->line,
-			     "%s%s: refers to $%s, a Postfix parameter Postern has no value for; it "
-			     "expands to nothing",
-			     r->where->prefix, r->name, name);
+		cfg_diag_add(
+		    &r->conf->diags, CFG_WARNING, r->where->file, r->where->line,
+		    "%s%s: refers to $%s, a Postfix parameter Postern has no value for; it "
+		    "expands to nothing",
+		    r->where->prefix, r->name, name);
 	else
 		cfg_diag_add(&r->conf->diags, CFG_WARNING, r->where->file, r->where->line,
 			     "%s%s: refers to undefined parameter $%s; it expands to nothing",
@@ -70,7 +71,8 @@ static void check_value(struct relay_params_conf *c, const struct cfg *layer,
 			FREE_AND_NULL(error);
 		}
 		if (cfg_expand_param(layer, name, &value, &error) < 0) {
-			cfg_diag_add(&c->diags, CFG_ERROR, w->file, w->line, "%s%s", w->prefix, error);
+			cfg_diag_add(&c->diags, CFG_ERROR, w->file, w->line, "%s%s", w->prefix,
+				     error);
 			free(error);
 			return;
 		}
@@ -81,7 +83,8 @@ static void check_value(struct relay_params_conf *c, const struct cfg *layer,
 				     name, error);
 		else
 			cfg_diag_add(&c->diags, CFG_WARNING, w->file, w->line,
-				     "%s%s: %s (Postfix would reject it too)", w->prefix, name, error);
+				     "%s%s: %s (Postfix would reject it too)", w->prefix, name,
+				     error);
 		free(error);
 	}
 	free(value);
@@ -95,14 +98,15 @@ static void check_setting(struct relay_params_conf *c, const struct cfg *layer,
 	switch (relay_params_conf_classify(c, name)) {
 	case RELAY_KIND_TABLE:
 		if (p->status == RELAY_PARAM_NOT_YET)
-			cfg_diag_add(&c->diags, CFG_WARNING, w->file, w->line,
-				     "%s%s: Postfix parameter, not yet supported by Postern (ignored)",
-				     w->prefix, name);
+			cfg_diag_add(
+			    &c->diags, CFG_WARNING, w->file, w->line,
+			    "%s%s: Postfix parameter, not yet supported by Postern (ignored)",
+			    w->prefix, name);
 		break;
 	case RELAY_KIND_POSTFIX:
 		cfg_diag_add(&c->diags, CFG_WARNING, w->file, w->line,
-			     "%s%s: Postfix parameter, not supported by Postern (ignored)", w->prefix,
-			     name);
+			     "%s%s: Postfix parameter, not supported by Postern (ignored)",
+			     w->prefix, name);
 		break;
 	case RELAY_KIND_SERVICE:
 		cfg_diag_add(&c->diags, CFG_WARNING, w->file, w->line,
@@ -196,18 +200,20 @@ static void check_services(struct relay_params_conf *c)
 				     "ignored",
 				     s->name, s->type, command);
 		else if (strcmp(command, "smtpd") == 0)
-			cfg_diag_add(&c->diags, CFG_WARNING, s->file, s->line,
-				     "service %s/%s: smtpd behind a %s socket (postscreen or a content "
-				     "filter) is not supported by Postern (ignored)",
-				     s->name, s->type, s->type);
+			cfg_diag_add(
+			    &c->diags, CFG_WARNING, s->file, s->line,
+			    "service %s/%s: smtpd behind a %s socket (postscreen or a content "
+			    "filter) is not supported by Postern (ignored)",
+			    s->name, s->type, s->type);
 		else
 			cfg_diag_add(&c->diags, CFG_WARNING, s->file, s->line,
 				     "service %s/%s runs %s: not supported by Postern (ignored)",
 				     s->name, s->type, command);
 		for (size_t o = 0; o < s->n_overrides; o++)
-			cfg_diag_add(&c->diags, CFG_WARNING, s->file, s->overrides[o].line,
-				     "service %s/%s: -o %s=%s has no effect: the service is ignored",
-				     s->name, s->type, s->overrides[o].name, s->overrides[o].value);
+			cfg_diag_add(
+			    &c->diags, CFG_WARNING, s->file, s->overrides[o].line,
+			    "service %s/%s: -o %s=%s has no effect: the service is ignored",
+			    s->name, s->type, s->overrides[o].name, s->overrides[o].value);
 	}
 	if (c->master_found && listeners == 0)
 		cfg_diag_add(&c->diags, CFG_WARNING, c->master_path, 0,

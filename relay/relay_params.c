@@ -153,7 +153,8 @@ int relay_service_param(const char *name, const char *service, const char *comma
 		return 0;
 	const char *suffix = name + len;
 	if (transport || pipe) {
-		for (const struct relay_service_suffix *s = relay_transport_suffixes; s->suffix; s++) {
+		for (const struct relay_service_suffix *s = relay_transport_suffixes; s->suffix;
+		     s++) {
 			if (strcmp(suffix, s->suffix) == 0) {
 				*default_r = s->default_param;
 				return 1;
@@ -161,7 +162,8 @@ int relay_service_param(const char *name, const char *service, const char *comma
 		}
 	}
 	if (pipe || strcmp(command, "spawn") == 0) {
-		for (const struct relay_service_suffix *s = relay_command_suffixes; s->suffix; s++) {
+		for (const struct relay_service_suffix *s = relay_command_suffixes; s->suffix;
+		     s++) {
 			if (strcmp(suffix, s->suffix) == 0) {
 				*default_r = s->default_param;
 				return 1;

@@ -118,8 +118,8 @@ static void relay_params_conf_read_main(struct relay_params_conf *c, const char 
 	int rc = cfg_load_file(c->main, c->main_path, &c->diags, &error);
 	c->main_found = rc != 0;
 	if (rc == 0)
-		cfg_diag_add(&c->diags, CFG_ERROR, NULL, 0, "%s: neither postern.cf nor main.cf found",
-			     dir);
+		cfg_diag_add(&c->diags, CFG_ERROR, NULL, 0,
+			     "%s: neither postern.cf nor main.cf found", dir);
 	relay_params_conf_read_error(c, rc, errors, error);
 }
 

@@ -56,7 +56,8 @@ static int relay_same_addr(const struct sockaddr *a, const struct sockaddr *b)
 		return 0;
 	if (a->sa_family == AF_INET)
 		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-			      &((const struct sockaddr_in *)b)->sin_addr, sizeof(struct in_addr)) == 0;
+			      &((const struct sockaddr_in *)b)->sin_addr,
+			      sizeof(struct in_addr)) == 0;
 	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
 		      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
 }
@@ -77,9 +78,10 @@ static int relay_protocols(const char *protocols, int *v4_r, int *v6_r, char **e
 		} else if (strcasecmp(*i, "ipv6") == 0) {
 			*v6_r = 1;
 		} else {
-			*error_r = xasprintf("inet_protocols: unknown protocol \"%s\" (expected all, "
-					     "ipv4 or ipv6)",
-					     *i);
+			*error_r =
+			    xasprintf("inet_protocols: unknown protocol \"%s\" (expected all, "
+				      "ipv4 or ipv6)",
+				      *i);
 			rc = -1;
 			break;
 		}
@@ -89,7 +91,8 @@ static int relay_protocols(const char *protocols, int *v4_r, int *v6_r, char **e
 }
 
 /* relay_find_local: the interface entry holding addr, or NULL. */
-static const struct ifaddrs *relay_find_local(const struct ifaddrs *ifs, const struct sockaddr *addr)
+static const struct ifaddrs *relay_find_local(const struct ifaddrs *ifs,
+					      const struct sockaddr *addr)
 {
 	for (const struct ifaddrs *i = ifs; i != NULL; i = i->ifa_next)
 		if (i->ifa_addr != NULL && relay_same_addr(i->ifa_addr, addr))
@@ -117,7 +120,8 @@ static int relay_interface_addrs(const char *interfaces, int v4, int v6, struct 
 		int loopback = strcasecmp(*item, "loopback-only") == 0;
 		if (all || loopback) {
 			for (struct ifaddrs *i = ifs; i != NULL; i = i->ifa_next) {
-				if (i->ifa_addr == NULL || (loopback && !(i->ifa_flags & IFF_LOOPBACK)))
+				if (i->ifa_addr == NULL ||
+				    (loopback && !(i->ifa_flags & IFF_LOOPBACK)))
 					continue;
 				int family = i->ifa_addr->sa_family;
 				if ((family == AF_INET && v4) || (family == AF_INET6 && v6))
@@ -135,17 +139,19 @@ static int relay_interface_addrs(const char *interfaces, int v4, int v6, struct 
 		int gai = getaddrinfo(host, NULL, &hints, &res);
 		free(unbracketed);
 		if (gai != 0) {
-			*error_r = xasprintf("inet_interfaces: cannot find the address of \"%s\": %s",
-					     *item, gai_strerror(gai));
+			*error_r =
+			    xasprintf("inet_interfaces: cannot find the address of \"%s\": %s",
+				      *item, gai_strerror(gai));
 			rc = -1;
 			break;
 		}
 		for (struct addrinfo *r = res; r != NULL; r = r->ai_next) {
 			const struct ifaddrs *local = relay_find_local(ifs, r->ai_addr);
 			if (local == NULL) {
-				*error_r = xasprintf("inet_interfaces: no local interface found for "
-						     "\"%s\"",
-						     *item);
+				*error_r =
+				    xasprintf("inet_interfaces: no local interface found for "
+					      "\"%s\"",
+					      *item);
 				rc = -1;
 				break;
 			}
@@ -198,7 +204,10 @@ static char *relay_network(const struct relay_addr *r, enum relay_style style)
 		else if (style == RELAY_STYLE_SUBNET)
 			bits = relay_prefix_len((const unsigned char *)m, 4);
 		else
-			bits = host < 0x80000000U ? 8 : host < 0xc0000000U ? 16 : host < 0xe0000000U ? 24 : 4;
+			bits = host < 0x80000000U   ? 8
+			       : host < 0xc0000000U ? 16
+			       : host < 0xe0000000U ? 24
+						    : 4;
 		relay_mask_bytes((unsigned char *)&a, 4, bits);
 		inet_ntop(AF_INET, &a, text, sizeof(text));
 		return xasprintf("%s/%d", text, bits);

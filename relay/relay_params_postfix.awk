@@ -41,9 +41,9 @@ END {
 	print ""
 	print "enum relay_postfix_kind relay_postfix_param(const char *name)"
 	print "{"
-	print "\tconst struct relay_postfix_name *r = bsearch("
-	print "\t\tname, relay_postfix_names, sizeof(relay_postfix_names) / sizeof(relay_postfix_names[0]),"
-	print "\t\tsizeof(relay_postfix_names[0]), relay_postfix_cmp);"
+	print "\tsize_t n = sizeof(relay_postfix_names) / sizeof(relay_postfix_names[0]);"
+	print "\tconst struct relay_postfix_name *r ="
+	print "\t\tbsearch(name, relay_postfix_names, n, sizeof(*r), relay_postfix_cmp);"
 	print "\treturn r ? r->kind : RELAY_POSTFIX_NONE;"
 	print "}"
 }

@@ -162,8 +162,9 @@ static void test_postfix_names(void)
 	tap_ok(relay_service_param("policyd-spf_time_limit", "policyd-spf", "spawn", &def) &&
 		       strcmp(def, "command_time_limit") == 0,
 	       "_time_limit for a spawn service");
-	tap_ok(relay_service_param("maildrop_destination_recipient_limit", "maildrop", "pipe", &def),
-	       "per-destination limits for a pipe service");
+	tap_ok(
+	    relay_service_param("maildrop_destination_recipient_limit", "maildrop", "pipe", &def),
+	    "per-destination limits for a pipe service");
 	tap_ok(!relay_service_param("smtpd_destination_recipient_limit", "smtpd", "smtpd", &def),
 	       "nothing for a service running smtpd");
 }

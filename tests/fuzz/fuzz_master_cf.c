@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    s->n_overrides != t->n_overrides || s->line != t->line)
 			abort();
 		for (size_t a = 0; a < s->argc; a++)
-			if (strcmp(s->argv[a], t->argv[a]) != 0 || s->arg_lines[a] != t->arg_lines[a])
+			if (strcmp(s->argv[a], t->argv[a]) != 0 ||
+			    s->arg_lines[a] != t->arg_lines[a])
 				abort();
 		struct cfg *layer = master_service_cfg(s, main_cf);
 		cfg_free(&layer);
