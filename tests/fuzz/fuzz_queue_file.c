@@ -1,7 +1,9 @@
 /* fuzz_queue_file.c: fuzz target for the queue file reader.
  *
  * LLVMFuzzerTestOneInput() parses the input as a queue file and, when it
- * is accepted, walks everything the reader hands out. Built with
+ * is accepted, walks everything the reader hands out.
+ * fuzz-extra-sources: relay/queue_*.c
+ * tests/fuzz/run.sh builds it with
  * -DPOSTERN_LIBFUZZER for libFuzzer, e.g. from a build directory:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DPOSTERN_LIBFUZZER \

@@ -98,8 +98,16 @@ fuzz_one() {
 		-print_final_stats=1 -artifact_prefix="$out/artifacts/$name-")
 	mkdir -p "$dir/corpus"
 	rm -f "$out/artifacts/$name-"*
-	if ! "$cc" "${cflags[@]}" -fsanitize=fuzzer,address,undefined \
-		"$top/tests/fuzz/$name.c" "$out/libpostern.a" "${lib_libs[@]}" -o "$bin" \
+	# A target outside common/ names its other sources in a comment line
+	# "fuzz-extra-sources: relay/queue_*.c" (globs from the top of the tree).
+	local extra=() pattern src
+	for pattern in $(sed -n 's/.*fuzz-extra-sources: *//p' "$top/tests/fuzz/$name.c" | head -n1); do
+		for src in "$top"/$pattern; do
+			[[ $(basename "$src") == *test* ]] || extra+=("$src" -I"$(dirname "$src")")
+		done
+	done
+	if ! "$cc" "${cflags[@]}" -DPOSTERN_LIBFUZZER -fsanitize=fuzzer,address,undefined \
+		"$top/tests/fuzz/$name.c" "${extra[@]}" "$out/libpostern.a" "${lib_libs[@]}" -o "$bin" \
 		>"$dir/build.log" 2>&1; then
 		{ echo "FAIL: $name (build)"; indent "$dir/build.log"; } >"$dir/result"
 		return
