@@ -48,7 +48,9 @@
 
 /* Limits and options, named after the Postfix parameters where one exists. */
 struct mime_config {
-	size_t nesting_limit;          /* mime_nesting_limit (100) */
+	size_t nesting_limit;          /* mime_nesting_limit (100); as in Postfix, N lets
+					  N + 2 multiparts nest (and as many attached
+					  messages, which Postfix does not limit) */
 	size_t header_size_limit;      /* header_size_limit (102400) */
 	size_t line_length_limit;      /* line_length_limit (2048): longer lines come in pieces */
 	size_t boundary_length_limit;  /* mime_boundary_length_limit (2048) */
@@ -211,8 +213,7 @@ typedef int mime_event_fn(const struct mime_event *ev, void *context);
 struct mime_parser;
 
 /* mime_parser_new: a parser for one message. cfg NULL means the defaults;
- * zero limits in cfg take their default, except nesting_limit (0 allows
- * one level, as in Postfix). The first event comes with the first
+ * zero limits in cfg take their default, except nesting_limit. The first event comes with the first
  * mime_parser_feed() or mime_parser_finish(). Free with mime_parser_free()
  * (finished or not). */
 struct mime_parser *mime_parser_new(const struct mime_config *cfg, mime_event_fn *fn,

@@ -123,12 +123,12 @@ void mime_entity_headers_end(struct mime_parser *p, const struct mime_line *blan
 		 (strcmp(part->subtype, "partial") == 0 || strcmp(part->subtype, "external-body") == 0))
 		mime_error(p, MIME_ERR_ENCODING_DOMAIN);
 	if (!part->multipart && rfc822 && blank != NULL) {
-		/* Like a multipart boundary, an attached message is a level. */
-		if (p->levels > p->cfg.nesting_limit) {
+		/* Postfix does not limit attached messages; Postern limits them
+		 * as it limits multiparts, to bound its memory. */
+		if (p->messages > p->cfg.nesting_limit + 1) {
 			mime_error(p, MIME_ERR_NESTING);
 		} else {
-			e->levels++;
-			p->levels++;
+			p->messages++;
 			nested = part->attached_message = 1;
 		}
 	}
@@ -144,18 +144,22 @@ void mime_entity_headers_end(struct mime_parser *p, const struct mime_line *blan
 		mime_body_begin(p);
 }
 
-long mime_entity_find_boundary(struct mime_parser *p, const struct mime_line *line, int *closing_r)
+long mime_entity_find_boundary(struct mime_parser *p, const struct mime_line *line,
+			       size_t *bound_r, int *closing_r)
 {
 	const char *s = line->raw;
 	size_t len = line->len;
 
 	if (line->continued || len <= 2 || s[0] != '-' || s[1] != '-')
 		return -1;
+	/* Innermost first, and within an entity the last boundary first: the
+	 * order of Postfix's boundary stack. */
 	for (size_t i = p->depth; i-- > 0;) {
 		const struct mime_entity *e = &p->stack[i];
-		for (size_t j = 0; j < e->nbounds; j++) {
+		for (size_t j = e->nbounds; j-- > 0;) {
 			const struct mime_bound *b = &e->bounds[j];
 			if (len >= 2 + b->len && memcmp(s + 2, b->s, b->len) == 0) {
+				*bound_r = j;
 				*closing_r = len >= 4 + b->len && s[2 + b->len] == '-' &&
 					     s[3 + b->len] == '-';
 				return (long)i;
@@ -165,15 +169,16 @@ long mime_entity_find_boundary(struct mime_parser *p, const struct mime_line *li
 	return -1;
 }
 
-/* drop_bounds: the entity's boundaries no longer delimit anything. */
-static void drop_bounds(struct mime_parser *p, struct mime_entity *e)
+/* keep_bounds: drop the entity's boundaries after the first n. */
+static void keep_bounds(struct mime_parser *p, struct mime_entity *e, size_t n)
 {
-	for (size_t i = 0; i < e->nbounds; i++)
-		free(e->bounds[i].s);
-	FREE_AND_NULL(e->bounds);
-	e->nbounds = 0;
-	p->levels -= e->levels;
-	e->levels = 0;
+	while (e->nbounds > n) {
+		free(e->bounds[--e->nbounds].s);
+		e->levels--;
+		p->levels--;
+	}
+	if (e->nbounds == 0)
+		FREE_AND_NULL(e->bounds);
 }
 
 void mime_entity_pop(struct mime_parser *p, int before_boundary)
@@ -186,17 +191,22 @@ void mime_entity_pop(struct mime_parser *p, int before_boundary)
 		mime_error(p, MIME_ERR_UNCLOSED);
 	struct mime_event ev = {.type = MIME_EV_PART_END, .part = &e->part};
 	mime_emit(p, &ev);
-	drop_bounds(p, e);
+	keep_bounds(p, e, 0);
+	if (e->part.attached_message)
+		p->messages--;
 	mime_part_release(&e->part);
 	p->depth--;
 }
 
-void mime_entity_boundary(struct mime_parser *p, size_t at, const struct mime_line *line,
-			  int closing)
+void mime_entity_boundary(struct mime_parser *p, size_t at, size_t bound,
+			  const struct mime_line *line, int closing)
 {
 	while (p->depth > at + 1)
 		mime_entity_pop(p, 1);
 	struct mime_entity *e = mime_top(p);
+	/* Like Postfix, forget the boundaries pushed after this one, and this
+	 * one too when it closes. */
+	keep_bounds(p, e, closing ? bound : bound + 1);
 	struct mime_event ev = {
 		.type = MIME_EV_BOUNDARY, .part = &e->part, .line = line, .closing = closing};
 	mime_emit(p, &ev);
@@ -211,12 +221,10 @@ void mime_entity_after_boundary(struct mime_parser *p, int closing)
 	struct mime_entity *e = mime_top(p);
 
 	p->boundary_open = 0;
-	if (closing) {
-		drop_bounds(p, e);
+	if (closing)
 		e->state = MIME_ENT_EPILOGUE;
-		return;
-	}
-	mime_entity_push(p, MIME_PART_BODYPART, HEADER_BLOCK_MULTIPART);
+	else
+		mime_entity_push(p, MIME_PART_BODYPART, HEADER_BLOCK_MULTIPART);
 }
 
 void mime_entity_opaque(struct mime_parser *p)

@@ -157,9 +157,10 @@ static void dispatch(struct mime_parser *p, struct mime_line *ln)
 	}
 	if (e->state == MIME_ENT_HEADERS && header_line(p, ln))
 		return;
-	long at = mime_entity_find_boundary(p, ln, &closing);
+	size_t bound;
+	long at = mime_entity_find_boundary(p, ln, &bound, &closing);
 	if (at >= 0) {
-		mime_entity_boundary(p, (size_t)at, ln, closing);
+		mime_entity_boundary(p, (size_t)at, bound, ln, closing);
 		return;
 	}
 	e = mime_top(p);

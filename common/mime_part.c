@@ -145,11 +145,12 @@ static void take_params(struct mime_parser *p, struct mime_part *part,
 }
 
 /* add_boundary: a multipart boundary, a nesting level of its own as in
- * Postfix (which refuses it when more levels than the limit are open). */
+ * Postfix, which takes a boundary while no more than mime_nesting_limit + 1
+ * are open (so a limit of N parses N + 2 nested multiparts). */
 static void add_boundary(struct mime_parser *p, struct mime_entity *e, const char *value,
 			 size_t len)
 {
-	if (p->levels > p->cfg.nesting_limit) {
+	if (p->levels > p->cfg.nesting_limit + 1) {
 		mime_error(p, MIME_ERR_NESTING);
 		return;
 	}

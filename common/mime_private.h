@@ -21,7 +21,7 @@ enum mime_entity_state {
 	MIME_ENT_BODY,      /* leaf content */
 	MIME_ENT_PREAMBLE,  /* multipart, before the first boundary */
 	MIME_ENT_PARTS,     /* multipart, a body part is open */
-	MIME_ENT_EPILOGUE,  /* multipart, after the closing boundary */
+	MIME_ENT_EPILOGUE,  /* multipart, after a closing boundary (others may remain) */
 	MIME_ENT_MESSAGE,   /* message/rfc822: the attached message is open */
 };
 
@@ -33,7 +33,7 @@ struct mime_entity {
 	enum header_block block;    /* of its headers */
 	struct mime_bound *bounds;  /* from multipart Content-Type headers */
 	size_t nbounds;
-	size_t levels;              /* nesting levels it holds */
+	size_t levels;              /* nesting levels it holds (its boundaries) */
 	int digest;                 /* multipart/digest: children default to message/rfc822 */
 	unsigned seen;              /* MIME_SEEN_*: Content-* headers seen, for duplicates */
 };
@@ -62,7 +62,8 @@ struct mime_parser {
 	struct mime_entity *stack;
 	size_t depth;       /* entities on the stack */
 	size_t size;        /* entities allocated */
-	size_t levels;      /* nesting levels in use (boundaries, attached messages) */
+	size_t levels;      /* multipart nesting levels in use: boundaries */
+	size_t messages;    /* attached messages open */
 	unsigned parts;     /* entities created */
 	size_t headers;     /* headers seen */
 
@@ -100,13 +101,14 @@ void mime_entity_header(struct mime_parser *p);
  * line (blank non-NULL) or by another line. */
 void mime_entity_headers_end(struct mime_parser *p, const struct mime_line *blank);
 /* mime_entity_find_boundary: the stack index of the innermost multipart
- * with a boundary that line begins, and whether it is the closing one; -1
- * when none. */
-long mime_entity_find_boundary(struct mime_parser *p, const struct mime_line *line, int *closing_r);
-/* mime_entity_boundary: a boundary line (or its first piece) of the
- * multipart at stack index at. */
-void mime_entity_boundary(struct mime_parser *p, size_t at, const struct mime_line *line,
-			  int closing);
+ * with a boundary that line begins, which of its boundaries, and whether
+ * the line is the closing one; -1 when none. */
+long mime_entity_find_boundary(struct mime_parser *p, const struct mime_line *line,
+			       size_t *bound_r, int *closing_r);
+/* mime_entity_boundary: a boundary line (or its first piece) of boundary
+ * number bound of the multipart at stack index at. */
+void mime_entity_boundary(struct mime_parser *p, size_t at, size_t bound,
+			  const struct mime_line *line, int closing);
 /* mime_entity_after_boundary: the boundary line ended: open the next body
  * part, or start the epilogue. */
 void mime_entity_after_boundary(struct mime_parser *p, int closing);
