@@ -69,6 +69,8 @@ void mime_config_init(struct mime_config *cfg);
 #define MIME_ERR_HEADER_COUNT 0x00000004  /* too many headers: the rest is opaque */
 #define MIME_ERR_PART_COUNT 0x00000008    /* too many parts: the rest is opaque */
 #define MIME_ERR_PART_INFO 0x00000010     /* part parameters or file names dropped */
+#define MIME_ERR_BOUNDARY_LENGTH 0x00000020 /* boundary cut at mime_boundary_length_limit,
+					       or too long to fit a line piece */
 #define MIME_ERR_LIMITS 0x000000ff
 /* Errors: defects (parsed, but malformed). */
 #define MIME_ERR_8BIT_IN_HEADER 0x00000100     /* 8-bit byte in a header */
@@ -77,7 +79,7 @@ void mime_config_init(struct mime_config *cfg);
 #define MIME_ERR_NO_BLANK_LINE 0x00000800      /* headers ended by a non-header line */
 #define MIME_ERR_NO_BOUNDARY 0x00001000        /* multipart without a boundary parameter */
 #define MIME_ERR_UNCLOSED 0x00002000           /* input ended inside a multipart */
-#define MIME_ERR_BOUNDARY 0x00004000           /* boundary empty, over 70 bytes or truncated */
+#define MIME_ERR_BOUNDARY 0x00004000           /* boundary empty or over 70 bytes */
 #define MIME_ERR_BOUNDARY_REUSE 0x00008000     /* boundary is a prefix of an enclosing one, or
 						  the other way round */
 #define MIME_ERR_MULTIPLE_BOUNDARIES 0x00010000 /* more than one boundary for a multipart */
@@ -238,11 +240,14 @@ unsigned mime_parser_errors(const struct mime_parser *p);
 unsigned mime_parser_eol(const struct mime_parser *p);
 
 /* mime_parser_memory: bytes the parser holds now; mime_parser_memory_peak:
- * the most it held at the end of any feed. Both are bounded by the config
- * (roughly 3 x header_size_limit + (nesting_limit + 2) x
- * boundary_length_limit + part_info_limit + 4 x line_length_limit). */
+ * the most it held at the end of a feed or of a header block. Both stay
+ * below mime_config_memory_bound() whatever the input. */
 size_t mime_parser_memory(const struct mime_parser *p);
 size_t mime_parser_memory_peak(const struct mime_parser *p);
+
+/* mime_config_memory_bound: an upper bound, in bytes, of what a parser
+ * with this configuration holds (cfg NULL: the defaults). */
+size_t mime_config_memory_bound(const struct mime_config *cfg);
 
 /* mime_error_text: a short description of one MIME_ERR_* bit (static);
  * for several bits, the most serious one. */

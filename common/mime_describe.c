@@ -16,6 +16,7 @@ static const struct {
 	{MIME_ERR_HEADER_COUNT, "header-count", "number of message headers exceeds safety limit"},
 	{MIME_ERR_PART_COUNT, "part-count", "number of MIME parts exceeds safety limit"},
 	{MIME_ERR_PART_INFO, "part-info", "MIME parameters exceed safety limit"},
+	{MIME_ERR_BOUNDARY_LENGTH, "boundary-length", "MIME boundary length exceeds safety limit"},
 	{MIME_ERR_8BIT_IN_HEADER, "8bit-header", "improper use of 8-bit data in message header"},
 	{MIME_ERR_8BIT_IN_7BIT_BODY, "8bit-body", "improper use of 8-bit data in message body"},
 	{MIME_ERR_ENCODING_DOMAIN, "encoding-domain",

@@ -75,7 +75,9 @@ static char *read_file(const char *path, size_t *len_r)
 		buf_append(&b, chunk, n);
 	fclose(fp);
 	*len_r = buf_len(&b);
-	return buf_detach(&b);
+	char *data = buf_detach(&b);
+	buf_deinit(&b);
+	return data;
 }
 
 /* rng: a fixed xorshift sequence, so failures reproduce. */

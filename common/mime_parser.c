@@ -22,18 +22,17 @@ void mime_config_init(struct mime_config *cfg)
 	cfg->disable_mime = 0;
 }
 
-struct mime_parser *mime_parser_new(const struct mime_config *cfg, mime_event_fn *fn,
-				    void *context)
+/* config_complete: cfg (or the defaults) with zero limits defaulted. */
+static void config_complete(struct mime_config *out, const struct mime_config *cfg)
 {
-	struct mime_parser *p = xcalloc(1, sizeof(*p));
 	struct mime_config def;
 
 	mime_config_init(&def);
-	p->cfg = cfg != NULL ? *cfg : def;
+	*out = cfg != NULL ? *cfg : def;
 	/* Zero means "the default", except for the nesting limit. */
 #define MIME_DEFAULT(field) \
-	if (p->cfg.field == 0) \
-		p->cfg.field = def.field
+	if (out->field == 0) \
+		out->field = def.field
 	MIME_DEFAULT(header_size_limit);
 	MIME_DEFAULT(line_length_limit);
 	MIME_DEFAULT(boundary_length_limit);
@@ -41,6 +40,34 @@ struct mime_parser *mime_parser_new(const struct mime_config *cfg, mime_event_fn
 	MIME_DEFAULT(part_count_limit);
 	MIME_DEFAULT(part_info_limit);
 #undef MIME_DEFAULT
+}
+
+size_t mime_config_memory_bound(const struct mime_config *cfg)
+{
+	struct mime_config c;
+
+	config_complete(&c, cfg);
+	/* Buffers grow by doubling, so each may hold twice what it needs. */
+	size_t line = 2 * (c.line_length_limit + 2) + 64;
+	size_t decoded = 2 * (c.line_length_limit + QP_WS_MAX + 4) + 64;
+	size_t header = c.header_size_limit + c.line_length_limit + 2;
+	/* Each raw header line is at most one byte longer than its text. */
+	size_t headers = 2 * header + 64 + 3 * header + 64;
+	/* Open multipart levels and attached messages each hold an entity and
+	 * its open child. */
+	size_t levels = c.nesting_limit + 2;
+	size_t stack = 2 * (4 * levels + 1) * sizeof(struct mime_entity);
+	size_t bounds = levels * (c.boundary_length_limit + sizeof(struct mime_bound));
+	return sizeof(struct mime_parser) + 2 * line + decoded + headers + stack + bounds +
+	       c.part_info_limit;
+}
+
+struct mime_parser *mime_parser_new(const struct mime_config *cfg, mime_event_fn *fn,
+				    void *context)
+{
+	struct mime_parser *p = xcalloc(1, sizeof(*p));
+
+	config_complete(&p->cfg, cfg);
 	p->fn = fn;
 	p->context = context;
 	buf_init(&p->line, 0);

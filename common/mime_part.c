@@ -156,6 +156,10 @@ static void add_boundary(struct mime_parser *p, struct mime_entity *e, const cha
 	}
 	if (len == 0 || len > 70)
 		mime_error(p, MIME_ERR_BOUNDARY);
+	/* As in Postfix, a boundary is cut at the limit and then matches by its
+	 * first bytes; one longer than a line piece never matches. */
+	if (len > p->cfg.boundary_length_limit || len + 2 > p->cfg.line_length_limit)
+		mime_error(p, MIME_ERR_BOUNDARY_LENGTH);
 	if (len > p->cfg.boundary_length_limit)
 		len = p->cfg.boundary_length_limit;
 	if (e->nbounds > 0)

@@ -160,7 +160,9 @@ static char *read_file(const char *path, size_t *len_r)
 	if (fp != NULL)
 		fclose(fp);
 	*len_r = buf_len(&b);
-	return buf_detach(&b);
+	char *data = buf_detach(&b);
+	buf_deinit(&b);
+	return data;
 }
 
 static int is_eml(const struct dirent *d)
