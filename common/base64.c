@@ -52,8 +52,7 @@ static size_t base64_flush_partial(struct base64_decoder *d, struct buf *out)
 	return n;
 }
 
-size_t base64_decode_update(struct base64_decoder *d, const char *in, size_t len,
-			    struct buf *out)
+size_t base64_decode_update(struct base64_decoder *d, const char *in, size_t len, struct buf *out)
 {
 	size_t added = 0;
 
@@ -81,9 +80,9 @@ size_t base64_decode_update(struct base64_decoder *d, const char *in, size_t len
 		d->bits = (d->bits << 6) | (unsigned)v;
 		if (++d->count == 4) {
 			unsigned char bytes[3] = {
-				(unsigned char)(d->bits >> 16),
-				(unsigned char)(d->bits >> 8),
-				(unsigned char)d->bits,
+			    (unsigned char)(d->bits >> 16),
+			    (unsigned char)(d->bits >> 8),
+			    (unsigned char)d->bits,
 			};
 			buf_append(out, bytes, 3);
 			added += 3;

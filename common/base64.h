@@ -16,15 +16,15 @@
 #include "buf.h"
 
 /* Defects seen so far, ORed into base64_decoder.defects. */
-#define BASE64_BAD_CHAR 0x01   /* a character outside the alphabet was skipped */
-#define BASE64_AFTER_PAD 0x02  /* data followed '=' padding */
-#define BASE64_TRUNCATED 0x04  /* input ended inside a quantum */
+#define BASE64_BAD_CHAR 0x01  /* a character outside the alphabet was skipped */
+#define BASE64_AFTER_PAD 0x02 /* data followed '=' padding */
+#define BASE64_TRUNCATED 0x04 /* input ended inside a quantum */
 
 struct base64_decoder {
-	unsigned bits;     /* pending 6-bit groups, most recent lowest */
-	unsigned count;    /* pending groups: 0 to 3 */
-	int padded;        /* '=' seen since the last data character */
-	unsigned defects;  /* BASE64_* */
+	unsigned bits;	  /* pending 6-bit groups, most recent lowest */
+	unsigned count;	  /* pending groups: 0 to 3 */
+	int padded;	  /* '=' seen since the last data character */
+	unsigned defects; /* BASE64_* */
 };
 
 /* base64_decoder_init: an empty decoder with no defects. */
@@ -33,8 +33,7 @@ void base64_decoder_init(struct base64_decoder *d);
 /* base64_decode_update: decode len bytes of in, appending the bytes that are
  * complete to out (which should be unbounded or large enough: at most
  * len * 3 / 4 + 2 bytes are added). Returns the number of bytes appended. */
-size_t base64_decode_update(struct base64_decoder *d, const char *in, size_t len,
-			    struct buf *out);
+size_t base64_decode_update(struct base64_decoder *d, const char *in, size_t len, struct buf *out);
 
 /* base64_decode_finish: end of input. Flushes an incomplete final quantum
  * the lenient way (two characters give one byte, three give two) and resets

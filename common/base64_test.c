@@ -11,26 +11,27 @@ static const struct {
 	unsigned defects;
 	const char *name;
 } cases[] = {
-	{"", "", 0, "empty input"},
-	{"aGVsbG8gd29ybGQ=", "hello world", 0, "one pad"},
-	{"aGVsbG8gd29ybGQh", "hello world!", 0, "no pad needed"},
-	{"aGVsbG8=", "hello", 0, "padded"},
-	{"aGVs\r\nbG8=\r\n", "hello", 0, "line breaks are skipped"},
-	{"aG Vs\tbG8=", "hello", 0, "white space is skipped"},
-	{"aGVsbG8", "hello", BASE64_TRUNCATED, "missing padding decodes, flagged"},
-	{"aGVsbG", "hell", BASE64_TRUNCATED, "two leftover characters give a byte"},
-	{"aGVsb", "hel", BASE64_TRUNCATED, "one leftover character gives nothing"},
-	{"aGV*sbG8=", "hello", BASE64_BAD_CHAR, "stray character skipped"},
-	{"aGk=aGk=", "hihi", BASE64_AFTER_PAD, "data after padding decodes on"},
-	{"/+/+", "\xff\xef\xfe", 0, "the two special characters"},
-	{"AA==", "\0", 0, "a NUL byte"},
+    {"", "", 0, "empty input"},
+    {"aGVsbG8gd29ybGQ=", "hello world", 0, "one pad"},
+    {"aGVsbG8gd29ybGQh", "hello world!", 0, "no pad needed"},
+    {"aGVsbG8=", "hello", 0, "padded"},
+    {"aGVs\r\nbG8=\r\n", "hello", 0, "line breaks are skipped"},
+    {"aG Vs\tbG8=", "hello", 0, "white space is skipped"},
+    {"aGVsbG8", "hello", BASE64_TRUNCATED, "missing padding decodes, flagged"},
+    {"aGVsbG", "hell", BASE64_TRUNCATED, "two leftover characters give a byte"},
+    {"aGVsb", "hel", BASE64_TRUNCATED, "one leftover character gives nothing"},
+    {"aGV*sbG8=", "hello", BASE64_BAD_CHAR, "stray character skipped"},
+    {"aGk=aGk=", "hihi", BASE64_AFTER_PAD, "data after padding decodes on"},
+    {"/+/+", "\xff\xef\xfe", 0, "the two special characters"},
+    {"AA==", "\0", 0, "a NUL byte"},
 };
 
 static void test_table(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t len = strlen(cases[i].in);
-		size_t want_len = strcmp(cases[i].name, "a NUL byte") == 0 ? 1 : strlen(cases[i].want);
+		size_t want_len =
+		    strcmp(cases[i].name, "a NUL byte") == 0 ? 1 : strlen(cases[i].want);
 		int same = 1;
 		unsigned defects = 0;
 		/* Split once at every position: the result must not change. */
@@ -42,7 +43,8 @@ static void test_table(void)
 			base64_decode_update(&d, cases[i].in, split, &out);
 			base64_decode_update(&d, cases[i].in + split, len - split, &out);
 			base64_decode_finish(&d, &out);
-			if (buf_len(&out) != want_len || memcmp(buf_cstr(&out), cases[i].want, want_len) != 0)
+			if (buf_len(&out) != want_len ||
+			    memcmp(buf_cstr(&out), cases[i].want, want_len) != 0)
 				same = 0;
 			if (split == 0)
 				defects = d.defects;

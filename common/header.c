@@ -30,8 +30,8 @@ size_t header_name_len(const char *line, size_t len)
 int header_is_mime(const char *name, size_t len)
 {
 	static const char *const mime[] = {
-		"Content-Description", "Content-Disposition", "Content-ID",
-		"Content-Transfer-Encoding", "Content-Type", "MIME-Version",
+	    "Content-Description",	 "Content-Disposition", "Content-ID",
+	    "Content-Transfer-Encoding", "Content-Type",	"MIME-Version",
 	};
 
 	for (size_t i = 0; i < sizeof(mime) / sizeof(mime[0]); i++)
@@ -113,8 +113,7 @@ void header_acc_start(struct header_acc *h, const char *raw, size_t raw_len, siz
 	buf_append(&h->raw, raw, raw_len);
 }
 
-int header_acc_add(struct header_acc *h, const char *raw, size_t raw_len, size_t len,
-		   int new_line)
+int header_acc_add(struct header_acc *h, const char *raw, size_t raw_len, size_t len, int new_line)
 {
 	if (h->limit != 0 && buf_len(&h->text) >= h->limit) {
 		h->truncated = 1;

@@ -21,16 +21,16 @@
 
 /* Where a header block is. */
 enum header_block {
-	HEADER_BLOCK_PRIMARY,    /* the message's own headers */
-	HEADER_BLOCK_MULTIPART,  /* after a multipart boundary */
-	HEADER_BLOCK_NESTED,     /* at the start of an attached message/rfc822 */
+	HEADER_BLOCK_PRIMARY,	/* the message's own headers */
+	HEADER_BLOCK_MULTIPART, /* after a multipart boundary */
+	HEADER_BLOCK_NESTED,	/* at the start of an attached message/rfc822 */
 };
 
 /* Which Postfix table applies. */
 enum header_checks {
-	HEADER_CHECKS,         /* header_checks */
-	MIME_HEADER_CHECKS,    /* mime_header_checks */
-	NESTED_HEADER_CHECKS,  /* nested_header_checks */
+	HEADER_CHECKS,	      /* header_checks */
+	MIME_HEADER_CHECKS,   /* mime_header_checks */
+	NESTED_HEADER_CHECKS, /* nested_header_checks */
 };
 
 /* header_name_len: when the len bytes at line begin a header (a name of
@@ -60,12 +60,12 @@ void header_unfold(const char *text, size_t len, struct buf *out);
 
 /* A logical header being accumulated. */
 struct header_acc {
-	struct buf text;   /* logical form, NUL-terminated */
-	struct buf raw;    /* input bytes, line terminators included */
-	size_t name_len;   /* text[0..name_len) is the name */
-	size_t limit;      /* header_size_limit */
-	int active;        /* a header is being accumulated */
-	int truncated;     /* text was discarded at the limit */
+	struct buf text; /* logical form, NUL-terminated */
+	struct buf raw;	 /* input bytes, line terminators included */
+	size_t name_len; /* text[0..name_len) is the name */
+	size_t limit;	 /* header_size_limit */
+	int active;	 /* a header is being accumulated */
+	int truncated;	 /* text was discarded at the limit */
 };
 
 /* header_acc_init/deinit: limit is header_size_limit (0: no limit). */
@@ -83,8 +83,7 @@ void header_acc_start(struct header_acc *h, const char *raw, size_t raw_len, siz
  * (new_line 1; it begins with a blank) or a further piece of the current
  * line (new_line 0). Returns 1 when kept, 0 when discarded at the limit
  * (truncated is then set). */
-int header_acc_add(struct header_acc *h, const char *raw, size_t raw_len, size_t len,
-		   int new_line);
+int header_acc_add(struct header_acc *h, const char *raw, size_t raw_len, size_t len, int new_line);
 
 /* header_acc_reset: forget the current header, keeping the memory. */
 void header_acc_reset(struct header_acc *h);

@@ -13,11 +13,19 @@ static void test_name_len(void)
 		const char *line;
 		size_t want;
 	} cases[] = {
-		{"Subject: hi", 7},    {"Subject : hi", 7},   {"Subject\t:hi", 7},
-		{"X-A:b", 3},          {"Subject", 0},        {": no name", 0},
-		{" Subject: x", 0},    {"Sub ject: x", 0},    {"From someone", 0},
-		{"Caf\xe9: x", 0},     {"A\x7f: x", 0},       {"--b: x", 3},
-		{"", 0},
+	    {"Subject: hi", 7},
+	    {"Subject : hi", 7},
+	    {"Subject\t:hi", 7},
+	    {"X-A:b", 3},
+	    {"Subject", 0},
+	    {": no name", 0},
+	    {" Subject: x", 0},
+	    {"Sub ject: x", 0},
+	    {"From someone", 0},
+	    {"Caf\xe9: x", 0},
+	    {"A\x7f: x", 0},
+	    {"--b: x", 3},
+	    {"", 0},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		tap_is_int((long long)header_name_len(cases[i].line, strlen(cases[i].line)),
@@ -32,22 +40,22 @@ static void test_checks_for(void)
 		const char *name;
 		enum header_checks want;
 	} cases[] = {
-		{HEADER_BLOCK_PRIMARY, "Subject", HEADER_CHECKS},
-		{HEADER_BLOCK_PRIMARY, "content-type", MIME_HEADER_CHECKS},
-		{HEADER_BLOCK_PRIMARY, "MIME-Version", MIME_HEADER_CHECKS},
-		{HEADER_BLOCK_PRIMARY, "Content-ID", MIME_HEADER_CHECKS},
-		{HEADER_BLOCK_PRIMARY, "Content-Description", MIME_HEADER_CHECKS},
-		{HEADER_BLOCK_PRIMARY, "Content-Length", HEADER_CHECKS},
-		{HEADER_BLOCK_PRIMARY, "Content-Language", HEADER_CHECKS},
-		{HEADER_BLOCK_MULTIPART, "X-Anything", MIME_HEADER_CHECKS},
-		{HEADER_BLOCK_MULTIPART, "Subject", MIME_HEADER_CHECKS},
-		{HEADER_BLOCK_NESTED, "Subject", NESTED_HEADER_CHECKS},
-		{HEADER_BLOCK_NESTED, "Content-Transfer-Encoding", MIME_HEADER_CHECKS},
-		{HEADER_BLOCK_NESTED, "Content-Disposition", MIME_HEADER_CHECKS},
+	    {HEADER_BLOCK_PRIMARY, "Subject", HEADER_CHECKS},
+	    {HEADER_BLOCK_PRIMARY, "content-type", MIME_HEADER_CHECKS},
+	    {HEADER_BLOCK_PRIMARY, "MIME-Version", MIME_HEADER_CHECKS},
+	    {HEADER_BLOCK_PRIMARY, "Content-ID", MIME_HEADER_CHECKS},
+	    {HEADER_BLOCK_PRIMARY, "Content-Description", MIME_HEADER_CHECKS},
+	    {HEADER_BLOCK_PRIMARY, "Content-Length", HEADER_CHECKS},
+	    {HEADER_BLOCK_PRIMARY, "Content-Language", HEADER_CHECKS},
+	    {HEADER_BLOCK_MULTIPART, "X-Anything", MIME_HEADER_CHECKS},
+	    {HEADER_BLOCK_MULTIPART, "Subject", MIME_HEADER_CHECKS},
+	    {HEADER_BLOCK_NESTED, "Subject", NESTED_HEADER_CHECKS},
+	    {HEADER_BLOCK_NESTED, "Content-Transfer-Encoding", MIME_HEADER_CHECKS},
+	    {HEADER_BLOCK_NESTED, "Content-Disposition", MIME_HEADER_CHECKS},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		tap_is_str(header_checks_name(header_checks_for(cases[i].block, cases[i].name,
-								  strlen(cases[i].name))),
+								strlen(cases[i].name))),
 			   header_checks_name(cases[i].want), "%s in block %d", cases[i].name,
 			   (int)cases[i].block);
 }
@@ -69,7 +77,8 @@ static void test_acc(void)
 	header_acc_start(&h, "Subject : one\r\n", 15, 13, 7);
 	tap_ok(h.active, "a header is active after start");
 	header_acc_add(&h, " two\r\n", 6, 4, 1);
-	tap_is_str(buf_cstr(&h.text), "Subject: one\n two", "obsolete form normalized, lines joined");
+	tap_is_str(buf_cstr(&h.text), "Subject: one\n two",
+		   "obsolete form normalized, lines joined");
 	tap_is_str(buf_cstr(&h.raw), "Subject : one\r\n two\r\n", "raw bytes kept");
 	header_acc_reset(&h);
 	tap_ok(!h.active && buf_len(&h.text) == 0, "reset forgets the header");
@@ -102,7 +111,10 @@ static void test_tokens(void)
 		enum header_token_type t = header_token_next(&lx, &tok, &start);
 		if (t == HEADER_TOKEN_END)
 			break;
-		buf_printf(&got, "%c<%s>", t == HEADER_TOKEN_ATOM ? 'A' : t == HEADER_TOKEN_QSTRING ? 'Q' : 'S',
+		buf_printf(&got, "%c<%s>",
+			   t == HEADER_TOKEN_ATOM      ? 'A'
+			   : t == HEADER_TOKEN_QSTRING ? 'Q'
+						       : 'S',
 			   buf_cstr(&tok));
 	}
 	tap_is_str(buf_cstr(&got), "A<text>S</>A<plain>S<;>A<x>S<=>Q<q \" s>S<\x01>",

@@ -20,20 +20,20 @@
 #define HEADER_TSPECIALS "()<>@,;:\\\"/[]?="
 
 enum header_token_type {
-	HEADER_TOKEN_END,      /* no more input */
-	HEADER_TOKEN_ATOM,     /* a run of ordinary characters */
-	HEADER_TOKEN_QSTRING,  /* a quoted string */
-	HEADER_TOKEN_SPECIAL,  /* one special or control character */
+	HEADER_TOKEN_END,     /* no more input */
+	HEADER_TOKEN_ATOM,    /* a run of ordinary characters */
+	HEADER_TOKEN_QSTRING, /* a quoted string */
+	HEADER_TOKEN_SPECIAL, /* one special or control character */
 };
 
 /* Defects, ORed into header_lexer.defects. */
-#define HEADER_TOKEN_UNCLOSED 0x01  /* a quoted string or comment ran to the end */
+#define HEADER_TOKEN_UNCLOSED 0x01 /* a quoted string or comment ran to the end */
 
 struct header_lexer {
-	const char *s;         /* input, not NUL-terminated */
+	const char *s; /* input, not NUL-terminated */
 	size_t len;
-	size_t pos;            /* next byte to read */
-	const char *specials;  /* NUL-terminated set */
+	size_t pos;	      /* next byte to read */
+	const char *specials; /* NUL-terminated set */
 	unsigned defects;
 };
 

@@ -48,60 +48,58 @@
 
 /* Limits and options, named after the Postfix parameters where one exists. */
 struct mime_config {
-	size_t nesting_limit;          /* mime_nesting_limit (100); as in Postfix, N lets
-					  N + 2 multiparts nest (and as many attached
-					  messages, which Postfix does not limit) */
-	size_t header_size_limit;      /* header_size_limit (102400) */
-	size_t line_length_limit;      /* line_length_limit (2048): longer lines come in pieces */
-	size_t boundary_length_limit;  /* mime_boundary_length_limit (2048) */
-	size_t header_count_limit;     /* headers per message (10000) */
-	size_t part_count_limit;       /* entities per message (10000) */
-	size_t part_info_limit;        /* bytes of parameters and file names per part (65536) */
-	int disable_mime;              /* disable_mime_input_processing (no) */
+	size_t nesting_limit;	      /* mime_nesting_limit (100); as in Postfix, N lets
+					 N + 2 multiparts nest (and as many attached
+					 messages, which Postfix does not limit) */
+	size_t header_size_limit;     /* header_size_limit (102400) */
+	size_t line_length_limit;     /* line_length_limit (2048): longer lines come in pieces */
+	size_t boundary_length_limit; /* mime_boundary_length_limit (2048) */
+	size_t header_count_limit;    /* headers per message (10000) */
+	size_t part_count_limit;      /* entities per message (10000) */
+	size_t part_info_limit;	      /* bytes of parameters and file names per part (65536) */
+	int disable_mime;	      /* disable_mime_input_processing (no) */
 };
 
 /* mime_config_init: the defaults above. */
 void mime_config_init(struct mime_config *cfg);
 
 /* Errors: limits (the message was not fully parsed). */
-#define MIME_ERR_NESTING 0x00000001       /* nesting beyond mime_nesting_limit */
-#define MIME_ERR_TRUNC_HEADER 0x00000002  /* a header longer than header_size_limit */
-#define MIME_ERR_HEADER_COUNT 0x00000004  /* too many headers: the rest is opaque */
-#define MIME_ERR_PART_COUNT 0x00000008    /* too many parts: the rest is opaque */
-#define MIME_ERR_PART_INFO 0x00000010     /* part parameters or file names dropped */
-#define MIME_ERR_BOUNDARY_LENGTH 0x00000020 /* boundary cut at mime_boundary_length_limit,
-					       or too long to fit a line piece */
+#define MIME_ERR_NESTING 0x00000001	    /* nesting beyond mime_nesting_limit */
+#define MIME_ERR_TRUNC_HEADER 0x00000002    /* a header longer than header_size_limit */
+#define MIME_ERR_HEADER_COUNT 0x00000004    /* too many headers: the rest is opaque */
+#define MIME_ERR_PART_COUNT 0x00000008	    /* too many parts: the rest is opaque */
+#define MIME_ERR_PART_INFO 0x00000010	    /* part parameters or file names dropped */
+#define MIME_ERR_BOUNDARY_LENGTH 0x00000020 /* boundary longer than the limit or a line piece */
 #define MIME_ERR_LIMITS 0x000000ff
 /* Errors: defects (parsed, but malformed). */
-#define MIME_ERR_8BIT_IN_HEADER 0x00000100     /* 8-bit byte in a header */
-#define MIME_ERR_8BIT_IN_7BIT_BODY 0x00000200  /* 8-bit byte in a 7bit body */
-#define MIME_ERR_ENCODING_DOMAIN 0x00000400    /* multipart or message/rfc822 not 7bit/8bit/binary */
-#define MIME_ERR_NO_BLANK_LINE 0x00000800      /* headers ended by a non-header line */
-#define MIME_ERR_NO_BOUNDARY 0x00001000        /* multipart without a boundary parameter */
-#define MIME_ERR_UNCLOSED 0x00002000           /* input ended inside a multipart */
-#define MIME_ERR_BOUNDARY 0x00004000           /* boundary empty or over 70 bytes */
-#define MIME_ERR_BOUNDARY_REUSE 0x00008000     /* boundary is a prefix of an enclosing one, or
-						  the other way round */
+#define MIME_ERR_8BIT_IN_HEADER 0x00000100    /* 8-bit byte in a header */
+#define MIME_ERR_8BIT_IN_7BIT_BODY 0x00000200 /* 8-bit byte in a 7bit body */
+#define MIME_ERR_ENCODING_DOMAIN 0x00000400   /* multipart or message/rfc822 not 7bit/8bit/binary */
+#define MIME_ERR_NO_BLANK_LINE 0x00000800     /* headers ended by a non-header line */
+#define MIME_ERR_NO_BOUNDARY 0x00001000	      /* multipart without a boundary parameter */
+#define MIME_ERR_UNCLOSED 0x00002000	      /* input ended inside a multipart */
+#define MIME_ERR_BOUNDARY 0x00004000	      /* boundary empty or over 70 bytes */
+#define MIME_ERR_BOUNDARY_REUSE 0x00008000    /* boundary prefixes an enclosing one or vice versa */
 #define MIME_ERR_MULTIPLE_BOUNDARIES 0x00010000 /* more than one boundary for a multipart */
-#define MIME_ERR_BASE64 0x00020000             /* bad base64: stray bytes, truncated */
-#define MIME_ERR_QP 0x00040000                 /* bad quoted-printable */
-#define MIME_ERR_UNKNOWN_ENCODING 0x00080000   /* unknown Content-Transfer-Encoding */
-#define MIME_ERR_PARAM 0x00100000              /* bad Content-Type/Disposition syntax */
-#define MIME_ERR_CHARSET 0x00200000            /* a file name in an unknown or bad charset */
-#define MIME_ERR_DUPLICATE 0x00400000          /* a Content-* header given twice */
-#define MIME_ERR_NUL 0x00800000                /* NUL byte */
-#define MIME_ERR_MIXED_EOL 0x01000000          /* both CRLF and bare LF line ends */
-#define MIME_ERR_NO_FINAL_EOL 0x02000000       /* input does not end with a line break */
+#define MIME_ERR_BASE64 0x00020000		/* bad base64: stray bytes, truncated */
+#define MIME_ERR_QP 0x00040000			/* bad quoted-printable */
+#define MIME_ERR_UNKNOWN_ENCODING 0x00080000	/* unknown Content-Transfer-Encoding */
+#define MIME_ERR_PARAM 0x00100000		/* bad Content-Type/Disposition syntax */
+#define MIME_ERR_CHARSET 0x00200000		/* a file name in an unknown or bad charset */
+#define MIME_ERR_DUPLICATE 0x00400000		/* a Content-* header given twice */
+#define MIME_ERR_NUL 0x00800000			/* NUL byte */
+#define MIME_ERR_MIXED_EOL 0x01000000		/* both CRLF and bare LF line ends */
+#define MIME_ERR_NO_FINAL_EOL 0x02000000	/* input does not end with a line break */
 
 /* Line ends seen (mime_parser_eol(), MIME_EV_END). */
 #define MIME_EOL_CRLF 0x01
-#define MIME_EOL_LF 0x02       /* bare LF */
-#define MIME_EOL_BARE_CR 0x04  /* CR not followed by LF, inside a line */
+#define MIME_EOL_LF 0x02      /* bare LF */
+#define MIME_EOL_BARE_CR 0x04 /* CR not followed by LF, inside a line */
 
 enum mime_part_kind {
-	MIME_PART_MESSAGE,   /* the message itself */
-	MIME_PART_BODYPART,  /* after a multipart boundary */
-	MIME_PART_ATTACHED,  /* the content of a message/rfc822 part */
+	MIME_PART_MESSAGE,  /* the message itself */
+	MIME_PART_BODYPART, /* after a multipart boundary */
+	MIME_PART_ATTACHED, /* the content of a message/rfc822 part */
 };
 
 enum mime_encoding {
@@ -117,12 +115,12 @@ enum mime_encoding {
 
 /* Where a file name came from, best first. */
 enum mime_name_source {
-	MIME_NAME_DISPOSITION,  /* Content-Disposition filename (RFC 2231, 2047 or plain) */
-	MIME_NAME_TYPE,         /* Content-Type name */
+	MIME_NAME_DISPOSITION, /* Content-Disposition filename (RFC 2231, 2047 or plain) */
+	MIME_NAME_TYPE,	       /* Content-Type name */
 };
 
 struct mime_name {
-	char *name;  /* UTF-8 where the encoding said how; NUL-terminated */
+	char *name; /* UTF-8 where the encoding said how; NUL-terminated */
 	enum mime_name_source source;
 };
 
@@ -131,52 +129,52 @@ struct mime_name {
  * MIME_EV_PART_END; type_params, disp_params and names of a composite
  * entity are released when its first child begins. */
 struct mime_part {
-	unsigned id;       /* 0 for the message, then 1, 2, ... in input order */
-	unsigned parent;   /* id of the enclosing entity (0 for the message itself) */
-	unsigned depth;    /* enclosing multipart and message/rfc822 entities */
+	unsigned id;	 /* 0 for the message, then 1, 2, ... in input order */
+	unsigned parent; /* id of the enclosing entity (0 for the message itself) */
+	unsigned depth;	 /* enclosing multipart and message/rfc822 entities */
 	enum mime_part_kind kind;
-	char type[MIME_TOKEN_MAX + 1];     /* lower case; "text" by default */
-	char subtype[MIME_TOKEN_MAX + 1];  /* lower case; "plain" by default */
-	int type_defaulted;                /* no Content-Type: the default applies */
-	enum mime_encoding encoding;       /* 7bit by default */
-	char disposition[MIME_TOKEN_MAX + 1];  /* lower case; "" when absent */
-	struct rfc2231_params type_params;     /* Content-Type parameters */
-	struct rfc2231_params disp_params;     /* Content-Disposition parameters */
-	const char *filename;  /* the attachment file name (best source), or NULL */
-	struct mime_name *names;  /* every file name the headers give, decoded */
+	char type[MIME_TOKEN_MAX + 1];	      /* lower case; "text" by default */
+	char subtype[MIME_TOKEN_MAX + 1];     /* lower case; "plain" by default */
+	int type_defaulted;		      /* no Content-Type: the default applies */
+	enum mime_encoding encoding;	      /* 7bit by default */
+	char disposition[MIME_TOKEN_MAX + 1]; /* lower case; "" when absent */
+	struct rfc2231_params type_params;    /* Content-Type parameters */
+	struct rfc2231_params disp_params;    /* Content-Disposition parameters */
+	const char *filename;		      /* the attachment file name (best source), or NULL */
+	struct mime_name *names;	      /* every file name the headers give, decoded */
 	size_t names_count;
-	int multipart;         /* its body is split by boundaries */
-	int attached_message;  /* its body is an attached message */
-	size_t info_bytes;     /* memory held by parameters and names */
+	int multipart;	      /* its body is split by boundaries */
+	int attached_message; /* its body is an attached message */
+	size_t info_bytes;    /* memory held by parameters and names */
 };
 
 /* One logical header (see header.h). */
 struct mime_header {
-	const char *text;      /* logical form, NUL-terminated */
+	const char *text; /* logical form, NUL-terminated */
 	size_t len;
-	size_t name_len;       /* text[0..name_len) is the name */
-	const char *raw;       /* input bytes (incomplete when truncated) */
+	size_t name_len; /* text[0..name_len) is the name */
+	const char *raw; /* input bytes (incomplete when truncated) */
 	size_t raw_len;
 	enum header_block block;
-	enum header_checks checks;  /* the Postfix table that applies */
-	int truncated;              /* cut at header_size_limit */
+	enum header_checks checks; /* the Postfix table that applies */
+	int truncated;		   /* cut at header_size_limit */
 };
 
 enum mime_body_kind {
-	MIME_BODY_CONTENT,   /* content of a leaf entity */
-	MIME_BODY_PREAMBLE,  /* multipart text before the first boundary */
-	MIME_BODY_EPILOGUE,  /* multipart text after the closing boundary */
-	MIME_BODY_OPAQUE,    /* after a limit: not parsed, not decoded */
+	MIME_BODY_CONTENT,  /* content of a leaf entity */
+	MIME_BODY_PREAMBLE, /* multipart text before the first boundary */
+	MIME_BODY_EPILOGUE, /* multipart text after the closing boundary */
+	MIME_BODY_OPAQUE,   /* after a limit: not parsed, not decoded */
 };
 
 /* One physical line, or one piece of a line longer than line_length_limit. */
 struct mime_line {
-	const char *raw;     /* input bytes, line terminator included */
+	const char *raw; /* input bytes, line terminator included */
 	size_t raw_len;
-	size_t len;          /* raw[0..len) is the text, without CR LF or LF */
-	int continued;       /* a further piece of the line before */
-	int ended;           /* the line ends here (raw ends with LF) */
-	enum mime_body_kind kind;  /* MIME_EV_BODY */
+	size_t len;		  /* raw[0..len) is the text, without CR LF or LF */
+	int continued;		  /* a further piece of the line before */
+	int ended;		  /* the line ends here (raw ends with LF) */
+	enum mime_body_kind kind; /* MIME_EV_BODY */
 	/* MIME_EV_BODY of a leaf: the bytes this line adds to the transfer-
 	 * decoded content. The line break before a boundary belongs to the
 	 * boundary (RFC 2046), so the last line of a body part adds no line
@@ -198,13 +196,13 @@ enum mime_event_type {
 
 struct mime_event {
 	enum mime_event_type type;
-	const struct mime_part *part;      /* the entity the event belongs to; for
-					      BOUNDARY, the multipart */
-	const struct mime_header *header;  /* MIME_EV_HEADER */
-	const struct mime_line *line;      /* BODY, BOUNDARY, HEADERS_END (or NULL) */
-	int closing;                       /* BOUNDARY: the closing "--boundary--" */
-	unsigned error;                    /* ERROR: the new MIME_ERR_* bit; END: all */
-	unsigned eol;                      /* END: MIME_EOL_* seen */
+	const struct mime_part *part;	  /* the entity the event belongs to; for
+					     BOUNDARY, the multipart */
+	const struct mime_header *header; /* MIME_EV_HEADER */
+	const struct mime_line *line;	  /* BODY, BOUNDARY, HEADERS_END (or NULL) */
+	int closing;			  /* BOUNDARY: the closing "--boundary--" */
+	unsigned error;			  /* ERROR: the new MIME_ERR_* bit; END: all */
+	unsigned eol;			  /* END: MIME_EOL_* seen */
 };
 
 /* mime_event_fn: called for each event; the event and everything it points

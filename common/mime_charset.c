@@ -24,15 +24,15 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	else if (c >= 0xe0 && c <= 0xef) {
 		len = 3;
 		if (c == 0xe0)
-			lo = 0xa0;      /* no overlong forms */
+			lo = 0xa0; /* no overlong forms */
 		else if (c == 0xed)
-			hi = 0x9f;      /* no surrogates */
+			hi = 0x9f; /* no surrogates */
 	} else if (c >= 0xf0 && c <= 0xf4) {
 		len = 4;
 		if (c == 0xf0)
 			lo = 0x90;
 		else if (c == 0xf4)
-			hi = 0x8f;      /* nothing above U+10FFFF */
+			hi = 0x8f; /* nothing above U+10FFFF */
 	} else
 		return 0;
 	if (n < len || s[1] < lo || s[1] > hi)
@@ -162,8 +162,8 @@ int mime_charset_to_utf8(const char *charset, const char *in, size_t len, struct
 	static const char *const utf8[] = {"utf-8", "utf8", NULL};
 	static const char *const ascii[] = {"us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us",
 					    NULL};
-	static const char *const latin1[] = {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1",
-					     "l1", NULL};
+	static const char *const latin1[] = {"iso-8859-1", "iso8859-1", "iso_8859-1",
+					     "latin1",	   "l1",	NULL};
 
 	if (charset_is_one_of(charset, utf8))
 		return from_utf8(in, len, out);

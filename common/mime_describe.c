@@ -10,32 +10,32 @@ static const struct {
 	const char *name;
 	const char *text;
 } mime_errors[] = {
-	/* Most serious first: mime_error_text() reports the first that is set. */
-	{MIME_ERR_NESTING, "nesting", "MIME nesting exceeds safety limit"},
-	{MIME_ERR_TRUNC_HEADER, "trunc-header", "message header length exceeds safety limit"},
-	{MIME_ERR_HEADER_COUNT, "header-count", "number of message headers exceeds safety limit"},
-	{MIME_ERR_PART_COUNT, "part-count", "number of MIME parts exceeds safety limit"},
-	{MIME_ERR_PART_INFO, "part-info", "MIME parameters exceed safety limit"},
-	{MIME_ERR_BOUNDARY_LENGTH, "boundary-length", "MIME boundary length exceeds safety limit"},
-	{MIME_ERR_8BIT_IN_HEADER, "8bit-header", "improper use of 8-bit data in message header"},
-	{MIME_ERR_8BIT_IN_7BIT_BODY, "8bit-body", "improper use of 8-bit data in message body"},
-	{MIME_ERR_ENCODING_DOMAIN, "encoding-domain",
-	 "invalid message/* or multipart/* encoding domain"},
-	{MIME_ERR_NO_BLANK_LINE, "no-blank-line", "message headers not ended by a blank line"},
-	{MIME_ERR_NO_BOUNDARY, "no-boundary", "multipart without a boundary"},
-	{MIME_ERR_UNCLOSED, "unclosed", "missing closing MIME boundary"},
-	{MIME_ERR_BOUNDARY, "boundary", "invalid MIME boundary"},
-	{MIME_ERR_BOUNDARY_REUSE, "boundary-reuse", "MIME boundary reused in a nested part"},
-	{MIME_ERR_MULTIPLE_BOUNDARIES, "multiple-boundaries", "more than one MIME boundary"},
-	{MIME_ERR_BASE64, "base64", "invalid base64 content"},
-	{MIME_ERR_QP, "qp", "invalid quoted-printable content"},
-	{MIME_ERR_UNKNOWN_ENCODING, "unknown-encoding", "unknown content transfer encoding"},
-	{MIME_ERR_PARAM, "param", "invalid MIME header syntax"},
-	{MIME_ERR_CHARSET, "charset", "undecodable file name charset"},
-	{MIME_ERR_DUPLICATE, "duplicate", "duplicate MIME header"},
-	{MIME_ERR_NUL, "nul", "NUL byte in message"},
-	{MIME_ERR_MIXED_EOL, "mixed-eol", "mixed CRLF and LF line endings"},
-	{MIME_ERR_NO_FINAL_EOL, "no-final-eol", "message does not end with a line break"},
+    /* Most serious first: mime_error_text() reports the first that is set. */
+    {MIME_ERR_NESTING, "nesting", "MIME nesting exceeds safety limit"},
+    {MIME_ERR_TRUNC_HEADER, "trunc-header", "message header length exceeds safety limit"},
+    {MIME_ERR_HEADER_COUNT, "header-count", "number of message headers exceeds safety limit"},
+    {MIME_ERR_PART_COUNT, "part-count", "number of MIME parts exceeds safety limit"},
+    {MIME_ERR_PART_INFO, "part-info", "MIME parameters exceed safety limit"},
+    {MIME_ERR_BOUNDARY_LENGTH, "boundary-length", "MIME boundary length exceeds safety limit"},
+    {MIME_ERR_8BIT_IN_HEADER, "8bit-header", "improper use of 8-bit data in message header"},
+    {MIME_ERR_8BIT_IN_7BIT_BODY, "8bit-body", "improper use of 8-bit data in message body"},
+    {MIME_ERR_ENCODING_DOMAIN, "encoding-domain",
+     "invalid message/* or multipart/* encoding domain"},
+    {MIME_ERR_NO_BLANK_LINE, "no-blank-line", "message headers not ended by a blank line"},
+    {MIME_ERR_NO_BOUNDARY, "no-boundary", "multipart without a boundary"},
+    {MIME_ERR_UNCLOSED, "unclosed", "missing closing MIME boundary"},
+    {MIME_ERR_BOUNDARY, "boundary", "invalid MIME boundary"},
+    {MIME_ERR_BOUNDARY_REUSE, "boundary-reuse", "MIME boundary reused in a nested part"},
+    {MIME_ERR_MULTIPLE_BOUNDARIES, "multiple-boundaries", "more than one MIME boundary"},
+    {MIME_ERR_BASE64, "base64", "invalid base64 content"},
+    {MIME_ERR_QP, "qp", "invalid quoted-printable content"},
+    {MIME_ERR_UNKNOWN_ENCODING, "unknown-encoding", "unknown content transfer encoding"},
+    {MIME_ERR_PARAM, "param", "invalid MIME header syntax"},
+    {MIME_ERR_CHARSET, "charset", "undecodable file name charset"},
+    {MIME_ERR_DUPLICATE, "duplicate", "duplicate MIME header"},
+    {MIME_ERR_NUL, "nul", "NUL byte in message"},
+    {MIME_ERR_MIXED_EOL, "mixed-eol", "mixed CRLF and LF line endings"},
+    {MIME_ERR_NO_FINAL_EOL, "no-final-eol", "message does not end with a line break"},
 };
 
 #define MIME_ERRORS (sizeof(mime_errors) / sizeof(mime_errors[0]))
@@ -95,8 +95,7 @@ static const char *kind_name(enum mime_part_kind kind)
 
 static const char *encoding_name(enum mime_encoding enc)
 {
-	static const char *const names[] = {"7bit", "8bit", "binary", "quoted-printable",
-					    "base64"};
+	static const char *const names[] = {"7bit", "8bit", "binary", "quoted-printable", "base64"};
 	return names[enc];
 }
 
@@ -119,8 +118,7 @@ static const char *body_kind_name(enum mime_body_kind kind)
 	return names[kind];
 }
 
-static void describe_params(const char *what, const struct rfc2231_params *params,
-			    struct buf *out)
+static void describe_params(const char *what, const struct rfc2231_params *params, struct buf *out)
 {
 	for (size_t i = 0; i < params->count; i++) {
 		const struct rfc2231_param *pp = &params->v[i];

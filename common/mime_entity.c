@@ -56,14 +56,14 @@ void mime_entity_header(struct mime_parser *p)
 	if (!p->cfg.disable_mime)
 		mime_part_header(p, text, len, h->name_len);
 	struct mime_header hd = {
-		.text = text,
-		.len = len,
-		.name_len = h->name_len,
-		.raw = buf_cstr(&h->raw),
-		.raw_len = buf_len(&h->raw),
-		.block = e->block,
-		.checks = header_checks_for(e->block, text, h->name_len),
-		.truncated = h->truncated,
+	    .text = text,
+	    .len = len,
+	    .name_len = h->name_len,
+	    .raw = buf_cstr(&h->raw),
+	    .raw_len = buf_len(&h->raw),
+	    .block = e->block,
+	    .checks = header_checks_for(e->block, text, h->name_len),
+	    .truncated = h->truncated,
 	};
 	struct mime_event ev = {.type = MIME_EV_HEADER, .part = &e->part, .header = &hd};
 	mime_emit(p, &ev);
@@ -120,7 +120,8 @@ void mime_entity_headers_end(struct mime_parser *p, const struct mime_line *blan
 	if ((part->multipart || rfc822) && !identity_encoding(part->encoding))
 		mime_error(p, MIME_ERR_ENCODING_DOMAIN);
 	else if (message && !rfc822 && part->encoding != MIME_ENC_7BIT &&
-		 (strcmp(part->subtype, "partial") == 0 || strcmp(part->subtype, "external-body") == 0))
+		 (strcmp(part->subtype, "partial") == 0 ||
+		  strcmp(part->subtype, "external-body") == 0))
 		mime_error(p, MIME_ERR_ENCODING_DOMAIN);
 	if (!part->multipart && rfc822 && blank != NULL) {
 		/* Postfix does not limit attached messages; Postern limits them
@@ -144,8 +145,8 @@ void mime_entity_headers_end(struct mime_parser *p, const struct mime_line *blan
 		mime_body_begin(p);
 }
 
-long mime_entity_find_boundary(struct mime_parser *p, const struct mime_line *line,
-			       size_t *bound_r, int *closing_r)
+long mime_entity_find_boundary(struct mime_parser *p, const struct mime_line *line, size_t *bound_r,
+			       int *closing_r)
 {
 	const char *s = line->raw;
 	size_t len = line->len;
@@ -208,7 +209,7 @@ void mime_entity_boundary(struct mime_parser *p, size_t at, size_t bound,
 	 * one too when it closes. */
 	keep_bounds(p, e, closing ? bound : bound + 1);
 	struct mime_event ev = {
-		.type = MIME_EV_BOUNDARY, .part = &e->part, .line = line, .closing = closing};
+	    .type = MIME_EV_BOUNDARY, .part = &e->part, .line = line, .closing = closing};
 	mime_emit(p, &ev);
 	if (line->ended)
 		mime_entity_after_boundary(p, closing);

@@ -16,8 +16,8 @@
 #include "tap.h"
 
 struct capture {
-	struct buf desc;  /* event descriptions */
-	struct buf raw;   /* raw bytes of the events */
+	struct buf desc; /* event descriptions */
+	struct buf raw;	 /* raw bytes of the events */
 };
 
 static void add_raw(struct buf *out, const struct mime_event *ev)
@@ -25,7 +25,8 @@ static void add_raw(struct buf *out, const struct mime_event *ev)
 	if (ev->type == MIME_EV_HEADER)
 		buf_append(out, ev->header->raw, ev->header->raw_len);
 	else if ((ev->type == MIME_EV_HEADERS_END || ev->type == MIME_EV_BODY ||
-		  ev->type == MIME_EV_BOUNDARY) && ev->line != NULL)
+		  ev->type == MIME_EV_BOUNDARY) &&
+		 ev->line != NULL)
 		buf_append(out, ev->line->raw, ev->line->raw_len);
 }
 

@@ -16,18 +16,18 @@
 /* What a run saw. */
 struct run {
 	unsigned errors;
-	unsigned max_depth;     /* deepest entity */
-	unsigned parts;         /* PART_START events */
-	unsigned part_ends;     /* PART_END events */
-	size_t headers;         /* HEADER events */
-	size_t longest_header;  /* longest logical header */
-	int truncated;          /* a header said so */
-	size_t opaque_lines;    /* MIME_BODY_OPAQUE lines */
-	size_t longest_line;    /* longest body piece */
-	size_t names;           /* file names of the last part */
-	int ended;              /* MIME_EV_END seen */
-	size_t peak;            /* mime_parser_memory_peak() */
-	size_t bound;           /* mime_config_memory_bound() */
+	unsigned max_depth;    /* deepest entity */
+	unsigned parts;	       /* PART_START events */
+	unsigned part_ends;    /* PART_END events */
+	size_t headers;	       /* HEADER events */
+	size_t longest_header; /* longest logical header */
+	int truncated;	       /* a header said so */
+	size_t opaque_lines;   /* MIME_BODY_OPAQUE lines */
+	size_t longest_line;   /* longest body piece */
+	size_t names;	       /* file names of the last part */
+	int ended;	       /* MIME_EV_END seen */
+	size_t peak;	       /* mime_parser_memory_peak() */
+	size_t bound;	       /* mime_config_memory_bound() */
 };
 
 static int run_event(const struct mime_event *ev, void *context)
@@ -127,7 +127,8 @@ static void test_deep_multipart(void)
 	buf_init(&job.data, 0);
 	buf_append_str(&job.data, "Content-Type: multipart/mixed; boundary=b0\n\n");
 	for (int i = 1; i <= levels; i++)
-		buf_printf(&job.data, "--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n", i - 1, i);
+		buf_printf(&job.data, "--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n",
+			   i - 1, i);
 	buf_append_str(&job.data, "--b10000\n\ndeepest\n");
 	for (int i = levels; i >= 0; i--)
 		buf_printf(&job.data, "--b%d--\n", i);
@@ -206,7 +207,8 @@ static void test_long_body_line(void)
 		buf_append_str(&data, "QUJD");
 	buf_append_str(&data, "\n");
 	run(NULL, &data, &r);
-	tap_ok(r.longest_line <= 2048 + 2, "1 MB body line: delivered in pieces (%zu)", r.longest_line);
+	tap_ok(r.longest_line <= 2048 + 2, "1 MB body line: delivered in pieces (%zu)",
+	       r.longest_line);
 	tap_is_int(r.errors, 0, "1 MB body line: no error");
 	check_memory(&r, &data, "1 MB body line");
 	buf_deinit(&data);
@@ -226,7 +228,8 @@ static void test_many_headers(void)
 	buf_append_str(&data, "\nbody\n");
 	run(&cfg, &data, &r);
 	tap_ok(r.errors & MIME_ERR_HEADER_COUNT, "too many headers: reported");
-	tap_is_int((long long)r.headers, 100, "too many headers: no more than the limit are headers");
+	tap_is_int((long long)r.headers, 100,
+		   "too many headers: no more than the limit are headers");
 	tap_is_int((long long)r.opaque_lines, 902, "too many headers: the rest is opaque body");
 	check_memory(&r, &data, "too many headers");
 	buf_deinit(&data);
@@ -265,7 +268,8 @@ static void test_many_boundaries(void)
 	buf_append_str(&data, "\n\n--0000\n\nx\n--0000--\n");
 	run(NULL, &data, &r);
 	tap_ok(r.errors & MIME_ERR_MULTIPLE_BOUNDARIES, "200 boundaries: reported");
-	tap_ok(r.errors & MIME_ERR_NESTING, "200 boundaries: each is a nesting level, as in Postfix");
+	tap_ok(r.errors & MIME_ERR_NESTING,
+	       "200 boundaries: each is a nesting level, as in Postfix");
 	check_memory(&r, &data, "200 boundaries");
 	buf_deinit(&data);
 }
@@ -278,9 +282,9 @@ static void test_long_boundary(void)
 		unsigned parts;
 		const char *name;
 	} cases[] = {
-		{125, MIME_ERR_BOUNDARY, 2, "1000-byte boundary"},
-		{500, MIME_ERR_BOUNDARY | MIME_ERR_BOUNDARY_LENGTH | MIME_ERR_UNCLOSED, 1,
-		 "4000-byte boundary"},
+	    {125, MIME_ERR_BOUNDARY, 2, "1000-byte boundary"},
+	    {500, MIME_ERR_BOUNDARY | MIME_ERR_BOUNDARY_LENGTH | MIME_ERR_UNCLOSED, 1,
+	     "4000-byte boundary"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct buf data, b;
@@ -289,7 +293,8 @@ static void test_long_boundary(void)
 		buf_init(&b, 0);
 		for (int j = 0; j < cases[i].repeat; j++)
 			buf_append_str(&b, "boundary");
-		buf_printf(&data, "Content-Type: multipart/mixed; boundary=\"%s\"\n\n--%s\n\nx\n--%s--\n",
+		buf_printf(&data,
+			   "Content-Type: multipart/mixed; boundary=\"%s\"\n\n--%s\n\nx\n--%s--\n",
 			   buf_cstr(&b), buf_cstr(&b), buf_cstr(&b));
 		run(NULL, &data, &r);
 		tap_is_int(r.errors, cases[i].errors, "%s: errors", cases[i].name);

@@ -30,9 +30,9 @@ static void config_complete(struct mime_config *out, const struct mime_config *c
 	mime_config_init(&def);
 	*out = cfg != NULL ? *cfg : def;
 	/* Zero means "the default", except for the nesting limit. */
-#define MIME_DEFAULT(field) \
-	if (out->field == 0) \
-		out->field = def.field
+#define MIME_DEFAULT(field)                                                                        \
+	if (out->field == 0)                                                                       \
+	out->field = def.field
 	MIME_DEFAULT(header_size_limit);
 	MIME_DEFAULT(line_length_limit);
 	MIME_DEFAULT(boundary_length_limit);
@@ -62,8 +62,7 @@ size_t mime_config_memory_bound(const struct mime_config *cfg)
 	       c.part_info_limit;
 }
 
-struct mime_parser *mime_parser_new(const struct mime_config *cfg, mime_event_fn *fn,
-				    void *context)
+struct mime_parser *mime_parser_new(const struct mime_config *cfg, mime_event_fn *fn, void *context)
 {
 	struct mime_parser *p = xcalloc(1, sizeof(*p));
 
@@ -123,7 +122,7 @@ void mime_error(struct mime_parser *p, unsigned error)
 	p->errors |= error;
 	struct mime_entity *e = mime_top(p);
 	struct mime_event ev = {
-		.type = MIME_EV_ERROR, .part = e != NULL ? &e->part : NULL, .error = error};
+	    .type = MIME_EV_ERROR, .part = e != NULL ? &e->part : NULL, .error = error};
 	mime_emit(p, &ev);
 }
 
@@ -176,7 +175,7 @@ static void dispatch(struct mime_parser *p, struct mime_line *ln)
 		/* The rest of a long boundary line. */
 		closing = p->boundary_open == 2;
 		struct mime_event ev = {
-			.type = MIME_EV_BOUNDARY, .part = &e->part, .line = ln, .closing = closing};
+		    .type = MIME_EV_BOUNDARY, .part = &e->part, .line = ln, .closing = closing};
 		mime_emit(p, &ev);
 		if (ln->ended)
 			mime_entity_after_boundary(p, closing);
@@ -230,7 +229,7 @@ static void piece(struct mime_parser *p, const char *raw, size_t raw_len, int en
 	if (memchr(raw, '\0', raw_len) != NULL)
 		mime_error(p, MIME_ERR_NUL);
 	struct mime_line ln = {
-		.raw = raw, .raw_len = raw_len, .len = len, .continued = p->continued, .ended = ended};
+	    .raw = raw, .raw_len = raw_len, .len = len, .continued = p->continued, .ended = ended};
 	p->continued = !ended;
 	dispatch(p, &ln);
 }

@@ -15,13 +15,13 @@
 #define MAX_PARTS 16
 
 struct collect {
-	struct buf decoded[MAX_PARTS];  /* decoded content per part id */
-	char *filename[MAX_PARTS];      /* effective file name per part id */
-	struct buf names[MAX_PARTS];    /* every name, "|"-separated */
-	struct buf checks;              /* "table:name" per header, "|"-separated */
+	struct buf decoded[MAX_PARTS]; /* decoded content per part id */
+	char *filename[MAX_PARTS];     /* effective file name per part id */
+	struct buf names[MAX_PARTS];   /* every name, "|"-separated */
+	struct buf checks;	       /* "table:name" per header, "|"-separated */
 	unsigned errors;
 	unsigned parts;
-	int stop_at_header;             /* return -1 on the first header */
+	int stop_at_header; /* return -1 on the first header */
 	size_t events;
 	int ended;
 };
@@ -97,15 +97,17 @@ static int parse(const struct mime_config *cfg, const char *msg, size_t len, str
 static void test_decoded(void)
 {
 	static const char msg[] =
-		"Content-Type: multipart/mixed; boundary=x\r\n\r\n"
-		"--x\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n/wA=\r\n\r\n"
-		"--x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nl=C3=A0  \r\nsoft=\r\nend\r\n"
-		"--x\r\n\r\nfirst\r\n\r\nlast\r\n--x--\r\n";
+	    "Content-Type: multipart/mixed; boundary=x\r\n\r\n"
+	    "--x\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC\r\n/wA=\r\n\r\n"
+	    "--x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nl=C3=A0  "
+	    "\r\nsoft=\r\nend\r\n"
+	    "--x\r\n\r\nfirst\r\n\r\nlast\r\n--x--\r\n";
 	struct collect c;
 
 	collect_init(&c);
 	parse(NULL, msg, sizeof(msg) - 1, &c);
-	tap_ok(buf_len(&c.decoded[1]) == 5 && memcmp(buf_cstr(&c.decoded[1]), "\0\1\2\377\0", 5) == 0,
+	tap_ok(buf_len(&c.decoded[1]) == 5 &&
+		   memcmp(buf_cstr(&c.decoded[1]), "\0\1\2\377\0", 5) == 0,
 	       "base64 part decodes to its bytes");
 	tap_is_str(buf_cstr(&c.decoded[2]), "l\xc3\xa0\r\nsoftend",
 		   "quoted-printable: padding dropped, soft break joined, last break dropped");
@@ -135,12 +137,12 @@ static void test_decoded(void)
 	collect_init(&pieces);
 	cfg.line_length_limit = 100000;
 	parse(&cfg, buf_cstr(&big), buf_len(&big), &whole);
-	cfg.line_length_limit = 41;  /* the header fits, base64 pieces are cut mid-quantum */
+	cfg.line_length_limit = 41; /* the header fits, base64 pieces are cut mid-quantum */
 	parse(&cfg, buf_cstr(&big), buf_len(&big), &pieces);
 	tap_ok(buf_len(&whole.decoded[0]) == 5000 * 6 + 1 &&
-		       buf_len(&whole.decoded[0]) == buf_len(&pieces.decoded[0]) &&
-		       memcmp(buf_cstr(&whole.decoded[0]), buf_cstr(&pieces.decoded[0]),
-			      buf_len(&whole.decoded[0])) == 0,
+		   buf_len(&whole.decoded[0]) == buf_len(&pieces.decoded[0]) &&
+		   memcmp(buf_cstr(&whole.decoded[0]), buf_cstr(&pieces.decoded[0]),
+			  buf_len(&whole.decoded[0])) == 0,
 	       "decoded content does not depend on line pieces");
 	collect_deinit(&whole);
 	collect_deinit(&pieces);
@@ -152,42 +154,42 @@ static const struct {
 	unsigned errors;
 	const char *name;
 } error_cases[] = {
-	{"Subject: ok\n\nbody\n", 0, "clean"},
-	{"Content-Type: multipart/mixed\n\nbody\n", MIME_ERR_NO_BOUNDARY, "multipart without boundary"},
-	{"Content-Type: multipart/mixed; boundary=\"\"\n\n--x\n\nbody\n",
-	 MIME_ERR_BOUNDARY | MIME_ERR_UNCLOSED, "empty boundary"},
-	{"Content-Type: text/plain\nContent-Type: text/html\n\nx\n", MIME_ERR_DUPLICATE,
-	 "Content-Type twice"},
-	{"Content-Transfer-Encoding: x-uuencode\n\nbegin 644 a.exe\n", MIME_ERR_UNKNOWN_ENCODING,
-	 "unknown encoding"},
-	{"Content-Type: text/plain; name*=x-unknown''%41\n\nx\n", MIME_ERR_CHARSET,
-	 "file name in an unknown charset"},
-	{"Content-Type: text/plain; name=\"=?x-unknown?q?a?=\"\n\nx\n", MIME_ERR_CHARSET,
-	 "encoded word in an unknown charset"},
-	{"Content-Type: text/plain; =junk\n\nx\n", MIME_ERR_PARAM, "bad parameter"},
-	{"Content-Type: \"text/plain\"\n\nx\n", MIME_ERR_PARAM, "quoted type"},
-	{"Content-Type: text\n\nx\n", MIME_ERR_PARAM, "type without subtype"},
-	{"Subject: a\0b\n\nx\n", MIME_ERR_NUL, "NUL byte"},
-	{"Content-Transfer-Encoding: quoted-printable\n\nbad =XY\n", MIME_ERR_QP, "bad QP escape"},
-	{"Content-Transfer-Encoding: base64\n\nAAE\n", MIME_ERR_BASE64, "truncated base64"},
-	{"Content-Type: message/partial\nContent-Transfer-Encoding: 8bit\n\nx\n",
-	 MIME_ERR_ENCODING_DOMAIN, "message/partial must be 7bit"},
-	{"Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA==\n",
-	 MIME_ERR_ENCODING_DOMAIN | MIME_ERR_NO_BLANK_LINE,
-	 "message/rfc822 in base64: its text is no header, as in Postfix"},
-	{"Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/mixed; "
-	 "boundary=ab\n\n--ab\n\nx\n--ab--\n--a--\n",
-	 MIME_ERR_BOUNDARY_REUSE, "inner boundary extends the outer one"},
-	{"Content-Type: multipart/mixed; boundary=a; boundary=b\n\n--a\n\nx\n--a--\n",
-	 MIME_ERR_MULTIPLE_BOUNDARIES, "two boundaries"},
-	{"Content-Type: multipart/mixed; boundary=a\n\n--a\n\nx\n--a\n\ny\n",
-	 MIME_ERR_UNCLOSED, "missing closing boundary"},
-	{"Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/mixed; "
-	 "boundary=b\n\n--b\n\ninner\n--a--\n",
-	 MIME_ERR_UNCLOSED, "inner multipart closed by the outer boundary"},
-	{"Subject: x\r\nFrom: y\n\nz\r\n", MIME_ERR_MIXED_EOL, "CRLF and LF"},
-	{"Subject: x\n\nno final newline", MIME_ERR_NO_FINAL_EOL, "no final line break"},
-	{"Subject: x\nnot a header\nbody\n", MIME_ERR_NO_BLANK_LINE, "no blank line"},
+    {"Subject: ok\n\nbody\n", 0, "clean"},
+    {"Content-Type: multipart/mixed\n\nbody\n", MIME_ERR_NO_BOUNDARY, "multipart without boundary"},
+    {"Content-Type: multipart/mixed; boundary=\"\"\n\n--x\n\nbody\n",
+     MIME_ERR_BOUNDARY | MIME_ERR_UNCLOSED, "empty boundary"},
+    {"Content-Type: text/plain\nContent-Type: text/html\n\nx\n", MIME_ERR_DUPLICATE,
+     "Content-Type twice"},
+    {"Content-Transfer-Encoding: x-uuencode\n\nbegin 644 a.exe\n", MIME_ERR_UNKNOWN_ENCODING,
+     "unknown encoding"},
+    {"Content-Type: text/plain; name*=x-unknown''%41\n\nx\n", MIME_ERR_CHARSET,
+     "file name in an unknown charset"},
+    {"Content-Type: text/plain; name=\"=?x-unknown?q?a?=\"\n\nx\n", MIME_ERR_CHARSET,
+     "encoded word in an unknown charset"},
+    {"Content-Type: text/plain; =junk\n\nx\n", MIME_ERR_PARAM, "bad parameter"},
+    {"Content-Type: \"text/plain\"\n\nx\n", MIME_ERR_PARAM, "quoted type"},
+    {"Content-Type: text\n\nx\n", MIME_ERR_PARAM, "type without subtype"},
+    {"Subject: a\0b\n\nx\n", MIME_ERR_NUL, "NUL byte"},
+    {"Content-Transfer-Encoding: quoted-printable\n\nbad =XY\n", MIME_ERR_QP, "bad QP escape"},
+    {"Content-Transfer-Encoding: base64\n\nAAE\n", MIME_ERR_BASE64, "truncated base64"},
+    {"Content-Type: message/partial\nContent-Transfer-Encoding: 8bit\n\nx\n",
+     MIME_ERR_ENCODING_DOMAIN, "message/partial must be 7bit"},
+    {"Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA==\n",
+     MIME_ERR_ENCODING_DOMAIN | MIME_ERR_NO_BLANK_LINE,
+     "message/rfc822 in base64: its text is no header, as in Postfix"},
+    {"Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/mixed; "
+     "boundary=ab\n\n--ab\n\nx\n--ab--\n--a--\n",
+     MIME_ERR_BOUNDARY_REUSE, "inner boundary extends the outer one"},
+    {"Content-Type: multipart/mixed; boundary=a; boundary=b\n\n--a\n\nx\n--a--\n",
+     MIME_ERR_MULTIPLE_BOUNDARIES, "two boundaries"},
+    {"Content-Type: multipart/mixed; boundary=a\n\n--a\n\nx\n--a\n\ny\n", MIME_ERR_UNCLOSED,
+     "missing closing boundary"},
+    {"Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: multipart/mixed; "
+     "boundary=b\n\n--b\n\ninner\n--a--\n",
+     MIME_ERR_UNCLOSED, "inner multipart closed by the outer boundary"},
+    {"Subject: x\r\nFrom: y\n\nz\r\n", MIME_ERR_MIXED_EOL, "CRLF and LF"},
+    {"Subject: x\n\nno final newline", MIME_ERR_NO_FINAL_EOL, "no final line break"},
+    {"Subject: x\nnot a header\nbody\n", MIME_ERR_NO_BLANK_LINE, "no blank line"},
 };
 
 static void test_errors(void)
@@ -212,36 +214,36 @@ static const struct {
 	const char *names;
 	const char *name;
 } name_cases[] = {
-	{"Content-Disposition: attachment; filename=a.exe", "a.exe", "a.exe", "plain token"},
-	{"Content-Disposition: attachment; filename=\"a b.exe\"", "a b.exe", "a b.exe", "quoted"},
-	{"Content-Disposition: attachment; FILENAME=A.EXE", "A.EXE", "A.EXE",
-	 "parameter names ignore case"},
-	{"Content-Disposition: attachment; filename*=utf-8''%E2%82%AC.pif", "\xe2\x82\xac.pif",
-	 "\xe2\x82\xac.pif", "RFC 2231 UTF-8"},
-	{"Content-Disposition: attachment; filename*=windows-1251''%E4%EE%EA.doc",
-	 "\xd0\xb4\xd0\xbe\xd0\xba.doc", "\xd0\xb4\xd0\xbe\xd0\xba.doc", "RFC 2231 through iconv"},
-	{"Content-Disposition: attachment; filename*2=xe; filename*0=a; filename*1=.e", "a.exe",
-	 "a.exe", "RFC 2231 sections out of order"},
-	{"Content-Disposition: attachment; filename=\"=?utf-8?q?=E2=82=AC?=.scr\"",
-	 "\xe2\x82\xac.scr", "\xe2\x82\xac.scr", "RFC 2047 in quotes"},
-	{"Content-Disposition: attachment; filename=\"=?utf-8?b?YS5l?= =?utf-8?b?eGU=?=\"",
-	 "a.exe", "a.exe", "RFC 2047 split across words"},
-	{"Content-Type: application/x-msdownload; name=setup.exe", "setup.exe", "setup.exe",
-	 "Content-Type name only"},
-	{"Content-Type: application/x-msdownload; name=\"=?iso-8859-1?q?r=E9sum=E9.exe?=\"",
-	 "r\xc3\xa9sum\xc3\xa9.exe", "r\xc3\xa9sum\xc3\xa9.exe", "Content-Type name in RFC 2047"},
-	{"Content-Type: text/plain; name=\"nice.txt\"\nContent-Disposition: attachment; "
-	 "filename=\"evil.exe\"",
-	 "evil.exe", "nice.txt|evil.exe", "the disposition name wins, both are kept"},
-	{"Content-Disposition: attachment; filename=\"a.txt\"\nContent-Disposition: attachment; "
-	 "filename=\"b.exe\"",
-	 "a.txt", "a.txt|b.exe", "two dispositions: every name kept"},
-	{"Content-Disposition: attachment; filename=a.txt .exe", "a.txt", "a.txt|a.txt .exe",
-	 "unquoted junk kept as a second reading"},
-	{"Content-Disposition: attachment; filename=\"\"", NULL, "", "empty name"},
-	{"Content-Disposition: inline", NULL, "", "no name"},
-	{"Content-Disposition: attachment; filename=\"C:\\\\temp\\\\x.exe\"", "C:\\temp\\x.exe",
-	 "C:\\temp\\x.exe", "quoted pairs resolved"},
+    {"Content-Disposition: attachment; filename=a.exe", "a.exe", "a.exe", "plain token"},
+    {"Content-Disposition: attachment; filename=\"a b.exe\"", "a b.exe", "a b.exe", "quoted"},
+    {"Content-Disposition: attachment; FILENAME=A.EXE", "A.EXE", "A.EXE",
+     "parameter names ignore case"},
+    {"Content-Disposition: attachment; filename*=utf-8''%E2%82%AC.pif", "\xe2\x82\xac.pif",
+     "\xe2\x82\xac.pif", "RFC 2231 UTF-8"},
+    {"Content-Disposition: attachment; filename*=windows-1251''%E4%EE%EA.doc",
+     "\xd0\xb4\xd0\xbe\xd0\xba.doc", "\xd0\xb4\xd0\xbe\xd0\xba.doc", "RFC 2231 through iconv"},
+    {"Content-Disposition: attachment; filename*2=xe; filename*0=a; filename*1=.e", "a.exe",
+     "a.exe", "RFC 2231 sections out of order"},
+    {"Content-Disposition: attachment; filename=\"=?utf-8?q?=E2=82=AC?=.scr\"", "\xe2\x82\xac.scr",
+     "\xe2\x82\xac.scr", "RFC 2047 in quotes"},
+    {"Content-Disposition: attachment; filename=\"=?utf-8?b?YS5l?= =?utf-8?b?eGU=?=\"", "a.exe",
+     "a.exe", "RFC 2047 split across words"},
+    {"Content-Type: application/x-msdownload; name=setup.exe", "setup.exe", "setup.exe",
+     "Content-Type name only"},
+    {"Content-Type: application/x-msdownload; name=\"=?iso-8859-1?q?r=E9sum=E9.exe?=\"",
+     "r\xc3\xa9sum\xc3\xa9.exe", "r\xc3\xa9sum\xc3\xa9.exe", "Content-Type name in RFC 2047"},
+    {"Content-Type: text/plain; name=\"nice.txt\"\nContent-Disposition: attachment; "
+     "filename=\"evil.exe\"",
+     "evil.exe", "nice.txt|evil.exe", "the disposition name wins, both are kept"},
+    {"Content-Disposition: attachment; filename=\"a.txt\"\nContent-Disposition: attachment; "
+     "filename=\"b.exe\"",
+     "a.txt", "a.txt|b.exe", "two dispositions: every name kept"},
+    {"Content-Disposition: attachment; filename=a.txt .exe", "a.txt", "a.txt|a.txt .exe",
+     "unquoted junk kept as a second reading"},
+    {"Content-Disposition: attachment; filename=\"\"", NULL, "", "empty name"},
+    {"Content-Disposition: inline", NULL, "", "no name"},
+    {"Content-Disposition: attachment; filename=\"C:\\\\temp\\\\x.exe\"", "C:\\temp\\x.exe",
+     "C:\\temp\\x.exe", "quoted pairs resolved"},
 };
 
 static void test_names(void)
@@ -251,7 +253,8 @@ static void test_names(void)
 		char *msg = xasprintf("%s\n\nbody\n", name_cases[i].headers);
 		collect_init(&c);
 		parse(NULL, msg, strlen(msg), &c);
-		tap_is_str(c.filename[0], name_cases[i].filename, "file name: %s", name_cases[i].name);
+		tap_is_str(c.filename[0], name_cases[i].filename, "file name: %s",
+			   name_cases[i].name);
 		tap_is_str(buf_cstr(&c.names[0]), name_cases[i].names, "all names: %s",
 			   name_cases[i].name);
 		collect_deinit(&c);
@@ -262,9 +265,9 @@ static void test_names(void)
 static void test_checks(void)
 {
 	static const char msg[] =
-		"Subject: s\nContent-Type: multipart/mixed; boundary=b\nMIME-Version: 1.0\n\n"
-		"--b\nX-Part: p\nContent-Type: message/rfc822\n\n"
-		"Subject: n\nContent-Type: text/plain\nContent-Length: 3\n\nx\n--b--\n";
+	    "Subject: s\nContent-Type: multipart/mixed; boundary=b\nMIME-Version: 1.0\n\n"
+	    "--b\nX-Part: p\nContent-Type: message/rfc822\n\n"
+	    "Subject: n\nContent-Type: text/plain\nContent-Length: 3\n\nx\n--b--\n";
 	struct collect c;
 
 	collect_init(&c);
@@ -310,10 +313,10 @@ static void test_defaults(void)
 		const char *param;
 		size_t offset;
 	} params[] = {
-		{"header_size_limit", offsetof(struct mime_config, header_size_limit)},
-		{"mime_nesting_limit", offsetof(struct mime_config, nesting_limit)},
-		{"mime_boundary_length_limit", offsetof(struct mime_config, boundary_length_limit)},
-		{"line_length_limit", offsetof(struct mime_config, line_length_limit)},
+	    {"header_size_limit", offsetof(struct mime_config, header_size_limit)},
+	    {"mime_nesting_limit", offsetof(struct mime_config, nesting_limit)},
+	    {"mime_boundary_length_limit", offsetof(struct mime_config, boundary_length_limit)},
+	    {"line_length_limit", offsetof(struct mime_config, line_length_limit)},
 	};
 	struct mime_config cfg;
 
@@ -328,7 +331,8 @@ static void test_defaults(void)
 			pclose(fp);
 		}
 		size_t ours = *(const size_t *)((const char *)&cfg + params[i].offset);
-		tap_is_int((long long)ours, atoll(line), "default %s as in Postfix", params[i].param);
+		tap_is_int((long long)ours, atoll(line), "default %s as in Postfix",
+			   params[i].param);
 		free(cmd);
 	}
 	tap_is_int(cfg.disable_mime, 0, "MIME processing is on by default, as in Postfix");

@@ -76,7 +76,8 @@ static void add_name(struct mime_parser *p, struct mime_part *part, const char *
 		if (strcmp(part->names[i].name, name) == 0)
 			return;
 	size_t cost = len + 1 + sizeof(struct mime_name);
-	if (part->names_count == MIME_NAMES_MAX || part->info_bytes + cost > p->cfg.part_info_limit) {
+	if (part->names_count == MIME_NAMES_MAX ||
+	    part->info_bytes + cost > p->cfg.part_info_limit) {
 		mime_error(p, MIME_ERR_PART_INFO);
 		return;
 	}
@@ -112,7 +113,8 @@ static void add_names(struct mime_parser *p, struct mime_part *part,
 	for (int extended = 1; extended >= 0; extended--) {
 		for (size_t i = 0; i < params->count; i++) {
 			const struct rfc2231_param *pp = &params->v[i];
-			if (strcmp(pp->name, name) != 0 || !(pp->flags & RFC2231_EXTENDED) != !extended)
+			if (strcmp(pp->name, name) != 0 ||
+			    !(pp->flags & RFC2231_EXTENDED) != !extended)
 				continue;
 			if (extended) {
 				add_name(p, part, pp->value, source);
@@ -126,8 +128,8 @@ static void add_names(struct mime_parser *p, struct mime_part *part,
 }
 
 /* take_params: replace *dst by the parsed list, within the info limit. */
-static void take_params(struct mime_parser *p, struct mime_part *part,
-			struct rfc2231_params *dst, struct rfc2231_params *parsed)
+static void take_params(struct mime_parser *p, struct mime_part *part, struct rfc2231_params *dst,
+			struct rfc2231_params *parsed)
 {
 	if (parsed->defects & RFC2231_CHARSET)
 		mime_error(p, MIME_ERR_CHARSET);
@@ -237,9 +239,9 @@ static void content_encoding(struct mime_parser *p, struct mime_part *part, cons
 		const char *name;
 		enum mime_encoding encoding;
 	} map[] = {
-		{"7bit", MIME_ENC_7BIT},         {"8bit", MIME_ENC_8BIT},
-		{"binary", MIME_ENC_BINARY},     {"base64", MIME_ENC_BASE64},
-		{"quoted-printable", MIME_ENC_QP},
+	    {"7bit", MIME_ENC_7BIT},	       {"8bit", MIME_ENC_8BIT},
+	    {"binary", MIME_ENC_BINARY},       {"base64", MIME_ENC_BASE64},
+	    {"quoted-printable", MIME_ENC_QP},
 	};
 	struct header_lexer lx;
 	struct buf tok;

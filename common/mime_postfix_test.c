@@ -34,7 +34,7 @@ static const char *postmap_path(void)
 struct keys {
 	struct buf headers;
 	struct buf body;
-	int pending_blank;  /* primary headers ended by a non-header line */
+	int pending_blank; /* primary headers ended by a non-header line */
 };
 
 static void add_key(struct buf *out, const char *text, size_t len)
@@ -201,8 +201,9 @@ static void test_generated(const char *dir)
 	buf_init(&m, 0);
 	buf_append_str(&m, "Subject: deep\nContent-Type: multipart/mixed; boundary=b0\n\n");
 	for (int i = 1; i <= NESTING_LIMIT + 3; i++)
-		buf_printf(&m, "--b%d\nContent-Type: multipart/mixed; boundary=b%d\nX-Level: %d\n\n", i - 1,
-			   i, i);
+		buf_printf(&m,
+			   "--b%d\nContent-Type: multipart/mixed; boundary=b%d\nX-Level: %d\n\n",
+			   i - 1, i, i);
 	buf_append_str(&m, "--b6\nContent-Type: text/plain\n\ndeepest\n");
 	for (int i = NESTING_LIMIT + 3; i >= 0; i--)
 		buf_printf(&m, "--b%d--\nepilogue %d\n", i, i);
@@ -213,7 +214,8 @@ static void test_generated(const char *dir)
 	buf_reset(&m);
 	buf_append_str(&m, "Subject: long\nX-Folded: start");
 	for (int i = 0; i < 40; i++)
-		buf_printf(&m, "\n continuation line %02d of a header that keeps going and going", i);
+		buf_printf(&m, "\n continuation line %02d of a header that keeps going and going",
+			   i);
 	buf_append_str(&m, "\nX-One-Line: ");
 	for (int i = 0; i < 300; i++)
 		buf_append_str(&m, "abcdefghij");
@@ -223,10 +225,11 @@ static void test_generated(const char *dir)
 	/* Boundaries longer than mime_boundary_length_limit match on their
 	 * first bytes only. */
 	buf_reset(&m);
-	buf_append_str(&m, "Content-Type: multipart/mixed; boundary=\"0123456789abcdefXYZ\"\n\n"
-			   "--0123456789abcdefXYZ\nX-Part: one\n\none\n"
-			   "--0123456789abDIFFERENT\nX-Part: two, by the truncated boundary\n\ntwo\n"
-			   "--0123456789abcdefXYZ--\n");
+	buf_append_str(&m,
+		       "Content-Type: multipart/mixed; boundary=\"0123456789abcdefXYZ\"\n\n"
+		       "--0123456789abcdefXYZ\nX-Part: one\n\none\n"
+		       "--0123456789abDIFFERENT\nX-Part: two, by the truncated boundary\n\ntwo\n"
+		       "--0123456789abcdefXYZ--\n");
 	compare(dir, "boundaries beyond mime_boundary_length_limit", buf_cstr(&m), buf_len(&m));
 
 	/* Broken structure. */

@@ -17,12 +17,12 @@ struct mime_bound {
 };
 
 enum mime_entity_state {
-	MIME_ENT_HEADERS,   /* reading its headers */
-	MIME_ENT_BODY,      /* leaf content */
-	MIME_ENT_PREAMBLE,  /* multipart, before the first boundary */
-	MIME_ENT_PARTS,     /* multipart, a body part is open */
-	MIME_ENT_EPILOGUE,  /* multipart, after a closing boundary (others may remain) */
-	MIME_ENT_MESSAGE,   /* message/rfc822: the attached message is open */
+	MIME_ENT_HEADERS,  /* reading its headers */
+	MIME_ENT_BODY,	   /* leaf content */
+	MIME_ENT_PREAMBLE, /* multipart, before the first boundary */
+	MIME_ENT_PARTS,	   /* multipart, a body part is open */
+	MIME_ENT_EPILOGUE, /* multipart, after a closing boundary (others may remain) */
+	MIME_ENT_MESSAGE,  /* message/rfc822: the attached message is open */
 };
 
 /* An open entity: the stack holds the message, and for each open composite
@@ -30,12 +30,12 @@ enum mime_entity_state {
 struct mime_entity {
 	struct mime_part part;
 	enum mime_entity_state state;
-	enum header_block block;    /* of its headers */
-	struct mime_bound *bounds;  /* from multipart Content-Type headers */
+	enum header_block block;   /* of its headers */
+	struct mime_bound *bounds; /* from multipart Content-Type headers */
 	size_t nbounds;
-	size_t levels;              /* nesting levels it holds (its boundaries) */
-	int digest;                 /* multipart/digest: children default to message/rfc822 */
-	unsigned seen;              /* MIME_SEEN_*: Content-* headers seen, for duplicates */
+	size_t levels; /* nesting levels it holds (its boundaries) */
+	int digest;    /* multipart/digest: children default to message/rfc822 */
+	unsigned seen; /* MIME_SEEN_*: Content-* headers seen, for duplicates */
 };
 
 #define MIME_SEEN_TYPE 0x01
@@ -46,26 +46,26 @@ struct mime_parser {
 	struct mime_config cfg;
 	mime_event_fn *fn;
 	void *context;
-	int stopped;        /* the callback said stop */
-	int finished;       /* mime_parser_finish() was called */
-	int eof;            /* all input is in: a header block may end without a blank line */
-	int opaque;         /* past a limit: the rest is opaque body */
-	unsigned errors;    /* MIME_ERR_* */
-	unsigned eol;       /* MIME_EOL_* */
+	int stopped;	 /* the callback said stop */
+	int finished;	 /* mime_parser_finish() was called */
+	int eof;	 /* all input is in: a header block may end without a blank line */
+	int opaque;	 /* past a limit: the rest is opaque body */
+	unsigned errors; /* MIME_ERR_* */
+	unsigned eol;	 /* MIME_EOL_* */
 
 	/* Line splitting. */
-	struct buf line;    /* a partial line: at most line_length_limit + 1 bytes */
-	int continued;      /* the next piece continues a line */
-	int boundary_open;  /* a boundary line continues: 1 delimiter, 2 closing */
+	struct buf line;   /* a partial line: at most line_length_limit + 2 bytes */
+	int continued;	   /* the next piece continues a line */
+	int boundary_open; /* a boundary line continues: 1 delimiter, 2 closing */
 
 	/* Entities. */
 	struct mime_entity *stack;
-	size_t depth;       /* entities on the stack */
-	size_t size;        /* entities allocated */
-	size_t levels;      /* multipart nesting levels in use: boundaries */
-	size_t messages;    /* attached messages open */
-	unsigned parts;     /* entities created */
-	size_t headers;     /* headers seen */
+	size_t depth;	 /* entities on the stack */
+	size_t size;	 /* entities allocated */
+	size_t levels;	 /* multipart nesting levels in use: boundaries */
+	size_t messages; /* attached messages open */
+	unsigned parts;	 /* entities created */
+	size_t headers;	 /* headers seen */
 
 	/* Headers. */
 	struct header_acc hdr;
@@ -78,7 +78,7 @@ struct mime_parser {
 	struct base64_decoder b64;
 	struct qp_decoder qp;
 
-	size_t peak;        /* mime_parser_memory_peak() */
+	size_t peak; /* mime_parser_memory_peak() */
 };
 
 /* mime_parser.c */
@@ -103,8 +103,8 @@ void mime_entity_headers_end(struct mime_parser *p, const struct mime_line *blan
 /* mime_entity_find_boundary: the stack index of the innermost multipart
  * with a boundary that line begins, which of its boundaries, and whether
  * the line is the closing one; -1 when none. */
-long mime_entity_find_boundary(struct mime_parser *p, const struct mime_line *line,
-			       size_t *bound_r, int *closing_r);
+long mime_entity_find_boundary(struct mime_parser *p, const struct mime_line *line, size_t *bound_r,
+			       int *closing_r);
 /* mime_entity_boundary: a boundary line (or its first piece) of boundary
  * number bound of the multipart at stack index at. */
 void mime_entity_boundary(struct mime_parser *p, size_t at, size_t bound,

@@ -17,19 +17,19 @@
 #include "buf.h"
 
 /* Defects seen so far, ORed into qp_decoder.defects. */
-#define QP_BAD_ESCAPE 0x01  /* "=" not followed by two hex digits or a line break */
-#define QP_BAD_CHAR 0x02    /* a byte that quoted-printable text may not contain */
+#define QP_BAD_ESCAPE 0x01 /* "=" not followed by two hex digits or a line break */
+#define QP_BAD_CHAR 0x02   /* a byte that quoted-printable text may not contain */
 
 /* White space held back while it may still turn out to be trailing. Runs
  * longer than this are passed through rather than held (memory bound). */
 #define QP_WS_MAX 128
 
 struct qp_decoder {
-	int eq;                  /* an "=" is pending */
-	char hex;                /* the first hex digit after "=", or 0 */
-	size_t ws_len;           /* white space held in ws */
+	int eq;	       /* an "=" is pending */
+	char hex;      /* the first hex digit after "=", or 0 */
+	size_t ws_len; /* white space held in ws */
 	char ws[QP_WS_MAX];
-	unsigned defects;        /* QP_* */
+	unsigned defects; /* QP_* */
 };
 
 /* qp_decoder_init: an empty decoder with no defects. */

@@ -35,19 +35,19 @@ static const struct {
 	unsigned defects;
 	const char *name;
 } cases[] = {
-	{"plain text", "plain text", 0, "plain text"},
-	{"caf=C3=A9", "caf\xc3\xa9", 0, "escapes"},
-	{"caf=c3=a9", "caf\xc3\xa9", 0, "lower-case hex accepted"},
-	{"one=\ntwo", "onetwo", 0, "soft line break"},
-	{"one=  \ntwo", "onetwo", 0, "soft line break with padding"},
-	{"one  \ntwo", "one\r\ntwo", 0, "trailing white space dropped"},
-	{"a =20\nb", "a  \r\nb", 0, "encoded trailing space kept"},
-	{"x=ZZ", "x=ZZ", QP_BAD_ESCAPE, "bad escape kept literally"},
-	{"x=4\ny", "x=4\r\ny", QP_BAD_ESCAPE, "half escape at line end"},
-	{"x= y", "x= y", QP_BAD_ESCAPE, "= then space mid-line"},
-	{"end=", "end", 0, "soft break at the very end"},
-	{"caf\xe9", "caf\xe9", QP_BAD_CHAR, "8-bit byte passes, flagged"},
-	{"", "", 0, "empty"},
+    {"plain text", "plain text", 0, "plain text"},
+    {"caf=C3=A9", "caf\xc3\xa9", 0, "escapes"},
+    {"caf=c3=a9", "caf\xc3\xa9", 0, "lower-case hex accepted"},
+    {"one=\ntwo", "onetwo", 0, "soft line break"},
+    {"one=  \ntwo", "onetwo", 0, "soft line break with padding"},
+    {"one  \ntwo", "one\r\ntwo", 0, "trailing white space dropped"},
+    {"a =20\nb", "a  \r\nb", 0, "encoded trailing space kept"},
+    {"x=ZZ", "x=ZZ", QP_BAD_ESCAPE, "bad escape kept literally"},
+    {"x=4\ny", "x=4\r\ny", QP_BAD_ESCAPE, "half escape at line end"},
+    {"x= y", "x= y", QP_BAD_ESCAPE, "= then space mid-line"},
+    {"end=", "end", 0, "soft break at the very end"},
+    {"caf\xe9", "caf\xe9", QP_BAD_CHAR, "8-bit byte passes, flagged"},
+    {"", "", 0, "empty"},
 };
 
 static void test_table(void)
@@ -63,7 +63,8 @@ static void test_table(void)
 			if (split == 0) {
 				tap_is_str(buf_cstr(&out), cases[i].want, "%s", cases[i].name);
 				defects0 = defects;
-			} else if (strcmp(buf_cstr(&out), cases[i].want) != 0 || defects != defects0) {
+			} else if (strcmp(buf_cstr(&out), cases[i].want) != 0 ||
+				   defects != defects0) {
 				same = 0;
 			}
 			buf_deinit(&out);

@@ -10,10 +10,10 @@
 
 /* An encoded word found in the input. */
 struct rfc2047_word {
-	size_t start, end;          /* "=?" ... "?=" inclusive, as offsets */
-	const char *charset;        /* not NUL-terminated */
-	size_t charset_len;         /* without a "*language" suffix */
-	char encoding;              /* 'B' or 'Q' */
+	size_t start, end;   /* "=?" ... "?=" inclusive, as offsets */
+	const char *charset; /* not NUL-terminated */
+	size_t charset_len;  /* without a "*language" suffix */
+	char encoding;	     /* 'B' or 'Q' */
 	const char *text;
 	size_t text_len;
 };
@@ -88,7 +88,8 @@ static void word_bytes(const struct rfc2047_word *w, struct buf *bytes, unsigned
 			buf_append_char(bytes, ' ');
 		} else if (c == '=' && i + 2 < w->text_len && hexval(w->text[i + 1]) >= 0 &&
 			   hexval(w->text[i + 2]) >= 0) {
-			buf_append_char(bytes, (char)(hexval(w->text[i + 1]) * 16 + hexval(w->text[i + 2])));
+			buf_append_char(
+			    bytes, (char)(hexval(w->text[i + 1]) * 16 + hexval(w->text[i + 2])));
 			i += 2;
 		} else {
 			if (c == '=')
@@ -102,8 +103,8 @@ static void word_bytes(const struct rfc2047_word *w, struct buf *bytes, unsigned
 struct rfc2047_run {
 	int active;
 	char charset[65];
-	size_t start, end;  /* offsets of the run in the input */
-	struct buf bytes;   /* decoded, still in the run's charset */
+	size_t start, end; /* offsets of the run in the input */
+	struct buf bytes;  /* decoded, still in the run's charset */
 };
 
 static void run_flush(struct rfc2047_run *run, const char *s, struct buf *out, unsigned *flags)
@@ -111,7 +112,8 @@ static void run_flush(struct rfc2047_run *run, const char *s, struct buf *out, u
 	if (!run->active)
 		return;
 	size_t mark = buf_len(out);
-	int rc = mime_charset_to_utf8(run->charset, buf_cstr(&run->bytes), buf_len(&run->bytes), out);
+	int rc =
+	    mime_charset_to_utf8(run->charset, buf_cstr(&run->bytes), buf_len(&run->bytes), out);
 	if (rc == 0) {
 		/* Unknown charset: keep the words as they were. */
 		buf_truncate(out, mark);
@@ -146,7 +148,7 @@ int rfc2047_decode(const char *s, size_t len, struct buf *out, unsigned *flags_r
 {
 	struct rfc2047_run run;
 	unsigned flags = 0;
-	size_t literal = 0;  /* start of the text not yet copied */
+	size_t literal = 0; /* start of the text not yet copied */
 	struct rfc2047_word w;
 
 	run.active = 0;

@@ -18,10 +18,10 @@
 #include "buf.h"
 
 /* What happened, ORed into *flags_r. */
-#define RFC2047_DECODED 0x01          /* at least one encoded word was decoded */
-#define RFC2047_UNKNOWN_CHARSET 0x02  /* a word in an unknown charset was kept as is */
-#define RFC2047_INVALID 0x04          /* bytes invalid in their charset became U+FFFD */
-#define RFC2047_BAD_ENCODING 0x08     /* malformed base64 or Q text (decoded leniently) */
+#define RFC2047_DECODED 0x01	     /* at least one encoded word was decoded */
+#define RFC2047_UNKNOWN_CHARSET 0x02 /* a word in an unknown charset was kept as is */
+#define RFC2047_INVALID 0x04	     /* bytes invalid in their charset became U+FFFD */
+#define RFC2047_BAD_ENCODING 0x08    /* malformed base64 or Q text (decoded leniently) */
 
 /* rfc2047_decode: append the decoded form of the len bytes at s to out.
  * *flags_r (may be NULL) gets the RFC2047_* flags. Returns 1 when every

@@ -12,13 +12,13 @@
 /* One name=value item as it appears in the list, before sections are
  * joined. */
 struct rfc2231_item {
-	char *name;           /* lower case, RFC 2231 suffixes removed */
-	unsigned long index;  /* section number (0 when unsectioned) */
-	int extended;         /* name* or name*N */
-	int encoded;          /* trailing "*": percent-encoded */
+	char *name;	     /* lower case, RFC 2231 suffixes removed */
+	unsigned long index; /* section number (0 when unsectioned) */
+	int extended;	     /* name* or name*N */
+	int encoded;	     /* trailing "*": percent-encoded */
 	struct buf value;
-	char *raw;            /* junk after the value: the whole text, else NULL */
-	size_t order;         /* position in the list */
+	char *raw;    /* junk after the value: the whole text, else NULL */
+	size_t order; /* position in the list */
 	int used;
 };
 
@@ -79,7 +79,8 @@ static void item_set_name(struct rfc2231_item *it, const char *atom, unsigned *d
 		size_t digits = strspn(s, "0123456789");
 		if (*s == '\0') {
 			it->extended = it->encoded = 1;
-		} else if (digits > 0 && digits <= 9 && (s[digits] == '\0' || strcmp(s + digits, "*") == 0)) {
+		} else if (digits > 0 && digits <= 9 &&
+			   (s[digits] == '\0' || strcmp(s + digits, "*") == 0)) {
 			it->extended = 1;
 			it->encoded = s[digits] == '*';
 			it->index = strtoul(s, NULL, 10);
@@ -99,9 +100,9 @@ struct segment {
 	enum header_token_type type[3];
 	struct buf tok[3];
 	size_t start[3];
-	size_t ntok;     /* tokens seen, possibly more than 3 */
-	size_t end;      /* offset of the ";" or of the end of input */
-	int last;        /* input ended */
+	size_t ntok; /* tokens seen, possibly more than 3 */
+	size_t end;  /* offset of the ";" or of the end of input */
+	int last;    /* input ended */
 };
 
 static void segment_read(struct segment *sg, struct header_lexer *lx)
@@ -138,11 +139,11 @@ static int is_lwsp(char c)
 }
 
 /* segment_item: turn a name=value segment into an item; 0 if it is not one. */
-static int segment_item(struct segment *sg, const struct header_lexer *lx,
-			struct rfc2231_item *it, unsigned *defects)
+static int segment_item(struct segment *sg, const struct header_lexer *lx, struct rfc2231_item *it,
+			unsigned *defects)
 {
-	if (sg->ntok < 3 || sg->type[0] != HEADER_TOKEN_ATOM || sg->type[1] != HEADER_TOKEN_SPECIAL ||
-	    buf_cstr(&sg->tok[1])[0] != '=') {
+	if (sg->ntok < 3 || sg->type[0] != HEADER_TOKEN_ATOM ||
+	    sg->type[1] != HEADER_TOKEN_SPECIAL || buf_cstr(&sg->tok[1])[0] != '=') {
 		*defects |= RFC2231_SYNTAX;
 		return 0;
 	}
@@ -217,7 +218,8 @@ static void join_sections(struct rfc2231_params *p, struct rfc2231_item **group,
 		expect = it->index + 1;
 		if (it->encoded && it->index == 0) {
 			const char *q1 = memchr(data, '\'', len);
-			const char *q2 = q1 == NULL ? NULL : memchr(q1 + 1, '\'', len - (size_t)(q1 + 1 - data));
+			const char *q2 =
+			    q1 == NULL ? NULL : memchr(q1 + 1, '\'', len - (size_t)(q1 + 1 - data));
 			if (q2 != NULL) {
 				charset = xstrndup(data, (size_t)(q1 - data));
 				language = xstrndup(q1 + 1, (size_t)(q2 - q1 - 1));
@@ -264,7 +266,8 @@ static void build_params(struct rfc2231_params *p, struct rfc2231_item *items, s
 		size_t ng = 0;
 		group[ng++] = it;
 		for (size_t j = i + 1; j < n; j++) {
-			if (!items[j].used && items[j].extended && strcmp(items[j].name, it->name) == 0) {
+			if (!items[j].used && items[j].extended &&
+			    strcmp(items[j].name, it->name) == 0) {
 				items[j].used = 1;
 				group[ng++] = &items[j];
 			}
@@ -314,8 +317,7 @@ void rfc2231_params_parse(struct rfc2231_params *p, struct header_lexer *lx)
 		buf_deinit(&sg.tok[i]);
 }
 
-const struct rfc2231_param *rfc2231_params_find(const struct rfc2231_params *p,
-						const char *name)
+const struct rfc2231_param *rfc2231_params_find(const struct rfc2231_params *p, const char *name)
 {
 	const struct rfc2231_param *plain = NULL;
 
