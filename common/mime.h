@@ -14,7 +14,10 @@
  *   MIME_EV_HEADERS_END   its headers are done: the part information
  *                         (type, parameters, disposition, file names) is
  *                         complete; line is the blank line, or NULL when
- *                         a non-header line ended the headers
+ *                         a non-header line ended the headers (Postfix's
+ *                         body_checks see that blank line as a body line,
+ *                         and an empty one where a non-header line ended
+ *                         the primary headers)
  *   then, for a leaf:     MIME_EV_BODY per line (raw and decoded)
  *   for a multipart:      MIME_EV_BODY (preamble), then per body part
  *                         MIME_EV_BOUNDARY and the part's own events, then
@@ -135,7 +138,7 @@ struct mime_part {
 	enum mime_part_kind kind;
 	char type[MIME_TOKEN_MAX + 1];	      /* lower case; "text" by default */
 	char subtype[MIME_TOKEN_MAX + 1];     /* lower case; "plain" by default */
-	int type_defaulted;		      /* no Content-Type: the default applies */
+	int type_defaulted;		      /* no usable Content-Type: the default applies */
 	enum mime_encoding encoding;	      /* 7bit by default */
 	char disposition[MIME_TOKEN_MAX + 1]; /* lower case; "" when absent */
 	struct rfc2231_params type_params;    /* Content-Type parameters */

@@ -58,8 +58,11 @@ size_t mime_config_memory_bound(const struct mime_config *cfg)
 	size_t levels = c.nesting_limit + 2;
 	size_t stack = 2 * (4 * levels + 1) * sizeof(struct mime_entity);
 	size_t bounds = levels * (c.boundary_length_limit + sizeof(struct mime_bound));
+	/* While a Content-* header is parsed: its parameters, their sections
+	 * and decoded names, each at most a few times the header. */
+	size_t params = 4 * header;
 	return sizeof(struct mime_parser) + 2 * line + decoded + headers + stack + bounds +
-	       c.part_info_limit;
+	       c.part_info_limit + params;
 }
 
 struct mime_parser *mime_parser_new(const struct mime_config *cfg, mime_event_fn *fn, void *context)
