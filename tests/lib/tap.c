@@ -1,6 +1,7 @@
 /* tap.c: TAP output for the C unit tests (see tap.h). */
 #include "tap.h"
 
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 static int tap_count;
 static int tap_failed;
+static char tap_dir[4096];
 
 static void tap_vresult(int cond, const char *fmt, va_list ap)
 {
@@ -64,8 +66,20 @@ void tap_diag(const char *fmt, ...)
 	va_end(ap);
 }
 
+static int tap_remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
 int tap_done(void)
 {
+	/* The private directory goes, unless POSTERN_TEST_KEEP asks to look. */
+	if (tap_dir[0] != '\0' && getenv("POSTERN_TEST_KEEP") == NULL)
+		nftw(tap_dir, tap_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	printf("1..%d\n", tap_count);
 	return tap_failed == 0 && tap_count > 0 ? 0 : 1;
 }
@@ -81,14 +95,13 @@ void tap_write_file(const char *path, const char *content)
 
 const char *tap_tmpdir(void)
 {
-	static char dir[4096];
-	if (dir[0] == '\0') {
+	if (tap_dir[0] == '\0') {
 		const char *base = getenv("TMPDIR");
-		snprintf(dir, sizeof(dir), "%s/postern-test.XXXXXX", base ? base : "/tmp");
-		if (mkdtemp(dir) == NULL) {
+		snprintf(tap_dir, sizeof(tap_dir), "%s/postern-test.XXXXXX", base ? base : "/tmp");
+		if (mkdtemp(tap_dir) == NULL) {
 			printf("Bail out! mkdtemp failed\n");
 			exit(1);
 		}
 	}
-	return dir;
+	return tap_dir;
 }

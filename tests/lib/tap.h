@@ -23,8 +23,9 @@ void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tap_done(void);
 /* tap_write_file: write a test fixture file (fatal on error). */
 void tap_write_file(const char *path, const char *content);
-/* tap_tmpdir: a fresh private directory for this test (removed by the
- * caller's harness, under $TMPDIR); the string is static. */
+/* tap_tmpdir: a fresh private directory for this test under $TMPDIR,
+ * created on first use and removed by tap_done() (kept when the environment
+ * has POSTERN_TEST_KEEP); the string is static. */
 const char *tap_tmpdir(void);
 
 #endif
