@@ -1,17 +1,7 @@
 /* qp.c: streaming, lenient quoted-printable decoder for MIME bodies (see
  * qp.h). */
 #include "qp.h"
-
-static int qp_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+#include "hex.h"
 
 void qp_decoder_init(struct qp_decoder *d)
 {
@@ -49,12 +39,12 @@ void qp_decode_update(struct qp_decoder *d, const char *in, size_t len, struct b
 			d->ws[d->ws_len++] = c;
 			continue;
 		}
-		if (d->eq && d->ws_len == 0 && qp_hex(c) >= 0) {
+		if (d->eq && d->ws_len == 0 && hex_digit_value(c) >= 0) {
 			if (d->hex == 0) {
 				d->hex = c;
 				continue;
 			}
-			char byte = (char)(qp_hex(d->hex) * 16 + qp_hex(c));
+			char byte = (char)(hex_digit_value(d->hex) * 16 + hex_digit_value(c));
 			buf_append_char(out, byte);
 			d->eq = 0;
 			d->hex = 0;

@@ -1,6 +1,7 @@
 /* rfc2047.c: encoded-word decoding for header text and attachment file
  * names (see rfc2047.h). */
 #include "rfc2047.h"
+#include "hex.h"
 
 #include <string.h>
 #include <strings.h>
@@ -58,17 +59,6 @@ static int word_at(const char *s, size_t len, size_t pos, struct rfc2047_word *w
 	return 1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* word_bytes: append the raw (still charset-encoded) bytes of w. */
 static void word_bytes(const struct rfc2047_word *w, struct buf *bytes, unsigned *flags)
 {
@@ -86,10 +76,10 @@ static void word_bytes(const struct rfc2047_word *w, struct buf *bytes, unsigned
 		char c = w->text[i];
 		if (c == '_') {
 			buf_append_char(bytes, ' ');
-		} else if (c == '=' && i + 2 < w->text_len && hexval(w->text[i + 1]) >= 0 &&
-			   hexval(w->text[i + 2]) >= 0) {
+		} else if (c == '=' && i + 2 < w->text_len && hex_digit_value(w->text[i + 1]) >= 0 &&
+			   hex_digit_value(w->text[i + 2]) >= 0) {
 			buf_append_char(
-			    bytes, (char)(hexval(w->text[i + 1]) * 16 + hexval(w->text[i + 2])));
+			    bytes, (char)(hex_digit_value(w->text[i + 1]) * 16 + hex_digit_value(w->text[i + 2])));
 			i += 2;
 		} else {
 			if (c == '=')

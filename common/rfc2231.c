@@ -1,6 +1,7 @@
 /* rfc2231.c: MIME parameter lists with RFC 2231 sections, charsets and
  * percent-encoding (see rfc2231.h). */
 #include "rfc2231.h"
+#include "hex.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -162,21 +163,11 @@ static int segment_item(struct segment *sg, const struct header_lexer *lx, struc
 	return 1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static void percent_decode(const char *s, size_t len, struct buf *out, unsigned *defects)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			buf_append_char(out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+		if (s[i] == '%' && i + 2 < len && hex_digit_value(s[i + 1]) >= 0 && hex_digit_value(s[i + 2]) >= 0) {
+			buf_append_char(out, (char)(hex_digit_value(s[i + 1]) * 16 + hex_digit_value(s[i + 2])));
 			i += 2;
 			continue;
 		}

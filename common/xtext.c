@@ -1,6 +1,7 @@
 /* xtext.c: RFC 3461 xtext and RFC 6533 utf-8-addr-xtext/unitext encoding
  * and decoding (see xtext.h). */
 #include "xtext.h"
+#include "hex.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,17 +10,6 @@
 #include "mem.h"
 
 static const char xtext_hex[] = "0123456789ABCDEF";
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 static int fail(char **error_r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -39,8 +29,8 @@ int xtext_decode(const char *in, size_t len, struct buf *out, char **error_r)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
 		if (c == '+') {
-			int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
-			int lo = i + 2 < len ? hex_value(in[i + 2]) : -1;
+			int hi = i + 2 < len ? hex_digit_value(in[i + 1]) : -1;
+			int lo = i + 2 < len ? hex_digit_value(in[i + 2]) : -1;
 			if (hi < 0 || lo < 0)
 				return fail(error_r,
 					    "xtext: '+' at offset %zu not followed by two "
@@ -139,8 +129,8 @@ static size_t embedded_char(const char *in, size_t i, size_t len, unsigned *cp_r
 		return 0;
 	size_t j = i + 3, digits = 0;
 	unsigned cp = 0;
-	while (j < len && hex_value(in[j]) >= 0 && digits < 7) {
-		cp = cp * 16 + (unsigned)hex_value(in[j]);
+	while (j < len && hex_digit_value(in[j]) >= 0 && digits < 7) {
+		cp = cp * 16 + (unsigned)hex_digit_value(in[j]);
 		j++, digits++;
 	}
 	if (j >= len || in[j] != '}' || digits < 2 || digits > 6)
