@@ -56,6 +56,44 @@ static int rr_is_void(const SPF_dns_rr_t *rr)
 	       (rr->herrno == NETDB_SUCCESS && rr->num_rr == 0);
 }
 
+/* guard_explanation: the TXT answer for exp=: exactly one record whose
+ * macros pass spf_guard_explanation(), else none (RFC 7208 6.2: then the
+ * default explanation applies). libspf2 1.2.10 compiles an explanation
+ * like a domain-spec, where a space ends the string: spaces are handed to
+ * it as "%_", which RFC 7208 defines as a space too. */
+static SPF_dns_rr_t *guard_explanation(SPF_dns_server_t *layer, const char *domain,
+				       SPF_dns_rr_t *rr)
+{
+	char *reason = NULL;
+	if (rr->num_rr != 1 || !spf_guard_explanation(rr->rr[0]->txt, &reason)) {
+		log_debug(1, "exp=%s not used: %s", domain,
+			  reason ? reason : "not exactly one TXT record");
+		free(reason);
+		SPF_dns_rr_free(rr);
+		return SPF_dns_rr_new_init(layer, domain, ns_t_txt, 0, NO_DATA);
+	}
+	const char *txt = rr->rr[0]->txt;
+	size_t spaces = 0, len = strlen(txt);
+	for (const char *p = txt; *p != '\0'; p++)
+		spaces += *p == ' ';
+	if (spaces == 0)
+		return rr;
+	char *copy = xmalloc(len + spaces + 1), *out = copy;
+	for (const char *p = txt; *p != '\0'; p++) {
+		if (*p == ' ') {
+			*out++ = '%';
+			*out++ = '_';
+		} else {
+			*out++ = *p;
+		}
+	}
+	*out = '\0';
+	if (SPF_dns_rr_buf_realloc(rr, 0, len + spaces + 1) == SPF_E_SUCCESS)
+		memcpy(rr->rr[0]->txt, copy, len + spaces + 1);
+	free(copy);
+	return rr;
+}
+
 static SPF_dns_rr_t *guard_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 				  int should_cache)
 {
@@ -92,17 +130,8 @@ static SPF_dns_rr_t *guard_lookup(SPF_dns_server_t *layer, const char *domain, n
 		SPF_dns_rr_free(rr);
 		return SPF_dns_rr_new_nxdomain(layer, domain);
 	}
-	if (q == SPF_GUARD_Q_EXP && rr->herrno == NETDB_SUCCESS) {
-		for (int i = 0; i < rr->num_rr; i++) {
-			char *reason = NULL;
-			if (!spf_guard_explanation(rr->rr[i]->txt, &reason)) {
-				log_debug(1, "exp=%s refused: %s", domain, reason);
-				free(reason);
-				SPF_dns_rr_free(rr);
-				return SPF_dns_rr_new_init(layer, domain, type, 0, NO_DATA);
-			}
-		}
-	}
+	if (q == SPF_GUARD_Q_EXP && rr->herrno == NETDB_SUCCESS)
+		return guard_explanation(layer, domain, rr);
 	return rr;
 }
 
@@ -227,14 +256,14 @@ int spf_engine_new(const char *receiver, struct spf_engine **engine_r, char **er
 		return -1;
 	}
 	/* Our guard enforces the RFC limits; libspf2's must not be stricter. */
-	SPF_server_set_max_dns_mech(eng->server, 2 * SPF_GUARD_MAX_DNS_TERMS);
+	SPF_server_set_max_dns_mech(eng->server, 1000);
 	SPF_server_set_max_dns_mx(eng->server, SPF_GUARD_MAX_MX);
 	SPF_server_set_max_dns_ptr(eng->server, SPF_GUARD_MAX_MX);
 	SPF_response_t *resp = NULL;
 	if (receiver != NULL && *receiver != '\0')
 		SPF_server_set_rec_dom(eng->server, receiver);
 	SPF_server_set_explanation(eng->server,
-				   "%{o} does not allow %{i} to send mail as %{s}", &resp);
+				   "%{o}%_does%_not%_allow%_%{i}%_to%_send%_mail%_as%_%{s}", &resp);
 	if (resp != NULL)
 		SPF_response_free(resp);
 	*engine_r = eng;
@@ -276,6 +305,28 @@ static enum spf_result map_result(SPF_result_t r)
 	}
 }
 
+/* identity_domain_ok: a domain that can have a record (RFC 7208 4.3):
+ * at least two labels, none empty or over 63 octets, no address literal. */
+static int identity_domain_ok(const char *domain)
+{
+	size_t len = strlen(domain);
+	if (len > 0 && domain[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253 || domain[0] == '[' || memchr(domain, '.', len) == NULL)
+		return 0;
+	size_t label = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (domain[i] == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if (++label > 63) {
+			return 0;
+		}
+	}
+	return label > 0;
+}
+
 static int set_client(SPF_request_t *req, const char *ip)
 {
 	struct in_addr a4;
@@ -306,7 +357,7 @@ void spf_engine_check(struct spf_engine *eng, const struct spf_query *q, struct 
 	else
 		from = xstrdup(q->sender);
 	const char *domain = strrchr(from, '@') + 1;
-	if (*domain == '\0' || strchr(domain, '.') == NULL || domain[0] == '[') {
+	if (!identity_domain_ok(domain)) {
 		/* RFC 7208 4.3: no valid domain, no record to look up. */
 		out->result = SPF_R_NONE;
 		out->comment = xasprintf("no domain to check in \"%s\"", from);

@@ -136,8 +136,66 @@ static int is_mechanism(const char *name, size_t n)
 	return 0;
 }
 
+/* domain_end_ok: RFC 7208 domain-end: the domain-spec ends in a macro or
+ * in a top label that is not all digits (a final dot allowed). */
+static int domain_end_ok(const char *spec, size_t len)
+{
+	if (len > 0 && spec[len - 1] == '.')
+		len--;
+	if (len > 0 && spec[len - 1] == '}')
+		return 1;
+	size_t start = len;
+	while (start > 0 && spec[start - 1] != '.')
+		start--;
+	if (start == 0 || start == len)
+		return 0; /* no dot, or an empty label */
+	/* toplabel: alphanumerics and "-", starting and ending with an
+	 * alphanumeric; with no "-" it needs a letter (not all digits) */
+	int alpha = 0, dash = 0;
+	for (size_t i = start; i < len; i++) {
+		if (isalpha((unsigned char)spec[i]))
+			alpha = 1;
+		else if (spec[i] == '-')
+			dash = 1;
+		else if (!isdigit((unsigned char)spec[i]))
+			return 0;
+	}
+	return isalnum((unsigned char)spec[start]) && isalnum((unsigned char)spec[len - 1]) &&
+	       (alpha || dash);
+}
+
+/* strip_cidr: split the CIDR suffix off a mechanism argument: "/N" (up
+ * to single_max: 32, or 128 for ip6) and, except for ip4/ip6, "//M" (IPv6,
+ * up to 128), decimal without a leading zero. Returns the length before
+ * the suffix, or (size_t)-1 when a length is malformed. */
+static size_t strip_cidr(const char *arg, size_t len, unsigned long single_max, int dual)
+{
+	size_t end = len;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t d = end;
+		while (d > 0 && isdigit((unsigned char)arg[d - 1]))
+			d--;
+		if (d == end || d == 0 || arg[d - 1] != '/')
+			return end;
+		if (end - d > 1 && arg[d] == '0')
+			return (size_t)-1;
+		unsigned long n = strtoul(arg + d, NULL, 10);
+		int v6 = dual && d >= 2 && arg[d - 2] == '/';
+		if (n > (v6 ? 128 : single_max))
+			return (size_t)-1;
+		end = v6 ? d - 2 : d - 1;
+		if (!v6)
+			break;
+	}
+	return end;
+}
+
+struct term_state {
+	int redirects, exps;
+};
+
 /* check_term: one term of a record, term[0..len). */
-static int check_term(const char *term, size_t len, char **reason_r)
+static int check_term(struct term_state *st, const char *term, size_t len, char **reason_r)
 {
 	const char *p = term, *end = term + len;
 	if (*p == '+' || *p == '-' || *p == '~' || *p == '?')
@@ -146,15 +204,36 @@ static int check_term(const char *term, size_t len, char **reason_r)
 	while (p < end && (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.'))
 		p++;
 	size_t nlen = (size_t)(p - name);
-	if (p < end && *p == '=' && !is_mechanism(name, nlen)) /* a modifier */
-		return scan_macro_string(p + 1, (size_t)(end - p - 1), 0, reason_r);
-	if (nlen == 3 && (strncasecmp(name, "ip4", 3) == 0 || strncasecmp(name, "ip6", 3) == 0))
+	if (p < end && *p == '=' && !is_mechanism(name, nlen)) { /* a modifier */
+		int is_redirect = nlen == 8 && strncasecmp(name, "redirect", 8) == 0;
+		int is_exp = nlen == 3 && strncasecmp(name, "exp", 3) == 0;
+		if ((is_redirect && ++st->redirects > 1) || (is_exp && ++st->exps > 1))
+			return refuse(reason_r, "%.*s= given twice", (int)nlen, name);
+		size_t vlen = (size_t)(end - p - 1);
+		if ((is_redirect || is_exp) && !domain_end_ok(p + 1, vlen))
+			return refuse(reason_r, "invalid domain in \"%.*s\"", (int)len, term);
+		return scan_macro_string(p + 1, vlen, 0, reason_r);
+	}
+	if (nlen == 3 && (strncasecmp(name, "ip4", 3) == 0 || strncasecmp(name, "ip6", 3) == 0)) {
+		if (strip_cidr(p, (size_t)(end - p), name[2] == '4' ? 32 : 128, 0) == (size_t)-1)
+			return refuse(reason_r, "invalid CIDR length in \"%.*s\"", (int)len, term);
 		return 1; /* addresses: libspf2 parses them into fixed buffers it checks */
-	if (p < end && *p == ':')
+	}
+	if (!is_mechanism(name, nlen))
+		return refuse(reason_r, "unknown mechanism in \"%.*s\"", (int)len, term);
+	/* only a and mx take a CIDR suffix */
+	int cidr = (nlen == 1 && (*name == 'a' || *name == 'A')) ||
+		   (nlen == 2 && strncasecmp(name, "mx", 2) == 0);
+	size_t rest = cidr ? strip_cidr(p, (size_t)(end - p), 32, 1) : (size_t)(end - p);
+	if (rest == (size_t)-1)
+		return refuse(reason_r, "invalid CIDR length in \"%.*s\"", (int)len, term);
+	if (p < end && *p == ':') {
+		if (!domain_end_ok(p + 1, rest - 1))
+			return refuse(reason_r, "invalid domain in \"%.*s\"", (int)len, term);
 		p++;
-	/* The domain-spec, with any CIDR suffix (the macro scan accepts '/'
-	 * and digits as literals; libspf2 splits the CIDR off itself). */
-	return scan_macro_string(p, (size_t)(end - p), 0, reason_r);
+		rest--;
+	}
+	return scan_macro_string(p, rest, 0, reason_r);
 }
 
 int spf_guard_record(const char *record, char **reason_r)
@@ -165,6 +244,7 @@ int spf_guard_record(const char *record, char **reason_r)
 	if (strncasecmp(record, "v=spf1", 6) != 0 || (record[6] != ' ' && record[6] != '\0'))
 		return refuse(reason_r, "not an SPF record: \"%.*s\"", (int)(len > 64 ? 64 : len), record);
 	size_t terms = 0;
+	struct term_state st = {0, 0};
 	const char *p = record + 6;
 	while (*p != '\0') {
 		while (*p == ' ')
@@ -174,7 +254,7 @@ int spf_guard_record(const char *record, char **reason_r)
 		size_t tlen = strcspn(p, " ");
 		if (++terms > SPF_GUARD_MAX_TERMS)
 			return refuse(reason_r, "more than %d terms", SPF_GUARD_MAX_TERMS);
-		if (!check_term(p, tlen, reason_r))
+		if (!check_term(&st, p, tlen, reason_r))
 			return 0;
 		p += tlen;
 	}

@@ -10,6 +10,15 @@
 #include "mem.h"
 #include "spf_engine.h"
 
+/* put_field: s with tabs and line ends made spaces, so one answer is one
+ * line of three fields whatever a record holds. */
+static void put_field(FILE *out, const char *s, char after)
+{
+	for (; *s != '\0'; s++)
+		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, out);
+	fputc(after, out);
+}
+
 int spf_oneshot_run(const struct spf_conf *conf, FILE *in, FILE *out)
 {
 	struct spf_engine *engine = NULL;
@@ -39,8 +48,9 @@ int spf_oneshot_run(const struct spf_conf *conf, FILE *in, FILE *out)
 				      .identity = SPF_ID_MAILFROM};
 		struct spf_outcome o;
 		spf_engine_check(engine, &q, &o);
-		fprintf(out, "%s\t%s\t%s\n", spf_result_name(o.result),
-			o.explanation ? o.explanation : "", o.comment);
+		put_field(out, spf_result_name(o.result), '\t');
+		put_field(out, o.explanation ? o.explanation : "", '\t');
+		put_field(out, o.comment, '\n');
 		fflush(out);
 		spf_outcome_deinit(&o);
 	}
