@@ -299,13 +299,8 @@ int spf_conf_print(const char *path, const struct cli_override *ov, size_t n_ov,
 	spf_conf_free(&conf);
 	struct cfg *layers[3] = {NULL, NULL, NULL};
 	int rc = load_layers(path, ov, n_ov, layers, error_r);
-	for (size_t i = 0; rc == 1 && i < N_PARAMS; i++) {
-		char *value = NULL;
-		rc = cfg_expand_param(layers[2], params[i].name, &value, error_r);
-		if (rc == 1)
-			printf("%s = %s\n", params[i].name, value);
-		free(value);
-	}
+	for (size_t i = 0; rc == 1 && i < N_PARAMS; i++)
+		printf("%s = %s\n", params[i].name, cfg_get(layers[2], params[i].name));
 	free_layers(layers);
 	return rc < 0 ? -1 : 1;
 }

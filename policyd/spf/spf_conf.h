@@ -67,8 +67,9 @@ void spf_conf_free(struct spf_conf **cp);
 /* spf_conf_print_defaults: "name = default" for every parameter, in table
  * order, on stdout (postern-spf -d). */
 void spf_conf_print_defaults(void);
-/* spf_conf_print: "name = value" as loaded from path and overrides
- * (postern-spf -p). Returns 1, or -1 with *error_r. */
+/* spf_conf_print: "name = value" as loaded from path and overrides,
+ * unexpanded as postconf shows them (postern-spf -p); the configuration
+ * must load. Returns 1, or -1 with *error_r. */
 int spf_conf_print(const char *path, const struct cli_override *overrides, size_t n_overrides,
 		   char **error_r);
 
