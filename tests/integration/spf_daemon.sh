@@ -87,6 +87,7 @@ h_daemon_start blackhole python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.53", 53))
 time.sleep(60)'
+h_wait_until 10 eval 'ss -Hlun "sport = :53" | grep -q 127.0.0.53' || h_bail "no UDP listener"
 h_daemon_start spf2 "$spf" -f -c "$TEST_TMP/spf.conf" -o request_timeout=1s \
 	-o "timeout_action=DEFER_IF_PERMIT 4.4.3 too slow" -o socket=unix:$TEST_TMP/s2.sock
 h_wait_file "$TEST_TMP/s2.sock" || h_bail "second daemon did not start"
