@@ -274,8 +274,10 @@ void spf_engine_free(struct spf_engine **ep)
 {
 	if (*ep == NULL)
 		return;
-	/* SPF_server_free destroys the resolver layers it was given. */
+	/* A server made with SPF_server_new_dns() leaves its resolver alone:
+	 * our layer destroys the one below it. */
 	SPF_server_free((*ep)->server);
+	guard_destroy((*ep)->guard);
 	FREE_AND_NULL(*ep);
 }
 

@@ -14,6 +14,14 @@
 #include "log.h"
 #include "mem.h"
 
+/* take: the string built in b (caller frees); b is released. */
+static char *take(struct buf *b)
+{
+	char *s = buf_detach(b);
+	buf_deinit(b);
+	return s;
+}
+
 static const char *attr(const struct policy_attrs *req, const char *name)
 {
 	const char *v = policy_attrs_get(req, name);
@@ -118,7 +126,7 @@ static char *header(const struct spf_conf *conf, const struct spf_query *q,
 			   conf->authserv_id, spf_result_name(o->result), id);
 		append_clean(&b, q->identity == SPF_ID_HELO || q->sender[0] == '\0' ? q->helo
 										     : q->sender);
-		return buf_detach(&b);
+		return take(&b);
 	}
 	buf_printf(&b, "PREPEND Received-SPF: %s (%s) client-ip=%s; envelope-from=\"",
 		   spf_result_name(o->result), id, q->client_ip);
@@ -128,7 +136,7 @@ static char *header(const struct spf_conf *conf, const struct spf_query *q,
 	buf_append_str(&b, "; receiver=");
 	append_clean(&b, conf->hide_receiver ? "<UNKNOWN>" : conf->receiver);
 	buf_printf(&b, "; identity=%s", id);
-	return buf_detach(&b);
+	return take(&b);
 }
 
 char *spf_policy_action(const struct spf_conf *conf, const struct spf_query *q,
@@ -143,7 +151,7 @@ char *spf_policy_action(const struct spf_conf *conf, const struct spf_query *q,
 			   spf_result_name(o->result));
 		append_clean(&b, o->explanation != NULL && *o->explanation ? o->explanation
 									   : o->comment);
-		return buf_detach(&b);
+		return take(&b);
 	}
 	if (o->result == SPF_R_TEMPERROR && conf->temperror_defer)
 		return xasprintf("DEFER_IF_PERMIT 4.4.3 SPF temperror for %s: try again later",
@@ -184,12 +192,12 @@ char *spf_policy_evaluate(const struct spf_conf *conf, struct spf_engine *engine
 		/* A refusal for HELO ends it; with the null sender the HELO
 		 * result is the only one (RFC 7208 2.4). */
 		if (sender_null || is_refusal(helo_action)) {
-			*log_r = buf_detach(&log);
+			*log_r = take(&log);
 			return helo_action;
 		}
 	}
 	if (conf->mail_from_reject == SPF_REJECT_NO_CHECK || sender_null) {
-		*log_r = buf_detach(&log);
+		*log_r = take(&log);
 		return helo_action != NULL ? helo_action : xstrdup("DUNNO");
 	}
 	struct spf_outcome o;
@@ -200,6 +208,6 @@ char *spf_policy_evaluate(const struct spf_conf *conf, struct spf_engine *engine
 	char *action = spf_policy_action(conf, &q, &o, sender_null);
 	spf_outcome_deinit(&o);
 	free(helo_action);
-	*log_r = buf_detach(&log);
+	*log_r = take(&log);
 	return action;
 }
