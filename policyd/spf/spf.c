@@ -1,0 +1,34 @@
+/* spf.c: main() of postern-spf, the SPF policy daemon: options, then one
+ * mode (see spf_main.h). */
+#include "config.h"
+
+#include "cli.h"
+#include "spf_main.h"
+
+static int on_extra(int letter, const char *arg, void *ctx)
+{
+	enum spf_mode *mode = ctx;
+	*mode = letter == 's'   ? SPF_MODE_SPAWN
+		: letter == 'q' ? SPF_MODE_QUERY
+		: letter == 'd' ? SPF_MODE_DEFAULTS
+				: SPF_MODE_PRINT;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum spf_mode mode = SPF_MODE_DAEMON;
+	struct cli_spec spec = {
+		.usage = "usage: postern-spf [-c FILE] [-f] [-o name=value] [-v] [-V] [-s | -q | -d | -p]",
+		.default_config = POSTERN_SYSCONFDIR "/postern-spf.conf",
+		.extra = "sqdp",
+		.on_extra = on_extra,
+		.ctx = &mode,
+	};
+	struct cli_opts opts = {0};
+	int optind_r = 1;
+	cli_parse(argc, argv, &optind_r, &spec, &opts);
+	int status = spf_main_run(mode, &opts);
+	cli_opts_deinit(&opts);
+	return status;
+}
