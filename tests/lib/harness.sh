@@ -85,7 +85,9 @@ h_netns_teardown() {
 		kill -TERM -- "-$pgid" 2>/dev/null
 		h_wait_until 5 eval '! h_pid_alive '"$pgid"
 	fi
-	for sig in TERM KILL; do
+	# KILL again while anything is left: a daemon may fork a new child
+	# between the listing and the signal (nsd restarts its servers).
+	for sig in TERM KILL KILL KILL KILL KILL; do
 		h_netns_empty "$name" && break
 		# shellcheck disable=SC2046
 		kill -"$sig" $(ip netns pids "$name" 2>/dev/null) 2>/dev/null
