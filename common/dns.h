@@ -3,7 +3,8 @@
  * One struct dns per event loop (per worker thread): it owns a libunbound
  * context attached to that event_base, configured from /etc/resolv.conf
  * (the name servers there are used as forwarders, so a test namespace's
- * DNS server is the one asked) and /etc/hosts. Unbound's built-in local
+ * DNS server is the one asked). As with Postfix's DNS lookups (res_query),
+ * /etc/hosts is not consulted. Unbound's built-in local
  * zones (localhost, the reverse zones of 127/8 and private networks,
  * "test.", "invalid.", ...) are switched off, so every name is answered
  * by the configured servers as the system resolver would answer it.
@@ -17,8 +18,9 @@
  *   DNS_TEMPFAIL  temporary: SERVFAIL, REFUSED, timeout, no server, a
  *                 malformed answer: the caller must say "try again later"
  *                 (4xx), never treat it as "not found".
- * The callback may run before dns_lookup() returns (answers from
- * /etc/hosts or unbound's cache); callers must allow for it.
+ * The callback may run before dns_lookup() returns (an answer from
+ * unbound's cache, a name that cannot be looked up); callers must allow
+ * for it.
  *
  * Not thread-safe: a struct dns and its lookups belong to the thread that
  * runs its event_base.
@@ -80,8 +82,6 @@ typedef void dns_cb(void *arg, const struct dns_result *result);
 struct dns_opts {
 	/* resolv.conf to read; NULL for /etc/resolv.conf. */
 	const char *resolv_conf;
-	/* hosts file to read; NULL for /etc/hosts, "" for none. */
-	const char *hosts;
 	/* Seconds before a lookup is reported as DNS_TEMPFAIL "timeout"; 0
 	 * for the default (10). */
 	unsigned timeout;
