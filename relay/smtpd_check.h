@@ -94,12 +94,17 @@ struct smtpd_facts {
 	const char *sasl_sender; /* MAIL FROM AUTH=<...> */
 	/* The transaction. */
 	const char *sender;    /* MAIL FROM; "" for <>; NULL before MAIL */
-	const char *recipient; /* RCPT TO (RCPT stage only) */
+	const char *recipient; /* RCPT TO at RCPT; at DATA and END_OF_DATA the
+				* last recipient accepted (logged when it is the
+				* only one) */
 	unsigned rcpt_count;   /* recipients accepted so far */
 	long long size;	       /* SIZE= at MAIL/RCPT/DATA, the real size at END_OF_DATA;
 				* 0 when unknown */
-	/* For reject_unauth_pipelining: the client had sent more input before
-	 * this command was answered. */
+	/* For reject_unauth_pipelining: the SMTP server saw the client send
+	 * commands ahead of time where that is not allowed (Postfix's
+	 * SMTPD_FLAG_ILL_PIPELINING: input before the greeting, after
+	 * HELO/EHLO or DATA, or any pipelining without ESMTP PIPELINING);
+	 * Postfix keeps the flag for the rest of the session. */
 	int input_pending;
 };
 
@@ -214,7 +219,9 @@ struct smtpd_peer_lookup;
 /* smtpd_peer_lookup_start: look up the names of addr through dns. done_cb
  * runs once, possibly before this returns (then NULL is returned), with
  * names valid during the call. Returns a handle to cancel the lookup with
- * smtpd_peer_lookup_cancel() (which sets *lp to NULL and accepts NULL). */
+ * smtpd_peer_lookup_cancel() (which sets *lp to NULL and accepts NULL);
+ * the handle is gone once done_cb has run. Warnings Postfix logs ("hostname
+ * X does not resolve to address Y") are logged. */
 struct smtpd_peer_lookup *smtpd_peer_lookup_start(struct dns *dns, const char *addr,
 						  smtpd_peer_done_fn *done_cb, void *arg);
 void smtpd_peer_lookup_cancel(struct smtpd_peer_lookup **lp);
