@@ -118,6 +118,7 @@ enum smtp_reply_id {
 	SMTP_R_TLS_ACTIVE,	   /* 554 5.5.1 Error: TLS already active */
 	SMTP_R_NO_VALID_RCPT,	   /* 554 5.5.1 Error: no valid recipients */
 	SMTP_R_STARTTLS_FIRST,	   /* 530 5.7.0 Must issue a STARTTLS command first */
+	SMTP_R_CLIENT_DENIED,	   /* 503 5.7.0 Error: access denied for %s */
 	SMTP_R_AUTH_ABORTED,	   /* 501 5.7.0 Authentication aborted */
 	SMTP_R_AUTH_NEEDS_TLS,	   /* 504 5.5.4 Encryption required for requested authentication
 				      mechanism */

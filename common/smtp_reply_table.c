@@ -116,6 +116,8 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_TLS_ACTIVE, "tls_active", 554, "5.5.1", "Error: TLS already active"),
     R(SMTP_R_NO_VALID_RCPT, "no_valid_rcpt", 554, "5.5.1", "Error: no valid recipients"),
     R(SMTP_R_STARTTLS_FIRST, "starttls_first", 530, "5.7.0", "Must issue a STARTTLS command first"),
+    /* Every command after a refused CONNECT (smtpd_delay_reject = no). */
+    R(SMTP_R_CLIENT_DENIED, "client_denied", 503, "5.7.0", "Error: access denied for %s"),
     R(SMTP_R_AUTH_ABORTED, "auth_aborted", 501, "5.7.0", "Authentication aborted"),
     R(SMTP_R_AUTH_NEEDS_TLS, "auth_needs_tls", 504, "5.5.4",
       "Encryption required for requested authentication mechanism"),

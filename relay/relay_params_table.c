@@ -194,7 +194,7 @@ static const struct relay_param relay_params_table[] = {
 	LIST("smtpd_milter_maps", "", NOT_YET, 0),
 	LIST("smtpd_milters", "", NOT_YET, 0),
 	STR("smtpd_null_access_lookup_key", "<>", SUPPORTED, 0),
-	BOOL("smtpd_peername_lookup", "yes", NOT_YET, 0),
+	BOOL("smtpd_peername_lookup", "yes", SUPPORTED, 0),
 	STR("smtpd_policy_service_default_action", "451 4.3.5 Server configuration problem", NOT_YET, 0),
 	TIME("smtpd_policy_service_max_idle", "300s", 's', NOT_YET, 0),
 	TIME("smtpd_policy_service_max_ttl", "1000s", 's', NOT_YET, 0),

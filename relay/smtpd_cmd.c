@@ -95,7 +95,31 @@ static void smtpd_cmd_unknown(struct smtpd_session *s, const struct smtp_cmd *cm
 	smtpd_reply(s, SMTP_R_UNKNOWN_COMMAND, NULL);
 }
 
-void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, enum smtp_line_status status)
+/* smtpd_cmd_must_wait: commands after which a client must wait for the
+ * reply before it sends more (RFC 2920 3.1; Postfix's
+ * SMTPD_CMD_FLAG_LAST). */
+static int smtpd_cmd_must_wait(enum smtp_verb verb)
+{
+	switch (verb) {
+	case SMTP_VERB_HELO:
+	case SMTP_VERB_EHLO:
+	case SMTP_VERB_DATA:
+	case SMTP_VERB_STARTTLS:
+	case SMTP_VERB_AUTH:
+	case SMTP_VERB_NOOP:
+	case SMTP_VERB_VRFY:
+	case SMTP_VERB_EXPN:
+	case SMTP_VERB_ETRN:
+	case SMTP_VERB_HELP:
+	case SMTP_VERB_QUIT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, enum smtp_line_status status,
+			int more)
 {
 	struct smtp_cmd cmd;
 	int parsed = status == SMTP_LINE_OK ? smtp_cmd_parse(line, &cmd) : -1;
@@ -110,6 +134,16 @@ void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, enum smtp_lin
 	}
 	if (parsed < 0) {
 		smtpd_reply(s, SMTP_R_BAD_SYNTAX, NULL);
+		return;
+	}
+	/* Postfix's SMTPD_FLAG_ILL_PIPELINING, for reject_unauth_pipelining:
+	 * the client sent more without waiting where it must wait, or
+	 * pipelined at all without ESMTP PIPELINING. */
+	if (more && (smtpd_cmd_must_wait(verb) || !s->esmtp ||
+		     (s->lconf->discard_ehlo & SMTPD_EHLO_PIPELINING)))
+		s->ill_pipelining = 1;
+	if (s->access_denied && verb != SMTP_VERB_QUIT) {
+		smtpd_reply(s, SMTP_R_CLIENT_DENIED, s->namaddr, NULL);
 		return;
 	}
 	switch (verb) {

@@ -14,6 +14,7 @@
 #include "relay_conf_value.h"
 #include "relay_params.h"
 #include "smtpd_addrlist.h"
+#include "smtpd_check.h"
 #include "table.h"
 
 static const struct {
@@ -305,6 +306,18 @@ int smtpd_conf_originating(const struct smtpd_conf *conf, const char *addr, int 
 	return rc;
 }
 
+/* smtpd_conf_check: the listener's restrictions. */
+static int smtpd_conf_check(struct smtpd_conf *c, const struct master_service *s, char **error_r)
+{
+	char *error = NULL;
+	if (smtpd_check_conf_new(c->view, &c->check, &error) < 0) {
+		*error_r = xasprintf("service %s: %s", s->name, error);
+		free(error);
+		return -1;
+	}
+	return 1;
+}
+
 int smtpd_conf_new(const struct master_service *s, const struct cfg *main,
 		   struct smtpd_conf **conf_r, char **error_r)
 {
@@ -325,7 +338,9 @@ int smtpd_conf_new(const struct master_service *s, const struct cfg *main,
 	    relay_conf_bool(c->view, "soft_bounce", &c->soft_bounce, error_r) < 0 ||
 	    smtpd_conf_ehlo(c, error_r) < 0 || smtpd_conf_forbid(c, error_r) < 0 ||
 	    smtpd_conf_limits(c, error_r) < 0 || smtpd_conf_bare(c, error_r) < 0 ||
-	    smtpd_conf_anvil(c, error_r) < 0 || smtpd_conf_rewrite(c, error_r) < 0) {
+	    smtpd_conf_anvil(c, error_r) < 0 || smtpd_conf_rewrite(c, error_r) < 0 ||
+	    relay_conf_bool(c->view, "smtpd_peername_lookup", &c->peername_lookup, error_r) < 0 ||
+	    smtpd_conf_check(c, s, error_r) < 0) {
 		smtpd_conf_free(&c);
 		return -1;
 	}
@@ -351,6 +366,7 @@ void smtpd_conf_free(struct smtpd_conf **cp)
 	free(c->forbidden_tables);
 	smtpd_addrlist_free(&c->event_exceptions);
 	smtpd_addrlist_free(&c->rewrite_clients);
+	smtpd_check_conf_unref(&c->check);
 	free(c->mail_name);
 	FREE_AND_NULL(*cp);
 }

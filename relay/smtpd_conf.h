@@ -16,6 +16,7 @@
 #include "smtp_line.h"
 
 struct smtpd_addrlist;
+struct smtpd_check_conf;
 struct table;
 
 /* EHLO keywords, for smtpd_discard_ehlo_keywords. */
@@ -40,6 +41,9 @@ struct smtpd_conf {
 			      no limit. Postfix runs one smtpd process per session,
 			      so this is the listener's session limit */
 	struct cfg *view;  /* owned layer with the -o overrides */
+
+	struct smtpd_check_conf *check; /* the compiled restrictions (reference) */
+	int peername_lookup;		/* smtpd_peername_lookup */
 
 	char *myhostname;
 	char *mail_name;

@@ -12,6 +12,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "mem.h"
+#include "smtpd_check.h"
 #include "smtpd_private.h"
 
 /* smtpd_data_protocol: Postfix's protocol name: SMTP or ESMTP, UTF8SMTP
@@ -158,11 +159,7 @@ static int smtpd_data_open(struct smtpd_session *s)
 		.sasl_method = s->sasl_method,
 		.sasl_username = s->sasl_username,
 	};
-	int rc = queue_writer_envelope(t->writer, &env, &error);
-	for (size_t i = 0; rc > 0 && i < t->n_rcpts; i++)
-		rc = queue_writer_rcpt(t->writer, t->rcpts[i].address, t->rcpts[i].orcpt,
-				       smtpd_data_notify(t->rcpts[i].notify), &error);
-	if (rc < 0) {
+	if (queue_writer_envelope(t->writer, &env, &error) < 0) {
 		log_warn("%s: queue file write error: %s", t->queue_id, error);
 		free(error);
 		smtpd_reply(s, SMTP_R_QUEUE_WRITE, NULL);
@@ -181,25 +178,28 @@ static int smtpd_data_open(struct smtpd_session *s)
 	};
 	struct buf b;
 	buf_init(&b, 0);
+	/* Access table PREPEND lines come first, then our Received header. */
+	const char *prepend = smtpd_check_effects(s->chk)->prepend;
+	for (const char *p = prepend; p != NULL && *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+		buf_append(&b, p, n);
+		buf_append_str(&b, "\r\n");
+		p += n + (p[n] == '\n');
+	}
+	t->prepend_len = prepend != NULL ? strlen(prepend) : 0;
 	cleanup_received(&b, &r);
 	smtpd_data_write(s, b.data, b.len);
 	buf_deinit(&b);
 	return 1;
 }
 
-void smtpd_cmd_data(struct smtpd_session *s, const struct smtp_cmd *cmd)
+/* smtpd_data_checked: the DATA restrictions' verdict: open the queue
+ * file and invite the content. */
+static void smtpd_data_checked(struct smtpd_session *s, const struct smtpd_verdict *v)
 {
 	struct smtpd_txn *t = &s->txn;
-	if (t->sender == NULL) {
-		smtpd_reply(s, SMTP_R_NEED_RCPT, NULL);
-		return;
-	}
-	if (cmd->args_len > 0) {
-		smtpd_reply(s, SMTP_R_SYNTAX_DATA, NULL);
-		return;
-	}
-	if (t->n_rcpts == 0) {
-		smtpd_reply(s, SMTP_R_NO_VALID_RCPT, NULL);
+	if (v->reply != NULL) {
+		smtpd_reply_send(s, v->reply);
 		return;
 	}
 	if (smtpd_data_open(s) < 0) {
@@ -221,6 +221,24 @@ void smtpd_cmd_data(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	smtpd_reply(s, SMTP_R_DATA_GO, NULL);
 	s->cur_verb = SMTP_VERB_DATA; /* the 354 is not the final reply */
 	s->state = SMTPD_ST_DATA;
+}
+
+void smtpd_cmd_data(struct smtpd_session *s, const struct smtp_cmd *cmd)
+{
+	struct smtpd_txn *t = &s->txn;
+	if (t->sender == NULL) {
+		smtpd_reply(s, SMTP_R_NEED_RCPT, NULL);
+		return;
+	}
+	if (cmd->args_len > 0) {
+		smtpd_reply(s, SMTP_R_SYNTAX_DATA, NULL);
+		return;
+	}
+	if (t->n_rcpts == 0) {
+		smtpd_reply(s, SMTP_R_NO_VALID_RCPT, NULL);
+		return;
+	}
+	smtpd_restrict(s, SMTPD_CHECK_DATA, smtpd_data_checked);
 }
 
 /* smtpd_data_committed: the committer's verdict on the message. */
@@ -273,7 +291,75 @@ static void smtpd_data_refuse(struct smtpd_session *s, enum smtp_data_error erro
 	smtpd_txn_reset(s);
 }
 
-/* smtpd_data_end: the end of the content: refuse or commit. */
+/* smtpd_data_rcpts: write the recipients, as the end-of-data effects
+ * leave them (REDIRECT replaces them, BCC adds one each). 1 ok, -1 error
+ * logged. */
+static int smtpd_data_rcpts(struct smtpd_session *s, const struct smtpd_effects *e)
+{
+	struct smtpd_txn *t = &s->txn;
+	char *error = NULL;
+	int rc = 1;
+	if (e->redirect != NULL) {
+		rc = queue_writer_rcpt(t->writer, e->redirect, NULL, 0, &error);
+	} else {
+		for (size_t i = 0; rc > 0 && i < t->n_rcpts; i++)
+			rc = queue_writer_rcpt(t->writer, t->rcpts[i].address, t->rcpts[i].orcpt,
+					       smtpd_data_notify(t->rcpts[i].notify), &error);
+	}
+	for (size_t i = 0; rc > 0 && i < e->n_bcc; i++)
+		rc = queue_writer_rcpt(t->writer, e->bcc[i], NULL, 0, &error);
+	if (rc < 0) {
+		log_warn("%s: queue file write error: %s", t->queue_id, error);
+		free(error);
+	}
+	return rc;
+}
+
+/* smtpd_data_eod_checked: the end-of-data restrictions' verdict: apply
+ * the recorded actions and commit. */
+static void smtpd_data_eod_checked(struct smtpd_session *s, const struct smtpd_verdict *v)
+{
+	struct smtpd_txn *t = &s->txn;
+	if (v->reply != NULL) {
+		smtpd_reply_send(s, v->reply);
+		smtpd_txn_reset(s);
+		return;
+	}
+	const struct smtpd_effects *e = smtpd_check_effects(s->chk);
+	if (e->prepend != NULL && strlen(e->prepend) > t->prepend_len)
+		log_warn("%s: PREPEND at END-OF-MESSAGE comes too late for the header and is "
+			 "ignored",
+			 t->queue_id);
+	if (e->discard != NULL) {
+		/* Accepted and thrown away, as Postfix's DISCARD. */
+		smtpd_reply(s, SMTP_R_QUEUED, t->queue_id, NULL);
+		s->error_count = 0;
+		smtpd_txn_reset(s);
+		return;
+	}
+	char *error = NULL;
+	enum queue_name target = QUEUE_INCOMING;
+	if (e->hold != NULL) {
+		target = QUEUE_HOLD;
+		if (queue_writer_attr(t->writer, "hold_reason", e->hold, &error) < 0) {
+			log_warn("%s: queue file write error: %s", t->queue_id, error);
+			free(error);
+			t->content_failed = 1;
+		}
+	}
+	if (t->content_failed || smtpd_data_rcpts(s, e) < 0) {
+		smtpd_reply(s, SMTP_R_QUEUE_WRITE, NULL);
+		smtpd_txn_reset(s);
+		return;
+	}
+	s->state = SMTPD_ST_BUSY;
+	s->commit_pending = 1;
+	queue_committer_commit(s->worker->srv->committer, &t->writer, target, s->worker->mailbox,
+			       smtpd_data_committed, s);
+}
+
+/* smtpd_data_end: the end of the content: refuse, or ask the end-of-data
+ * restrictions. */
 static void smtpd_data_end(struct smtpd_session *s)
 {
 	struct smtpd_txn *t = &s->txn;
@@ -297,10 +383,7 @@ static void smtpd_data_end(struct smtpd_session *s)
 	if (t->message_id != NULL)
 		log_info("%s: message-id=%s", t->queue_id, t->message_id);
 	t->size = queue_writer_content_size(t->writer);
-	s->state = SMTPD_ST_BUSY;
-	s->commit_pending = 1;
-	queue_committer_commit(s->worker->srv->committer, &t->writer, QUEUE_INCOMING,
-			       s->worker->mailbox, smtpd_data_committed, s);
+	smtpd_restrict(s, SMTPD_CHECK_END_OF_DATA, smtpd_data_eod_checked);
 }
 
 void smtpd_data_input(struct smtpd_session *s, const char *data, size_t len, size_t *consumed_r)

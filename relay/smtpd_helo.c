@@ -36,6 +36,26 @@ static void smtpd_helo_keywords(struct smtpd_session *s, struct smtp_reply *r)
 		smtp_reply_add_line(r, "SMTPUTF8");
 }
 
+/* smtpd_helo_checked: the HELO restrictions' verdict. */
+static void smtpd_helo_checked(struct smtpd_session *s, const struct smtpd_verdict *v)
+{
+	int ehlo = s->pending_esmtp;
+	if (v->reply != NULL) {
+		smtpd_reply_send(s, v->reply);
+		FREE_AND_NULL(s->helo);
+		s->esmtp = 0;
+		return;
+	}
+	if (!ehlo) {
+		smtpd_reply(s, SMTP_R_HELO, s->lconf->myhostname, NULL);
+		return;
+	}
+	struct smtp_reply *r = smtp_reply_new(SMTP_R_EHLO, s->lconf->myhostname, NULL);
+	smtpd_helo_keywords(s, r);
+	smtpd_reply_send(s, r);
+	smtp_reply_free(&r);
+}
+
 void smtpd_cmd_helo(struct smtpd_session *s, const struct smtp_cmd *cmd)
 {
 	int ehlo = cmd->verb == SMTP_VERB_EHLO;
@@ -47,12 +67,6 @@ void smtpd_cmd_helo(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	free(s->helo);
 	s->helo = xstrndup(cmd->args, cmd->args_len);
 	s->esmtp = ehlo;
-	if (!ehlo) {
-		smtpd_reply(s, SMTP_R_HELO, s->lconf->myhostname, NULL);
-		return;
-	}
-	struct smtp_reply *r = smtp_reply_new(SMTP_R_EHLO, s->lconf->myhostname, NULL);
-	smtpd_helo_keywords(s, r);
-	smtpd_reply_send(s, r);
-	smtp_reply_free(&r);
+	s->pending_esmtp = ehlo;
+	smtpd_restrict(s, SMTPD_CHECK_HELO, smtpd_helo_checked);
 }

@@ -2,8 +2,11 @@
  * smtp_params.h), the per-client message and recipient rate limits,
  * smtpd_recipient_limit, and the transaction's sender and recipients.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "log.h"
@@ -27,6 +30,12 @@ void smtpd_txn_reset(struct smtpd_session *s)
 	FREE_AND_NULL(t->rcpts);
 	t->n_rcpts = t->cap_rcpts = 0;
 	t->rcpt_overshoot = 0;
+	FREE_AND_NULL(s->pending_sender);
+	smtp_mail_params_clear(&s->pending_mail);
+	FREE_AND_NULL(s->pending_rcpt.address);
+	FREE_AND_NULL(s->pending_rcpt.orcpt);
+	if (s->chk != NULL)
+		smtpd_check_reset_transaction(s->chk);
 	queue_writer_abort(&t->writer);
 	t->queue_id[0] = '\0';
 	t->in_header = 0;
@@ -104,6 +113,22 @@ static int smtpd_mail_rate(struct smtpd_session *s, enum anvil_event ev, long lo
 	return 0;
 }
 
+/* smtpd_mail_checked: the MAIL restrictions' verdict. */
+static void smtpd_mail_checked(struct smtpd_session *s, const struct smtpd_verdict *v)
+{
+	if (v->reply != NULL) {
+		smtpd_reply_send(s, v->reply);
+		FREE_AND_NULL(s->pending_sender);
+		smtp_mail_params_clear(&s->pending_mail);
+		return;
+	}
+	s->txn.sender = s->pending_sender;
+	s->txn.mail = s->pending_mail;
+	s->pending_sender = NULL;
+	memset(&s->pending_mail, 0, sizeof(s->pending_mail));
+	smtpd_reply(s, SMTP_R_MAIL_OK, NULL);
+}
+
 void smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 {
 	if (s->lconf->helo_required && s->helo == NULL) {
@@ -143,10 +168,14 @@ void smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		addr_free(&addr);
 		return;
 	}
-	s->txn.sender = xstrdup(addr->internal);
-	s->txn.mail = p;
+	s->pending_sender = xstrdup(addr->internal);
+	s->pending_mail = p;
 	addr_free(&addr);
-	smtpd_reply(s, SMTP_R_MAIL_OK, NULL);
+	smtpd_check_reset_transaction(s->chk);
+	s->transactions++;
+	snprintf(s->instance, sizeof(s->instance), "%lx.%x", (unsigned long)(uintptr_t)s,
+		 s->transactions);
+	smtpd_restrict(s, SMTPD_CHECK_MAIL, smtpd_mail_checked);
 }
 
 /* smtpd_mail_orcpt: the ORCPT parameter as it goes into the queue file,
@@ -165,6 +194,26 @@ static char *smtpd_mail_orcpt(const struct smtp_rcpt_params *p)
 	char *orcpt = buf_detach(&b);
 	buf_deinit(&b);
 	return orcpt;
+}
+
+/* smtpd_rcpt_checked: the RCPT restrictions' verdict. */
+static void smtpd_rcpt_checked(struct smtpd_session *s, const struct smtpd_verdict *v)
+{
+	struct smtpd_txn *t = &s->txn;
+	struct smtpd_rcpt *r = &s->pending_rcpt;
+	if (v->reply != NULL) {
+		smtpd_reply_send(s, v->reply);
+		FREE_AND_NULL(r->address);
+		FREE_AND_NULL(r->orcpt);
+		return;
+	}
+	if (t->n_rcpts == t->cap_rcpts) {
+		t->cap_rcpts = t->cap_rcpts ? 2 * t->cap_rcpts : 4;
+		t->rcpts = xreallocarray(t->rcpts, t->cap_rcpts, sizeof(*t->rcpts));
+	}
+	t->rcpts[t->n_rcpts++] = *r;
+	memset(r, 0, sizeof(*r));
+	smtpd_reply(s, SMTP_R_RCPT_OK, NULL);
 }
 
 void smtpd_cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
@@ -193,13 +242,9 @@ void smtpd_cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		if (t->rcpt_overshoot++ < SMTPD_RCPT_OVERSHOOT)
 			s->error_count--;
 	} else if (smtpd_mail_rate(s, ANVIL_EV_RCPT, s->lconf->rcpt_rate_limit)) {
-		if (t->n_rcpts == t->cap_rcpts) {
-			t->cap_rcpts = t->cap_rcpts ? 2 * t->cap_rcpts : 4;
-			t->rcpts = xreallocarray(t->rcpts, t->cap_rcpts, sizeof(*t->rcpts));
-		}
-		t->rcpts[t->n_rcpts++] = (struct smtpd_rcpt){xstrdup(addr->internal),
-							     smtpd_mail_orcpt(&p), p.notify};
-		smtpd_reply(s, SMTP_R_RCPT_OK, NULL);
+		s->pending_rcpt = (struct smtpd_rcpt){xstrdup(addr->internal), smtpd_mail_orcpt(&p),
+						      p.notify};
+		smtpd_restrict(s, SMTPD_CHECK_RCPT, smtpd_rcpt_checked);
 	}
 	smtp_rcpt_params_clear(&p);
 	addr_free(&addr);

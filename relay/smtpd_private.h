@@ -21,6 +21,7 @@
 #include "smtp_line.h"
 #include "smtp_params.h"
 #include "smtp_reply.h"
+#include "smtpd_check.h"
 #include "smtpd_listen.h"
 #include "smtpd_server.h"
 #include "smtpd_session.h"
@@ -56,6 +57,7 @@ struct smtpd_worker {
 	struct event_base *base;
 	struct queue_mailbox *mailbox;
 	struct event *mailbox_ev;
+	struct dns *dns;		     /* the restriction engine's resolver */
 	struct event *stop_ev;		     /* made active by smtpd_worker_stop() */
 	struct event *grace_ev;		     /* a stopping worker's deadline */
 	struct evconnlistener **listeners;   /* one per server socket */
@@ -119,7 +121,8 @@ struct smtpd_txn {
 	int add_missing;    /* originating mail: add Message-Id and Date */
 	char *message_id;   /* for the log line */
 	time_t arrival;
-	uint64_t size; /* the content size, for the log line */
+	uint64_t size;	    /* the content size, for the log line */
+	size_t prepend_len; /* PREPEND text written at DATA */
 };
 
 struct smtpd_session {
@@ -148,6 +151,7 @@ struct smtpd_session {
 	char *namaddr;	   /* "name[addr]" */
 	char *helo;	   /* HELO/EHLO argument, NULL before */
 	int esmtp;	   /* the last greeting was EHLO */
+	int pending_esmtp; /* ... for a HELO/EHLO being checked */
 	int enhanced;	   /* ENHANCEDSTATUSCODES: enhanced codes in replies */
 	char *sasl_method; /* NULL until AUTH succeeded */
 	char *sasl_username;
@@ -160,6 +164,20 @@ struct smtpd_session {
 	struct smtpd_count total;
 
 	struct smtpd_txn txn;
+
+	/* The restriction engine. */
+	struct smtpd_check *chk;
+	struct smtpd_peer_lookup *peer;
+	struct smtpd_facts facts; /* what the engine is told, kept current */
+	void (*check_next)(struct smtpd_session *s, const struct smtpd_verdict *v);
+	char *reverse_name;    /* the PTR name, or "unknown" */
+	int access_denied;     /* CONNECT was refused (smtpd_delay_reject = no) */
+	int ill_pipelining;    /* Postfix's SMTPD_FLAG_ILL_PIPELINING */
+	unsigned transactions; /* for the policy "instance" */
+	char instance[40];
+	struct smtpd_rcpt pending_rcpt; /* a RCPT being checked */
+	char *pending_sender;		/* a MAIL being checked */
+	struct smtp_mail_params pending_mail;
 };
 
 /* smtpd_session_start: a session for fd, accepted on server socket
@@ -174,6 +192,10 @@ void smtpd_session_shutdown(struct smtpd_session *s);
 /* smtpd_session_abort: close the connection now, without a reply (a
  * session whose message is being committed is freed when that ends). */
 void smtpd_session_abort(struct smtpd_session *s);
+/* smtpd_session_limits: Postfix's connection count and rate limits (the
+ * checks its smtpd makes before the greeting). 1 go on, 0 refused (the
+ * 421 reply is on its way and the session closes). */
+int smtpd_session_limits(struct smtpd_session *s);
 /* smtpd_session_resume: an asynchronous command finished: read input
  * again (and go on with pipelined commands). */
 void smtpd_session_resume(struct smtpd_session *s);
@@ -190,8 +212,10 @@ int smtpd_reply(struct smtpd_session *s, enum smtp_reply_id id, ...) __attribute
 /* smtpd_reply_send: send a reply object (not consumed), as smtpd_reply. */
 int smtpd_reply_send(struct smtpd_session *s, const struct smtp_reply *r);
 
-/* smtpd_cmd_dispatch: run one command line (status from the line reader). */
-void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, enum smtp_line_status status);
+/* smtpd_cmd_dispatch: run one command line (status from the line reader;
+ * more: the client has sent more input after it). */
+void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, enum smtp_line_status status,
+			int more);
 
 /* Command handlers; args as smtp_cmd_parse left them. */
 void smtpd_cmd_helo(struct smtpd_session *s, const struct smtp_cmd *cmd);
@@ -202,6 +226,17 @@ void smtpd_cmd_data(struct smtpd_session *s, const struct smtp_cmd *cmd);
 /* smtpd_data_input: feed message content from data[0..len); the bytes
  * used in *consumed_r. Ends the DATA state when the message is complete. */
 void smtpd_data_input(struct smtpd_session *s, const char *data, size_t len, size_t *consumed_r);
+
+/* smtpd_restrict: run the restrictions of stage (facts brought up to
+ * date first) and then next(s, verdict) with the session back in the
+ * COMMAND state (next may change it); input waits meanwhile. next must
+ * answer the command. (smtpd_restrict.c) */
+void smtpd_restrict(struct smtpd_session *s, enum smtpd_check_stage stage,
+		    void (*next)(struct smtpd_session *s, const struct smtpd_verdict *v));
+/* smtpd_restrict_connect: look the client's names up (unless
+ * smtpd_peername_lookup = no), log "connect from", apply the connection
+ * limits and the CONNECT restrictions, then greet. */
+void smtpd_restrict_connect(struct smtpd_session *s);
 
 /* smtpd_txn_reset: forget the mail transaction (RSET, HELO, after DATA). */
 void smtpd_txn_reset(struct smtpd_session *s);

@@ -124,6 +124,8 @@ static void smtpd_session_free(struct smtpd_session *s)
 {
 	smtpd_session_log_disconnect(s);
 	smtpd_txn_reset(s);
+	smtpd_peer_lookup_cancel(&s->peer);
+	smtpd_check_free(&s->chk);
 	if (s->anvil_counted)
 		anvil_disconnect(s->worker->srv->anvil, s->lconf->service, s->addr,
 				 smtpd_session_clock());
@@ -135,6 +137,7 @@ static void smtpd_session_free(struct smtpd_session *s)
 	smtp_line_free(&s->lines);
 	smtp_data_free(&s->decoder);
 	free(s->name);
+	free(s->reverse_name);
 	free(s->namaddr);
 	free(s->helo);
 	struct smtpd_worker *w = s->worker;
@@ -293,7 +296,7 @@ void smtpd_session_input(struct smtpd_session *s)
 		int rc = smtp_line_read(s->lines, v.iov_base, v.iov_len, &used, &line, &status);
 		evbuffer_drain(in, used);
 		if (rc == 1)
-			smtpd_cmd_dispatch(s, line, status);
+			smtpd_cmd_dispatch(s, line, status, evbuffer_get_length(in) > 0);
 	}
 	s->in_input = 0;
 	if (s->state == SMTPD_ST_DEAD) {
@@ -370,9 +373,7 @@ static void smtpd_session_addrs(struct smtpd_session *s, int fd, const struct so
 	}
 }
 
-/* smtpd_session_limits: Postfix's connection count and rate limits (the
- * checks its smtpd makes before the greeting). 1 go on, 0 refused. */
-static int smtpd_session_limits(struct smtpd_session *s)
+int smtpd_session_limits(struct smtpd_session *s)
 {
 	const struct smtpd_conf *lc = s->lconf;
 	if (lc->conn_count_limit == 0 && lc->conn_rate_limit == 0 && lc->msg_rate_limit == 0 &&
@@ -472,10 +473,6 @@ void smtpd_session_start(struct smtpd_worker *w, int fd, const struct sockaddr *
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTPD_INPUT_HIGH);
 	struct timeval tv = {(time_t)lc->timeout, 0};
 	bufferevent_set_timeouts(s->bev, &tv, &tv);
-	log_info("connect from %s", s->namaddr);
-	if (!smtpd_session_limits(s))
-		return;
-	smtpd_reply(s, SMTP_R_GREETING, lc->banner, NULL);
-	s->state = SMTPD_ST_COMMAND;
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	s->reverse_name = xstrdup("unknown");
+	smtpd_restrict_connect(s);
 }

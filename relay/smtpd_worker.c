@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dns.h"
 #include "log.h"
 #include "mem.h"
 #include "smtpd_private.h"
@@ -93,6 +94,8 @@ struct smtpd_worker *smtpd_worker_new(struct smtpd_server *srv, size_t index)
 	w->mailbox_ev = event_new(w->base, queue_mailbox_fd(w->mailbox), EV_READ | EV_PERSIST,
 				  smtpd_worker_mailbox_cb, w);
 	event_add(w->mailbox_ev, NULL);
+	if (dns_new(w->base, NULL, &w->dns, &error) < 0)
+		log_fatal("worker %zu: DNS: %s", index, error);
 	w->stop_ev = event_new(w->base, -1, 0, smtpd_worker_stop_cb, w);
 	w->grace_ev = evtimer_new(w->base, smtpd_worker_grace_cb, w);
 	w->listeners = xcalloc(srv->n_socks, sizeof(*w->listeners));
@@ -162,6 +165,7 @@ void smtpd_worker_free(struct smtpd_worker **wp)
 	event_free(w->stop_ev);
 	event_free(w->grace_ev);
 	queue_mailbox_free(&w->mailbox);
+	dns_free(&w->dns);
 	event_base_free(w->base);
 	FREE_AND_NULL(*wp);
 }
