@@ -241,6 +241,11 @@ void smtpd_restrict_connect(struct smtpd_session *s);
 /* smtpd_txn_reset: forget the mail transaction (RSET, HELO, after DATA). */
 void smtpd_txn_reset(struct smtpd_session *s);
 
+/* smtpd_log_reject: Postfix's reject log line: "ID: reject: WHERE from
+ * name[addr]: TEXT; from=<s> to=<r> proto=ESMTP helo=<h>" (NOQUEUE before
+ * the queue file exists; each of from, to and helo only when known). */
+void smtpd_log_reject(struct smtpd_session *s, const char *where, const char *text);
+
 /* smtpd_session_clock: seconds of CLOCK_MONOTONIC, for anvil. */
 int64_t smtpd_session_clock(void);
 

@@ -81,6 +81,24 @@ int smtpd_session_tls_active(const struct smtpd_session *s)
 	return s->tls_active;
 }
 
+void smtpd_log_reject(struct smtpd_session *s, const char *where, const char *text)
+{
+	const struct smtpd_txn *t = &s->txn;
+	struct buf line;
+	buf_init(&line, 0);
+	buf_printf(&line, "%s: reject: %s from %s: %s;", t->queue_id[0] ? t->queue_id : "NOQUEUE",
+		   where, s->namaddr, text);
+	if (t->sender != NULL)
+		buf_printf(&line, " from=<%s>", t->sender);
+	if (t->n_rcpts > 0)
+		buf_printf(&line, " to=<%s>", t->rcpts[t->n_rcpts - 1].address);
+	buf_printf(&line, " proto=%s", s->esmtp ? "ESMTP" : "SMTP");
+	if (s->helo != NULL)
+		buf_printf(&line, " helo=<%s>", s->helo);
+	log_info("%s", buf_cstr(&line));
+	buf_deinit(&line);
+}
+
 /* The order of Postfix's disconnect line. */
 static const enum smtp_verb smtpd_session_log_order[] = {
 	SMTP_VERB_HELO, SMTP_VERB_EHLO, SMTP_VERB_STARTTLS, SMTP_VERB_AUTH,
