@@ -15,7 +15,7 @@
  * and RSET beyond the limit count as errors. */
 static void smtpd_cmd_junk(struct smtpd_session *s)
 {
-	if (s->junk_count++ >= (unsigned)s->lconf->junk_command_limit)
+	if (s->junk_count++ > (unsigned)s->lconf->junk_command_limit)
 		s->error_count++;
 }
 
@@ -37,7 +37,9 @@ static void smtpd_cmd_vrfy(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		return;
 	}
 	if (cmd->args_len == 0) {
-		smtpd_reply(s, SMTP_R_SYNTAX_VRFY, NULL);
+		smtpd_reply(
+			s, s->lconf->smtputf8_enable ? SMTP_R_SYNTAX_VRFY_UTF8 : SMTP_R_SYNTAX_VRFY,
+			NULL);
 		return;
 	}
 	/* A relay cannot tell whether a remote address exists: RFC 5321's

@@ -285,6 +285,10 @@ static void smtpd_data_refuse(struct smtpd_session *s, enum smtp_data_error erro
 		smtpd_log_reject(s, "END-OF-MESSAGE",
 				 error == SMTP_DATA_BARE_LF ? "bare <LF> received"
 							    : "bare <CR> received");
+	} else if (error == SMTP_DATA_TOO_BIG) {
+		/* Postfix's wording for content over the limit (SIZE= gets the
+		 * decoder's "Message size exceeds fixed limit"). */
+		smtpd_reply(s, SMTP_R_MESSAGE_TOO_BIG, NULL);
 	} else {
 		smtpd_reply(s, smtp_data_error_reply(error), NULL);
 	}

@@ -139,7 +139,9 @@ struct smtpd_session {
 	size_t sock;		/* the server socket that accepted it */
 	int counted;		/* counted in the server's session totals */
 	struct event *delay_ev; /* a reply held back by smtpd_error_sleep_time */
-	struct buf delayed;	/* that reply's wire form */
+	struct buf delayed;	/* held replies' wire forms, in order */
+	size_t *delayed_lens;	/* the length of each */
+	size_t n_delayed;
 	struct smtp_line_reader *lines;
 	struct smtp_data *decoder; /* made at the first DATA */
 

@@ -152,6 +152,7 @@ static void smtpd_session_free(struct smtpd_session *s)
 	if (s->delay_ev != NULL)
 		event_free(s->delay_ev);
 	buf_deinit(&s->delayed);
+	free(s->delayed_lens);
 	smtp_line_free(&s->lines);
 	smtp_data_free(&s->decoder);
 	free(s->name);
@@ -233,7 +234,7 @@ static void smtpd_session_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct smtpd_session *s = arg;
 	if (s->state == SMTPD_ST_QUIT) {
-		if (s->delayed.len == 0 && !s->commit_pending)
+		if (s->n_delayed == 0 && !s->commit_pending)
 			smtpd_session_drop(s);
 		return;
 	}
@@ -245,8 +246,15 @@ static void smtpd_session_write_cb(struct bufferevent *bev, void *arg)
 static void smtpd_session_delay_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct smtpd_session *s = arg;
-	bufferevent_write(s->bev, s->delayed.data, s->delayed.len);
-	buf_reset(&s->delayed);
+	size_t len = s->delayed_lens[0];
+	bufferevent_write(s->bev, s->delayed.data, len);
+	buf_consume(&s->delayed, len);
+	memmove(s->delayed_lens, s->delayed_lens + 1, --s->n_delayed * sizeof(*s->delayed_lens));
+	if (s->n_delayed > 0) {
+		struct timeval tv = {(time_t)s->lconf->error_sleep_time, 0};
+		evtimer_add(s->delay_ev, &tv);
+		return;
+	}
 	if (s->state == SMTPD_ST_QUIT)
 		return; /* the write callback closes */
 	smtpd_session_resume(s);
@@ -256,7 +264,7 @@ static void smtpd_session_delay_cb(evutil_socket_t fd, short what, void *arg)
  * smtpd_error_sleep_time, reading nothing meanwhile. */
 static void smtpd_session_hold(struct smtpd_session *s)
 {
-	if (s->delayed.len == 0 || evtimer_pending(s->delay_ev, NULL))
+	if (s->n_delayed == 0 || evtimer_pending(s->delay_ev, NULL))
 		return;
 	struct timeval tv = {(time_t)s->lconf->error_sleep_time, 0};
 	bufferevent_disable(s->bev, EV_READ);
@@ -268,7 +276,7 @@ static int smtpd_session_ready(struct smtpd_session *s)
 {
 	if (s->state != SMTPD_ST_COMMAND && s->state != SMTPD_ST_DATA)
 		return 0;
-	if (s->delayed.len > 0)
+	if (s->n_delayed > 0)
 		return 0;
 	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > SMTPD_OUTPUT_HIGH) {
 		bufferevent_disable(s->bev, EV_READ);
@@ -324,7 +332,7 @@ void smtpd_session_input(struct smtpd_session *s)
 	}
 	if (s->state == SMTPD_ST_COMMAND || s->state == SMTPD_ST_DATA) {
 		if (evbuffer_get_length(bufferevent_get_output(s->bev)) <= SMTPD_OUTPUT_HIGH &&
-		    s->delayed.len == 0)
+		    s->n_delayed == 0)
 			bufferevent_enable(s->bev, EV_READ);
 	} else {
 		bufferevent_disable(s->bev, EV_READ);
@@ -351,7 +359,7 @@ void smtpd_session_close(struct smtpd_session *s)
 	bufferevent_disable(s->bev, EV_READ);
 	bufferevent_enable(s->bev, EV_WRITE);
 	/* When nothing is left to send, the write callback will not come. */
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0 && s->delayed.len == 0 &&
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0 && s->n_delayed == 0 &&
 	    !s->commit_pending && !s->in_input)
 		smtpd_session_drop(s);
 }
