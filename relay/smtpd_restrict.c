@@ -88,7 +88,7 @@ static void smtpd_restrict_greet(struct smtpd_session *s, const struct smtpd_ver
 	} else {
 		smtpd_reply(s, SMTP_R_GREETING, s->lconf->banner, NULL);
 	}
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(s->bev, EV_READ);
 }
 
 /* smtpd_restrict_names: the client's names are known. */

@@ -8,9 +8,9 @@
  * state), and stops whenever a handler leaves the COMMAND/DATA states:
  * a command answered asynchronously (the queue commit, a restriction
  * waiting for DNS) sets BUSY and later calls smtpd_session_resume(), which
- * goes on with whatever the client pipelined meanwhile. Reading stops
- * while the session is BUSY and while the client does not read its
- * replies, so a session's buffers stay bounded.
+ * goes on with whatever the client pipelined meanwhile. What waits is
+ * bounded by the input watermark; reading stops while the client does not
+ * read its replies, so a session's buffers stay bounded.
  */
 #include "config.h"
 
@@ -229,6 +229,26 @@ static void smtpd_session_read_cb(struct bufferevent *bev, void *arg)
 	smtpd_session_input(arg);
 }
 
+/* smtpd_session_flush: send the replies queued so far. On a plain socket
+ * they are written at once (one writev for a pipelined group), and libevent
+ * is asked to finish only what the socket did not take: this saves the
+ * two epoll_ctl calls per reply that arming the write event costs. */
+static void smtpd_session_flush(struct smtpd_session *s)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	if (evbuffer_get_length(out) == 0 || (bufferevent_get_enabled(s->bev) & EV_WRITE))
+		return;
+	evutil_socket_t fd = bufferevent_getfd(s->bev);
+	/* The socket bufferevent keeps its output's front frozen for its own
+	 * writer; thaw it for ours, as libevent's write callback does. */
+	evbuffer_unfreeze(out, 1);
+	while (evbuffer_get_length(out) > 0 && evbuffer_write(out, fd) > 0)
+		;
+	evbuffer_freeze(out, 1);
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_enable(s->bev, EV_WRITE);
+}
+
 /* smtpd_session_write_cb: the output buffer drained. */
 static void smtpd_session_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -238,6 +258,8 @@ static void smtpd_session_write_cb(struct bufferevent *bev, void *arg)
 			smtpd_session_drop(s);
 		return;
 	}
+	if (!s->tls_active)
+		bufferevent_disable(bev, EV_WRITE); /* smtpd_session_flush writes */
 	if (s->state == SMTPD_ST_COMMAND || s->state == SMTPD_ST_DATA)
 		smtpd_session_resume(s);
 }
@@ -248,6 +270,7 @@ static void smtpd_session_delay_cb(evutil_socket_t fd, short what, void *arg)
 	struct smtpd_session *s = arg;
 	size_t len = s->delayed_lens[0];
 	bufferevent_write(s->bev, s->delayed.data, len);
+	smtpd_session_flush(s);
 	buf_consume(&s->delayed, len);
 	memmove(s->delayed_lens, s->delayed_lens + 1, --s->n_delayed * sizeof(*s->delayed_lens));
 	if (s->n_delayed > 0) {
@@ -330,13 +353,14 @@ void smtpd_session_input(struct smtpd_session *s)
 			smtpd_session_free(s);
 		return;
 	}
-	if (s->state == SMTPD_ST_COMMAND || s->state == SMTPD_ST_DATA) {
-		if (evbuffer_get_length(bufferevent_get_output(s->bev)) <= SMTPD_OUTPUT_HIGH &&
-		    s->n_delayed == 0)
-			bufferevent_enable(s->bev, EV_READ);
-	} else {
-		bufferevent_disable(s->bev, EV_READ);
-	}
+	smtpd_session_flush(s);
+	/* Reading goes on while a command is answered asynchronously (the
+	 * input watermark bounds what piles up); it stops only for held
+	 * replies, a client that does not read, and the end. */
+	if (s->state != SMTPD_ST_QUIT && s->state != SMTPD_ST_CONNECT && s->n_delayed == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) <= SMTPD_OUTPUT_HIGH &&
+	    !(bufferevent_get_enabled(s->bev) & EV_READ))
+		bufferevent_enable(s->bev, EV_READ);
 }
 
 void smtpd_session_resume(struct smtpd_session *s)
@@ -488,6 +512,7 @@ void smtpd_session_start(struct smtpd_worker *w, int fd, const struct sockaddr *
 	s->namaddr = xasprintf("%s[%s]", s->name, s->addr);
 	s->enhanced = !(lc->discard_ehlo & SMTPD_EHLO_ENHANCEDSTATUSCODES);
 	s->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_disable(s->bev, EV_WRITE); /* smtpd_session_flush writes */
 	s->delay_ev = evtimer_new(w->base, smtpd_session_delay_cb, s);
 	s->lines = smtp_line_new(lc->line_length_limit, lc->bare_newline);
 	if (w->sessions != NULL)
