@@ -169,7 +169,7 @@ static int check_data(struct chk_pass *p, const struct chk_list *list, const cha
 static const char *where(const struct smtpd_facts *f, enum smtpd_check_stage stage)
 {
 	if (stage == SMTPD_CHECK_HELO)
-		return f->protocol && strncasecmp(f->protocol, "ESMTP", 5) == 0 ? "EHLO" : "HELO";
+		return f->ehlo ? "EHLO" : "HELO";
 	return smtpd_check_stage_name(stage);
 }
 
