@@ -82,7 +82,8 @@ struct smtpd_facts {
 	 * as Postfix logs it. */
 	const char *protocol;
 	const char *helo; /* HELO/EHLO argument; NULL before (or after a refused HELO) */
-	int ehlo;	  /* HELO stage: the command is EHLO (1) or HELO (0) */
+	int ehlo;	  /* HELO stage: the command is EHLO (1) or HELO (0); a
+			   * protocol of ESMTP... also counts as EHLO */
 	const char *instance; /* a unique transaction id, for policy services */
 	const char *queue_id; /* NULL: "NOQUEUE" in logs */
 	/* TLS (NULL when the session is not encrypted). */
