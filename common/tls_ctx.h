@@ -43,6 +43,7 @@
 
 #include <openssl/ssl.h>
 
+#include "buf.h"
 #include "cfg.h"
 
 enum tls_ctx_role {
@@ -105,6 +106,46 @@ int tls_cipherlist(const struct cfg *view, const char *grade, const char *exclus
  * ignored, as Postfix does (the protocol parameters decide those). 1 ok;
  * -1 with *error_r quoting the bad name. */
 int tls_ssl_options_parse(const char *value, uint64_t *ops_r, char **error_r);
+
+/* What is known about an established TLS connection, as Postfix reports
+ * it in logs and Received headers. Every string is owned (malloc'd) and
+ * released by tls_info_clear; an unknown one is NULL. */
+struct tls_info {
+	char *protocol;		  /* "TLSv1.3" */
+	char *cipher;		  /* "TLS_AES_256_GCM_SHA384" */
+	int cipher_usebits;	  /* 256 */
+	int cipher_algbits;	  /* 256 */
+	char *kex_name;		  /* "X25519", "ECDHE", "DHE" */
+	char *kex_curve;	  /* "P-256" (ECDHE) */
+	int kex_bits;		  /* DHE group size */
+	char *srv_sig;		  /* server signature "RSA-PSS", "ECDSA", "ED25519" */
+	char *srv_sig_curve;	  /* "P-256" (ECDSA) */
+	int srv_sig_bits;	  /* RSA key size */
+	char *srv_sig_digest;	  /* "SHA256" */
+	char *clnt_sig;		  /* the same for a client certificate */
+	char *clnt_sig_curve;
+	int clnt_sig_bits;
+	char *clnt_sig_digest;
+	int peer_cert;		  /* the peer presented a certificate */
+	int peer_verified;	  /* ... which verified against the trusted CAs */
+	char *peer_cn;		  /* its subject CN, "" when none */
+	char *issuer_cn;	  /* its issuer's CN (or O), "" when none */
+	char *peer_fingerprint;	  /* "AB:CD:..." with the context's digest */
+	char *peer_pkey_fingerprint; /* of its public key, same digest */
+};
+
+/* tls_info_get: read an established connection's facts from ssl into
+ * *info (which the caller has zeroed or cleared); digest hashes the peer
+ * certificate fingerprints. */
+void tls_info_get(SSL *ssl, const EVP_MD *digest, struct tls_info *info);
+/* tls_info_clear: release the strings of *info and zero it. */
+void tls_info_clear(struct tls_info *info);
+/* tls_info_summary: append Postfix's description of the connection,
+ * "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)" then, after
+ * sep, "key-exchange X25519 server-signature RSA-PSS (2048 bits)
+ * server-digest SHA256" (the parts that are known; nothing, sep included,
+ * when none is). Log lines use sep " ", Received headers "\n\t ". */
+void tls_info_summary(const struct tls_info *info, const char *sep, struct buf *out);
 
 /* tls_ctx_error: the OpenSSL error queue as one line, emptied; for error
  * messages. Caller frees; "" when the queue was empty. */

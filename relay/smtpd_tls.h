@@ -74,26 +74,6 @@ void smtpd_tls_server_free(struct smtpd_tls_server **srvp);
  * configured and the session is not yet in TLS. */
 int smtpd_tls_offer_starttls(const struct smtpd_tls_server *srv, int tls_active);
 
-/* What a session knows about its TLS connection, for the restriction
- * engine's facts, the Received header and logging. Strings are owned by
- * the struct smtpd_tls and live as long as it does. */
-struct smtpd_tls_info {
-	const char *protocol;	    /* "TLSv1.3" */
-	const char *cipher;	    /* "TLS_AES_256_GCM_SHA384" */
-	int cipher_usebits;	    /* 256 */
-	int cipher_algbits;	    /* 256 */
-	const char *kex;	    /* "X25519", or NULL when unknown */
-	const char *sig;	    /* server signature "RSA-PSS", or NULL */
-	int sig_bits;		    /* server key bits */
-	const char *sig_digest;	    /* "SHA256", or NULL */
-	int peer_cert;		    /* the client presented a certificate */
-	int peer_verified;	    /* ... and it verified against smtpd_tls_CAfile/CApath */
-	const char *peer_cn;	    /* the certificate's subject CN ("" if none) */
-	const char *issuer_cn;	    /* the issuer's CN ("" if none) */
-	const char *peer_fingerprint; /* smtpd_tls_fingerprint_digest, "AB:CD:..." */
-	const char *peer_pkey_fingerprint; /* of the public key, same digest */
-};
-
 struct smtpd_tls;
 
 /* smtpd_tls_done_fn: the handshake ended. On success tls is the session's
@@ -126,8 +106,11 @@ struct bufferevent *smtpd_tls_wrap(const struct smtpd_tls_server *srv, struct ev
 				   evutil_socket_t fd, const char *namaddr,
 				   smtpd_tls_done_fn *done_cb, void *arg);
 
-/* smtpd_tls_info: the facts of an established session (never NULL). */
-const struct smtpd_tls_info *smtpd_tls_info(const struct smtpd_tls *tls);
+/* smtpd_tls_info: the facts of an established session, for the
+ * restriction engine (protocol, cipher, bits, client certificate CN,
+ * issuer and fingerprint), the Received header and logging; valid as long
+ * as tls (see tls_ctx.h). Never NULL. */
+const struct tls_info *smtpd_tls_info(const struct smtpd_tls *tls);
 
 /* smtpd_tls_received_clause: append the lines Postfix puts in the
  * Received header for a TLS session when smtpd_tls_received_header = yes,
