@@ -51,6 +51,7 @@
 #include "buf.h"
 #include "cfg.h"
 #include "smtp_reply.h"
+#include "sockspec.h"
 
 enum sasl_type {
 	SASL_TYPE_DOVECOT,
@@ -68,7 +69,11 @@ enum sasl_type {
 struct sasl_server_conf {
 	int enable;		/* smtpd_sasl_auth_enable */
 	enum sasl_type type;	/* smtpd_sasl_type */
-	char *path;		/* smtpd_sasl_path */
+	char *path;		/* smtpd_sasl_path; a relative one made absolute: under
+				   queue_directory for dovecot (as Postfix), under
+				   config_directory for passwd-file */
+	struct sockspec_addr *auth_addrs; /* dovecot: the addresses of path, resolved */
+	size_t n_auth_addrs;
 	char *service;		/* smtpd_sasl_service */
 	unsigned sec_opts;	/* smtpd_sasl_security_options */
 	unsigned tls_sec_opts;	/* smtpd_sasl_tls_security_options */
@@ -82,8 +87,10 @@ struct sasl_server_conf {
  * with *conf_r (free with sasl_server_conf_free); -1 with *error_r naming
  * the parameter (an unknown security option, an unsupported
  * smtpd_sasl_type while smtpd_sasl_auth_enable = yes, a bad socket
- * specification). With smtpd_sasl_auth_enable = no the other values are
- * still read and checked. */
+ * specification, a host name that does not resolve). With
+ * smtpd_sasl_auth_enable = no the other values are still read and checked
+ * but path is not resolved. May block (DNS for an inet: path): call it at
+ * start-up or reload, not on a worker. */
 int sasl_server_conf_new(const struct cfg *view, struct sasl_server_conf **conf_r,
 			 char **error_r);
 void sasl_server_conf_free(struct sasl_server_conf **confp);
