@@ -42,6 +42,7 @@ enum smtp_reply_id {
 	SMTP_R_BDAT_OK,		  /* 250 2.0.0 Ok: %s bytes */
 	SMTP_R_BDAT_QUEUED,	  /* 250 2.0.0 Ok: %s bytes queued as %s */
 	SMTP_R_VRFY_CANNOT,	  /* 252 2.0.0 %s */
+	SMTP_R_HELP,		  /* 214 2.0.0 %s */
 	SMTP_R_BYE,		  /* 221 2.0.0 Bye */
 	SMTP_R_FORBIDDEN_COMMAND, /* 221 2.7.0 Error: I can break rules, too. Goodbye. */
 	SMTP_R_STARTTLS_READY,	  /* 220 2.0.0 Ready to start TLS */
@@ -54,6 +55,7 @@ enum smtp_reply_id {
 	SMTP_R_TOO_MANY_ERRORS,	     /* 421 4.7.0 %s Error: too many errors */
 	SMTP_R_TOO_MANY_CONNECTIONS, /* 421 4.7.0 %s Error: too many connections from %s */
 	SMTP_R_UNAVAILABLE,	     /* 421 %s Service unavailable - try again later */
+	SMTP_R_PORTS_BUSY,	     /* 421 4.3.2 All server ports are busy */
 	SMTP_R_RATE_RCPT,	     /* 450 4.7.1 Error: too many recipients from %s */
 	SMTP_R_RATE_MAIL,	     /* 450 4.7.1 Error: too much mail from %s */
 	SMTP_R_RATE_AUTH,	     /* 450 4.7.1 Error: too many AUTH commands from %s */
@@ -116,6 +118,7 @@ enum smtp_reply_id {
 	SMTP_R_TLS_ACTIVE,	   /* 554 5.5.1 Error: TLS already active */
 	SMTP_R_NO_VALID_RCPT,	   /* 554 5.5.1 Error: no valid recipients */
 	SMTP_R_STARTTLS_FIRST,	   /* 530 5.7.0 Must issue a STARTTLS command first */
+	SMTP_R_CLIENT_DENIED,	   /* 503 5.7.0 Error: access denied for %s */
 	SMTP_R_AUTH_ABORTED,	   /* 501 5.7.0 Authentication aborted */
 	SMTP_R_AUTH_NEEDS_TLS,	   /* 504 5.5.4 Encryption required for requested authentication
 				      mechanism */

@@ -27,6 +27,8 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_BDAT_OK, "bdat_ok", 250, "2.0.0", "Ok: %s bytes"),
     R(SMTP_R_BDAT_QUEUED, "bdat_queued", 250, "2.0.0", "Ok: %s bytes queued as %s"),
     R(SMTP_R_VRFY_CANNOT, "vrfy_cannot", 252, "2.0.0", "%s"),
+    /* ours: Postfix does not implement HELP. */
+    R(SMTP_R_HELP, "help", 214, "2.0.0", "%s"),
     R(SMTP_R_BYE, "bye", 221, "2.0.0", "Bye"),
     R(SMTP_R_FORBIDDEN_COMMAND, "forbidden_command", 221, "2.7.0",
       "Error: I can break rules, too. Goodbye."),
@@ -40,6 +42,9 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_TOO_MANY_CONNECTIONS, "too_many_connections", 421, "4.7.0",
       "%s Error: too many connections from %s"),
     R(SMTP_R_UNAVAILABLE, "unavailable", 421, NULL, "%s Service unavailable - try again later"),
+    /* postscreen's reply when no smtpd process is free: here, a listener's
+     * session limit (master.cf maxproc) or the process's is reached. */
+    R(SMTP_R_PORTS_BUSY, "ports_busy", 421, "4.3.2", "All server ports are busy"),
     R(SMTP_R_RATE_RCPT, "rate_rcpt", 450, "4.7.1", "Error: too many recipients from %s"),
     R(SMTP_R_RATE_MAIL, "rate_mail", 450, "4.7.1", "Error: too much mail from %s"),
     R(SMTP_R_RATE_AUTH, "rate_auth", 450, "4.7.1", "Error: too many AUTH commands from %s"),
@@ -111,6 +116,8 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_TLS_ACTIVE, "tls_active", 554, "5.5.1", "Error: TLS already active"),
     R(SMTP_R_NO_VALID_RCPT, "no_valid_rcpt", 554, "5.5.1", "Error: no valid recipients"),
     R(SMTP_R_STARTTLS_FIRST, "starttls_first", 530, "5.7.0", "Must issue a STARTTLS command first"),
+    /* Every command after a refused CONNECT (smtpd_delay_reject = no). */
+    R(SMTP_R_CLIENT_DENIED, "client_denied", 503, "5.7.0", "Error: access denied for %s"),
     R(SMTP_R_AUTH_ABORTED, "auth_aborted", 501, "5.7.0", "Authentication aborted"),
     R(SMTP_R_AUTH_NEEDS_TLS, "auth_needs_tls", 504, "5.5.4",
       "Encryption required for requested authentication mechanism"),
