@@ -148,7 +148,7 @@ static void sasl_dovecot_handshake_line(struct sasl_dovecot *dv, char *cmd, char
 	if (strcmp(cmd, "VERSION") == 0) {
 		if (args == NULL || strncmp(args, "1\t", 2) != 0) {
 			log_warn("SASL: %s: unsupported Dovecot auth protocol version %s",
-				 dv->be.conf->path, args ? args : "(none)");
+				 dv->be.path, args ? args : "(none)");
 			sasl_dovecot_down(dv, "Connection lost to authentication server", 1);
 		}
 	} else if (strcmp(cmd, "MECH") == 0 && args != NULL) {
@@ -219,7 +219,7 @@ static void sasl_dovecot_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (dv->bev == bev && evbuffer_get_length(in) > SASL_DOVECOT_LINE_MAX) {
 		log_warn("SASL: %s: line too long from the authentication server",
-			 dv->be.conf->path);
+			 dv->be.path);
 		sasl_dovecot_down(dv, "Connection lost to authentication server", 0);
 	}
 }
@@ -238,7 +238,7 @@ static void sasl_dovecot_event_cb(struct bufferevent *bev, short events, void *a
 	int err = EVUTIL_SOCKET_ERROR();
 	int connecting = dv->state == DV_CONNECTING;
 	if (connecting)
-		log_warn("SASL: Connect to %s failed: %s", dv->be.conf->path,
+		log_warn("SASL: Connect to %s failed: %s", dv->be.path,
 			 (events & BEV_EVENT_ERROR) && err ? strerror(err) : "connection closed");
 	sasl_dovecot_down(dv, "Connection lost to authentication server", connecting);
 }
@@ -246,7 +246,6 @@ static void sasl_dovecot_event_cb(struct bufferevent *bev, short events, void *a
 /* sasl_dovecot_connect: start connecting (DV_DOWN only). */
 static void sasl_dovecot_connect(struct sasl_dovecot *dv)
 {
-	const struct sasl_server_conf *conf = dv->be.conf;
 	if (time(NULL) - dv->failed_at < 1) {
 		sasl_dovecot_down(dv, "Can't connect to authentication server", 0);
 		return;
@@ -255,10 +254,10 @@ static void sasl_dovecot_connect(struct sasl_dovecot *dv)
 	dv->bev = bufferevent_socket_new(dv->be.base, -1, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(dv->bev, sasl_dovecot_read_cb, NULL, sasl_dovecot_event_cb, dv);
 	bufferevent_enable(dv->bev, EV_READ | EV_WRITE);
-	const struct sockspec_addr *addr = &conf->auth_addrs[0];
+	const struct sockspec_addr *addr = &dv->be.addrs[0];
 	if (bufferevent_socket_connect(dv->bev, (const struct sockaddr *)&addr->ss,
 				       (int)addr->len) < 0) {
-		log_warn("SASL: Connect to %s failed: %s", conf->path, strerror(errno));
+		log_warn("SASL: Connect to %s failed: %s", dv->be.path, strerror(errno));
 		sasl_dovecot_down(dv, "Can't connect to authentication server", 1);
 	}
 }
@@ -299,7 +298,7 @@ static void sasl_dovecot_start(struct sasl_server *s, const char *mech, const ch
 	struct buf line;
 	buf_init(&line, 0);
 	buf_printf(&line, "AUTH\t%u\t%s\tservice=%s\tnologin\tlip=%s\trip=%s\tlport=%u\trport=%u",
-		   req->id, mech, dv->be.conf->service, s->server_addr, s->client_addr,
+		   req->id, mech, s->conf->service, s->server_addr, s->client_addr,
 		   s->server_port, s->client_port);
 	if (s->tls)
 		buf_append_str(&line, "\tsecured");
@@ -346,16 +345,13 @@ static const struct sasl_backend_ops sasl_dovecot_ops = {
 int sasl_dovecot_new(const struct sasl_server_conf *conf, struct event_base *base,
 		     struct sasl_backend **be_r, char **error_r)
 {
-	if (conf->enable && conf->n_auth_addrs == 0) {
+	if (conf->n_auth_addrs == 0) {
 		*error_r = xasprintf("smtpd_sasl_path: %s: no address", conf->path);
 		return -1;
 	}
 	struct sasl_dovecot *dv = xcalloc(1, sizeof(*dv));
-	dv->be.conf = conf;
-	dv->be.base = base;
-	dv->be.ops = &sasl_dovecot_ops;
-	if (conf->enable)
-		sasl_dovecot_connect(dv);
+	sasl_backend_init(&dv->be, conf, base, &sasl_dovecot_ops);
+	sasl_dovecot_connect(dv);
 	*be_r = &dv->be;
 	return 1;
 }

@@ -141,7 +141,7 @@ static void sasl_passwd_check(struct sasl_server *s, const char *user, const cha
 	struct sasl_passwd_conv *conv = s->impl;
 	free(s->attempt_user);
 	s->attempt_user = xstrdup(user);
-	char *name = sasl_passwd_username(s->be->conf, user);
+	char *name = sasl_passwd_username(s->conf, user);
 	if (name == NULL) {
 		sasl_server_result(s, SASL_FAIL, NULL, user, "Invalid username", 0);
 		return;
@@ -312,9 +312,7 @@ int sasl_passwd_new(const struct sasl_server_conf *conf, struct event_base *base
 	if (sasl_passwd_file_open(conf->path, &file, error_r) < 0)
 		return -1;
 	struct sasl_passwd *pw = xcalloc(1, sizeof(*pw));
-	pw->be.conf = conf;
-	pw->be.base = base;
-	pw->be.ops = &sasl_passwd_ops;
+	sasl_backend_init(&pw->be, conf, base, &sasl_passwd_ops);
 	pw->file = file;
 	static const char *const names[] = {"PLAIN", "LOGIN"};
 	pw->be.mechs = xcalloc(2, sizeof(*pw->be.mechs));

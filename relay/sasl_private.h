@@ -40,7 +40,10 @@ struct sasl_backend_ops {
 };
 
 struct sasl_backend {
-	const struct sasl_server_conf *conf;
+	enum sasl_type type;
+	char *path;		   /* smtpd_sasl_path, for logs and the file */
+	struct sockspec_addr *addrs; /* dovecot: where to connect (owned) */
+	size_t n_addrs;
 	struct event_base *base;
 	const struct sasl_backend_ops *ops;
 	struct sasl_mech *mechs; /* known once ready; owned */
@@ -51,6 +54,7 @@ struct sasl_backend {
 
 struct sasl_server {
 	struct sasl_backend *be;
+	const struct sasl_server_conf *conf; /* the listener's */
 	char *namaddr;
 	char *client_addr;
 	unsigned client_port;
@@ -83,6 +87,11 @@ void sasl_backend_ready(struct sasl_backend *be);
  * tried, for the log. challenge is base64 for SASL_CONTINUE. */
 void sasl_server_result(struct sasl_server *s, enum sasl_status status, const char *challenge,
 			const char *username, const char *reason, int temp);
+
+/* sasl_backend_init: the common part of a back-end: type, path and
+ * addresses copied from conf, base and ops. */
+void sasl_backend_init(struct sasl_backend *be, const struct sasl_server_conf *conf,
+		       struct event_base *base, const struct sasl_backend_ops *ops);
 
 /* The back-ends. */
 int sasl_dovecot_new(const struct sasl_server_conf *conf, struct event_base *base,

@@ -23,6 +23,18 @@ int sasl_backend_new(const struct sasl_server_conf *conf, struct event_base *bas
 	return sasl_dovecot_new(conf, base, be_r, error_r);
 }
 
+void sasl_backend_init(struct sasl_backend *be, const struct sasl_server_conf *conf,
+		       struct event_base *base, const struct sasl_backend_ops *ops)
+{
+	be->type = conf->type;
+	be->path = xstrdup(conf->path);
+	if (conf->n_auth_addrs > 0)
+		be->addrs = xmemdup(conf->auth_addrs, conf->n_auth_addrs * sizeof(*conf->auth_addrs));
+	be->n_addrs = conf->n_auth_addrs;
+	be->base = base;
+	be->ops = ops;
+}
+
 void sasl_backend_free(struct sasl_backend **bep)
 {
 	struct sasl_backend *be = *bep;
@@ -31,14 +43,18 @@ void sasl_backend_free(struct sasl_backend **bep)
 	for (size_t i = 0; i < be->n_mechs; i++)
 		free(be->mechs[i].name);
 	free(be->mechs);
+	free(be->path);
+	free(be->addrs);
 	be->ops->free(be);
 	*bep = NULL;
 }
 
-struct sasl_server *sasl_server_new(struct sasl_backend *be, const struct sasl_peer *peer)
+struct sasl_server *sasl_server_new(struct sasl_backend *be, const struct sasl_server_conf *conf,
+				    const struct sasl_peer *peer)
 {
 	struct sasl_server *s = xcalloc(1, sizeof(*s));
 	s->be = be;
+	s->conf = conf;
 	s->namaddr = xstrdup(peer->namaddr);
 	s->client_addr = xstrdup(peer->client_addr);
 	s->client_port = peer->client_port;
@@ -100,7 +116,7 @@ static int sasl_mech_allowed(const struct sasl_mech *m, unsigned opts)
  * (malloc'd), or NULL for none. */
 static char *sasl_server_offered(const struct sasl_server *s)
 {
-	const struct sasl_server_conf *conf = s->be->conf;
+	const struct sasl_server_conf *conf = s->conf;
 	if (!conf->enable || (conf->tls_auth_only && !s->tls) || !s->be->ready)
 		return NULL;
 	unsigned opts = s->tls ? conf->tls_sec_opts : conf->sec_opts;
@@ -130,7 +146,7 @@ static void sasl_server_answer_mechs(struct sasl_server *s)
 
 void sasl_server_mechs(struct sasl_server *s, sasl_mechs_fn *cb, void *arg)
 {
-	const struct sasl_server_conf *conf = s->be->conf;
+	const struct sasl_server_conf *conf = s->conf;
 	s->mechs_cb = cb;
 	s->mechs_arg = arg;
 	if (!conf->enable || (conf->tls_auth_only && !s->tls) || s->be->ready) {
@@ -174,7 +190,7 @@ void sasl_server_result(struct sasl_server *s, enum sasl_status status, const ch
 	}
 	s->busy = 0;
 	if (status == SASL_OK) {
-		s->username = xstrdup(username);
+		s->username = sasl_printable(username);
 		s->method = xstrdup(s->mech);
 		res.mechanism = s->method;
 		res.username = s->username;
@@ -218,7 +234,7 @@ void sasl_server_start(struct sasl_server *s, const char *mech, const char *init
 			known = strcmp(word, s->mech) == 0;
 	}
 	free(offered);
-	if (!s->be->ready && s->be->conf->enable) {
+	if (!s->be->ready && s->conf->enable) {
 		sasl_server_fail_now(s, "Can't connect to authentication server", 1);
 		return;
 	}
@@ -272,7 +288,7 @@ const char *sasl_server_method(const struct sasl_server *s)
 
 enum smtp_reply_id sasl_server_auth_allowed(const struct sasl_server *s, int in_mail, int argc)
 {
-	if (s == NULL || !s->be->conf->enable || (s->be->conf->tls_auth_only && !s->tls))
+	if (s == NULL || !s->conf->enable || (s->conf->tls_auth_only && !s->tls))
 		return SMTP_R_AUTH_NOT_ENABLED;
 	if (in_mail)
 		return SMTP_R_AUTH_IN_MAIL;
@@ -281,16 +297,6 @@ enum smtp_reply_id sasl_server_auth_allowed(const struct sasl_server *s, int in_
 	if (argc < 2 || argc > 3)
 		return SMTP_R_SYNTAX_AUTH;
 	return SMTP_R__COUNT;
-}
-
-void sasl_received_clause(const char *username, struct buf *out)
-{
-	char *name = xstrdup(username);
-	for (char *p = name; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f || strchr("()\\", *p) != NULL)
-			*p = '?';
-	buf_printf(out, "\t(Authenticated sender: %s)\n", name);
-	free(name);
 }
 
 int sasl_base64_valid(const char *s)

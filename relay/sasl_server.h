@@ -1,11 +1,13 @@
 /* sasl_server.h: SMTP AUTH (RFC 4954) for posternd's sessions.
  *
- * Three levels, each made by the one above it:
+ * Three levels:
  *   struct sasl_server_conf  a listener's SASL parameters, from its view
  *                            (main.cf plus master.cf -o overrides);
  *                            read-only, shared by every worker;
- *   struct sasl_backend      one per worker thread and listener: the
- *                            back-end on that worker's event_base;
+ *   struct sasl_backend      one per worker thread and back-end (type and
+ *                            smtpd_sasl_path), shared by the listeners
+ *                            that name it, on that worker's event_base; a
+ *                            worker keeps them in a struct sasl_registry;
  *   struct sasl_server       one per SMTP session: one conversation at a
  *                            time (AUTH command, 334 challenges, result).
  *
@@ -32,9 +34,10 @@
  * TLS) or smtpd_sasl_tls_security_options (in TLS): noanonymous,
  * noplaintext, noactive, nodictionary, mutual_auth, forward_secrecy.
  *
- * Usernames: with smtpd_sasl_local_domain set, a name without "@" is
- * looked up and reported as name@domain (the Cyrus realm rule Postfix
- * documents); Dovecot then sees the qualified name.
+ * Usernames: with the passwd-file back-end, smtpd_sasl_local_domain is
+ * appended to a name without "@" (as Dovecot's auth_default_realm does, and
+ * the Cyrus realm rule Postfix documents); Dovecot applies its own
+ * settings and smtpd_sasl_local_domain is not passed to it, as in Postfix.
  *
  * Failures are logged as Postfix does: "warning: NAME[ADDR]: SASL PLAIN
  * authentication failed: REASON"; replies come from smtp_reply.h: 535
@@ -101,11 +104,12 @@ int sasl_sec_opts_parse(const char *value, unsigned *opts_r, char **error_r);
 
 struct sasl_backend;
 
-/* sasl_backend_new: the back-end for conf (which must outlive it) on a
- * worker's base. For dovecot this starts connecting (the handshake goes on
- * in events); for passwd-file the file is read now and a helper thread
- * started. 1 with *be_r; -1 with *error_r (passwd-file unreadable or
- * malformed: "FILE:LINE: ..."). Must be freed on the worker's thread. */
+/* sasl_backend_new: the back-end that conf names (its type, path and
+ * addresses are copied) on a worker's base. For dovecot this starts
+ * connecting (the handshake goes on in events); for passwd-file the file
+ * is read now and a helper thread started. 1 with *be_r; -1 with *error_r
+ * (passwd-file unreadable or malformed: "FILE:LINE: ..."). Must be freed
+ * on the worker's thread. */
 int sasl_backend_new(const struct sasl_server_conf *conf, struct event_base *base,
 		     struct sasl_backend **be_r, char **error_r);
 /* sasl_backend_free: close the back-end and set *bep NULL; accepts NULL.
@@ -124,9 +128,24 @@ struct sasl_peer {
 
 struct sasl_server;
 
-/* sasl_server_new: one session's SASL state on back-end be. Caller frees
- * with sasl_server_free before the back-end. */
-struct sasl_server *sasl_server_new(struct sasl_backend *be, const struct sasl_peer *peer);
+struct sasl_registry;
+
+/* sasl_registry_new: a worker's back-ends, made on demand on base. Free
+ * with sasl_registry_free on the worker's thread after its sessions. */
+struct sasl_registry *sasl_registry_new(struct event_base *base);
+void sasl_registry_free(struct sasl_registry **regp);
+/* sasl_registry_get: the worker's back-end for conf's type and path,
+ * made by sasl_backend_new the first time. 1 with *be_r (owned by the
+ * registry); -1 with *error_r (logged by the caller; the session then
+ * offers no AUTH). */
+int sasl_registry_get(struct sasl_registry *reg, const struct sasl_server_conf *conf,
+		      struct sasl_backend **be_r, char **error_r);
+
+/* sasl_server_new: one session's SASL state on back-end be under the
+ * listener's conf (both must outlive it). Caller frees with
+ * sasl_server_free before the back-end. */
+struct sasl_server *sasl_server_new(struct sasl_backend *be, const struct sasl_server_conf *conf,
+				    const struct sasl_peer *peer);
 /* sasl_server_free: release *sp, dropping any conversation in progress (its
  * callback is never called), and set it NULL; accepts NULL. */
 void sasl_server_free(struct sasl_server **sp);
@@ -157,7 +176,8 @@ struct sasl_result {
 	enum sasl_status status;
 	const char *challenge;	 /* CONTINUE: base64 text, possibly "" */
 	const char *mechanism;	 /* OK: the mechanism, upper case ("PLAIN") */
-	const char *username;	 /* OK: the authenticated login name */
+	const char *username;	 /* OK: the authenticated login name, with
+				    non-printable characters as '?' */
 	struct smtp_reply *reply; /* FAIL: the reply, owned by the callee */
 };
 
@@ -188,10 +208,5 @@ const char *sasl_server_method(const struct sasl_server *s);
  * number of words of the command (AUTH included); in_mail is nonzero
  * inside a MAIL transaction. */
 enum smtp_reply_id sasl_server_auth_allowed(const struct sasl_server *s, int in_mail, int argc);
-
-/* sasl_received_clause: the Received header line Postfix adds when
- * smtpd_sasl_authenticated_header = yes: "\t(Authenticated sender:
- * NAME)\n", NAME with characters that would break a comment replaced. */
-void sasl_received_clause(const char *username, struct buf *out);
 
 #endif

@@ -2,7 +2,8 @@
  * made by Dovecot's own "doveadm pw"), and AUTH conversations on an event
  * loop against the passwd-file back-end and a scripted Dovecot auth
  * server: mechanisms offered, PLAIN and LOGIN, failures, aborts, the
- * checks before AUTH, and a session that goes away mid-check. */
+ * checks before AUTH, a session that goes away mid-check, and a worker's
+ * registry of back-ends. */
 #include "sasl_server.h"
 
 #include <crypt.h>
@@ -364,7 +365,7 @@ static void test_passwd_conversations(void)
 	const char *none[] = {NULL};
 	if (fixture_init(&f, none) < 0)
 		return;
-	struct sasl_server *s = sasl_server_new(f.be, &peer);
+	struct sasl_server *s = sasl_server_new(f.be, f.conf, &peer);
 	tap_is_str(offered(s, &f.c), "PLAIN LOGIN", "passwd-file offers PLAIN and LOGIN");
 	tap_is_int(sasl_server_auth_allowed(s, 0, 2), SMTP_R__COUNT, "AUTH PLAIN may go on");
 	tap_is_int(sasl_server_auth_allowed(s, 0, 1), SMTP_R_SYNTAX_AUTH, "AUTH alone: syntax");
@@ -390,7 +391,7 @@ static void test_passwd_conversations(void)
 		   "in a transaction that comes first");
 	sasl_server_free(&s);
 
-	s = sasl_server_new(f.be, &peer);
+	s = sasl_server_new(f.be, f.conf, &peer);
 	tap_is_str(start(s, &f.c, "PLAIN", NULL), "", "PLAIN without initial response: 334 \"\"");
 	resp = plain("", "ALICE", "alice-pw");
 	tap_is_str(step(s, &f.c, resp), "PLAIN alice",
@@ -398,7 +399,7 @@ static void test_passwd_conversations(void)
 	free(resp);
 	sasl_server_free(&s);
 
-	s = sasl_server_new(f.be, &peer);
+	s = sasl_server_new(f.be, f.conf, &peer);
 	tap_is_str(start(s, &f.c, "LOGIN", NULL), "VXNlcm5hbWU6", "LOGIN asks Username:");
 	resp = b64("bob@example.test", 16);
 	tap_is_str(step(s, &f.c, resp), "UGFzc3dvcmQ6", "then Password:");
@@ -408,7 +409,7 @@ static void test_passwd_conversations(void)
 	free(resp);
 	sasl_server_free(&s);
 
-	s = sasl_server_new(f.be, &peer);
+	s = sasl_server_new(f.be, f.conf, &peer);
 	tap_is_str(start(s, &f.c, "LOGIN", NULL), "VXNlcm5hbWU6", "LOGIN again");
 	tap_is_str(step(s, &f.c, "*"), "501 5.7.0 Authentication aborted", "\"*\" aborts");
 	tap_is_str(start(s, &f.c, "CRAM-MD5", NULL),
@@ -452,7 +453,7 @@ static void test_passwd_conversations(void)
 	const char *realm[] = {"smtpd_sasl_local_domain", "example.test", NULL};
 	if (fixture_init(&f, realm) < 0)
 		return;
-	s = sasl_server_new(f.be, &peer);
+	s = sasl_server_new(f.be, f.conf, &peer);
 	resp = plain("", "bob", "bob-pw");
 	tap_is_str(start(s, &f.c, "PLAIN", resp), "PLAIN bob@example.test",
 		   "smtpd_sasl_local_domain qualifies a bare name");
@@ -491,7 +492,7 @@ static void test_offers(void)
 		struct fixture f;
 		if (fixture_init(&f, cases[i].settings) < 0)
 			continue;
-		struct sasl_server *s = sasl_server_new(f.be, &peer);
+		struct sasl_server *s = sasl_server_new(f.be, f.conf, &peer);
 		sasl_server_set_tls(s, cases[i].tls);
 		tap_is_str(offered(s, &f.c), cases[i].want, "%s = %s, %s, %s: %s",
 			   cases[i].settings[0] ? cases[i].settings[0] : "defaults",
@@ -613,7 +614,7 @@ static void test_dovecot(void)
 		free(sock);
 		return;
 	}
-	struct sasl_server *s = sasl_server_new(f.be, &peer);
+	struct sasl_server *s = sasl_server_new(f.be, f.conf, &peer);
 	tap_is_str(offered(s, &f.c), "PLAIN LOGIN SCRAM-SHA-256",
 		   "Dovecot's mechanisms less anonymous (noanonymous) and private ones");
 	sasl_server_set_tls(s, 1);
@@ -627,7 +628,7 @@ static void test_dovecot(void)
 	sasl_server_free(&s);
 
 	/* Two sessions multiplexed on the one connection. */
-	struct sasl_server *s1 = sasl_server_new(f.be, &peer), *s2 = sasl_server_new(f.be, &peer);
+	struct sasl_server *s1 = sasl_server_new(f.be, f.conf, &peer), *s2 = sasl_server_new(f.be, f.conf, &peer);
 	struct conv c2 = {.base = f.c.base};
 	tap_is_str(start(s1, &f.c, "LOGIN", NULL), "VXNlcm5hbWU6", "session 1: LOGIN asks");
 	tap_is_str(start(s2, &c2, "PLAIN", "AGFsaWNlAHdyb25n"),
@@ -646,7 +647,7 @@ static void test_dovecot(void)
 
 	/* The server goes away mid-request. */
 	fd.hangup_after_auth = 1;
-	s = sasl_server_new(f.be, &peer);
+	s = sasl_server_new(f.be, f.conf, &peer);
 	tap_is_str(start(s, &f.c, "PLAIN", "AGFsaWNlAGFsaWNlLXB3"),
 		   "454 4.7.0 Temporary authentication failure: Connection lost to "
 		   "authentication server",
@@ -666,7 +667,7 @@ static void test_dovecot(void)
 		return;
 	}
 	unlink(sock);
-	s = sasl_server_new(f.be, &peer);
+	s = sasl_server_new(f.be, f.conf, &peer);
 	tap_is_str(offered(s, &f.c), "(none)", "no Dovecot: AUTH is not offered");
 	tap_is_str(start(s, &f.c, "PLAIN", "AGFsaWNlAGFsaWNlLXB3"),
 		   "454 4.7.0 Temporary authentication failure: Can't connect to authentication "
@@ -677,18 +678,41 @@ static void test_dovecot(void)
 	free(sock);
 }
 
-static void test_received(void)
+static void test_registry(void)
 {
-	struct buf b;
-	buf_init(&b, 0);
-	sasl_received_clause("alice@example.test", &b);
-	tap_is_str(b.data, "\t(Authenticated sender: alice@example.test)\n",
-		   "the Received clause, as Postfix writes it");
-	buf_reset(&b);
-	sasl_received_clause("a(b)\r\nc", &b);
-	tap_is_str(b.data, "\t(Authenticated sender: a?b???c)\n",
-		   "characters that would break the comment are replaced");
-	buf_deinit(&b);
+	write_users("alice:{PLAIN}x\n");
+	struct event_base *base = event_base_new();
+	const char *a[] = {NULL};
+	const char *b[] = {"smtpd_tls_auth_only", "yes", NULL};
+	struct cfg *ca = view(a), *cb = view(b);
+	struct sasl_server_conf *conf_a = NULL, *conf_b = NULL;
+	char *error = NULL;
+	sasl_server_conf_new(ca, &conf_a, &error);
+	sasl_server_conf_new(cb, &conf_b, &error);
+	struct sasl_registry *reg = sasl_registry_new(base);
+	struct sasl_backend *be1 = NULL, *be2 = NULL;
+	tap_ok(sasl_registry_get(reg, conf_a, &be1, &error) == 1 &&
+		       sasl_registry_get(reg, conf_b, &be2, &error) == 1 && be1 == be2,
+	       "two listeners with the same back-end share it on a worker");
+	char *users = path("users");
+	char *other = xasprintf("%s2", users);
+	rename(users, other);
+	cfg_set(cb, "smtpd_sasl_path", other, NULL, 0);
+	sasl_server_conf_free(&conf_b);
+	sasl_server_conf_new(cb, &conf_b, &error);
+	tap_ok(sasl_registry_get(reg, conf_b, &be2, &error) == 1 && be1 != be2,
+	       "another smtpd_sasl_path: another back-end");
+	tap_is_int(sasl_registry_get(reg, conf_a, &be1, &error), 1,
+		   "the first back-end is kept although its file is gone");
+	sasl_registry_free(&reg);
+	sasl_server_conf_free(&conf_a);
+	sasl_server_conf_free(&conf_b);
+	cfg_free(&ca);
+	cfg_free(&cb);
+	event_base_free(base);
+	unlink(other);
+	free(users);
+	free(other);
 }
 
 int main(void)
@@ -700,6 +724,6 @@ int main(void)
 	test_passwd_conversations();
 	test_offers();
 	test_dovecot();
-	test_received();
+	test_registry();
 	return tap_done();
 }

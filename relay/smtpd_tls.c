@@ -138,22 +138,15 @@ static struct smtpd_tls *smtpd_tls_new(const struct smtpd_tls_server *srv, const
 	return tls;
 }
 
-struct bufferevent *smtpd_tls_starttls(const struct smtpd_tls_server *srv,
-				       struct bufferevent *plain, const char *namaddr,
-				       smtpd_tls_done_fn *done_cb, void *arg)
+/* smtpd_tls_filter: a TLS filter over plain, the handshake under way. */
+static struct bufferevent *smtpd_tls_filter(const struct smtpd_tls_server *srv,
+					    struct bufferevent *plain, const char *namaddr,
+					    smtpd_tls_done_fn *done_cb, void *arg)
 {
 	SSL *ssl;
 	struct smtpd_tls *tls = smtpd_tls_new(srv, namaddr, done_cb, arg, &ssl);
 	if (tls == NULL)
 		return NULL;
-	/* Input pipelined after STARTTLS is neither TLS nor a command. */
-	struct evbuffer *pending = bufferevent_get_input(plain);
-	size_t n = evbuffer_get_length(pending);
-	if (n > 0) {
-		log_debug(1, "%s: discarding %zu bytes of input pipelined after STARTTLS", namaddr,
-			  n);
-		evbuffer_drain(pending, n);
-	}
 	struct bufferevent *bev = bufferevent_openssl_filter_new(
 		bufferevent_get_base(plain), plain, ssl, BUFFEREVENT_SSL_ACCEPTING,
 		BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
@@ -167,25 +160,25 @@ struct bufferevent *smtpd_tls_starttls(const struct smtpd_tls_server *srv,
 	return bev;
 }
 
-struct bufferevent *smtpd_tls_wrap(const struct smtpd_tls_server *srv, struct event_base *base,
-				   evutil_socket_t fd, const char *namaddr,
-				   smtpd_tls_done_fn *done_cb, void *arg)
+struct bufferevent *smtpd_tls_starttls(const struct smtpd_tls_server *srv,
+				       struct bufferevent *plain, const char *namaddr,
+				       smtpd_tls_done_fn *done_cb, void *arg)
 {
-	SSL *ssl;
-	struct smtpd_tls *tls = smtpd_tls_new(srv, namaddr, done_cb, arg, &ssl);
-	if (tls == NULL)
-		return NULL;
-	struct bufferevent *bev =
-		bufferevent_openssl_socket_new(base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-					       BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	if (bev == NULL) {
-		log_warn("%s: cannot start TLS: no TLS bufferevent", namaddr);
-		SSL_free(ssl);
-		smtpd_tls_free(&tls);
-		return NULL;
+	/* Input pipelined after STARTTLS is neither TLS nor a command. */
+	struct evbuffer *pending = bufferevent_get_input(plain);
+	size_t n = evbuffer_get_length(pending);
+	if (n > 0) {
+		log_debug(1, "%s: discarding %zu bytes of input pipelined after STARTTLS", namaddr,
+			  n);
+		evbuffer_drain(pending, n);
 	}
-	smtpd_tls_begin(srv, tls, bev);
-	return bev;
+	return smtpd_tls_filter(srv, plain, namaddr, done_cb, arg);
+}
+
+struct bufferevent *smtpd_tls_wrap(const struct smtpd_tls_server *srv, struct bufferevent *plain,
+				   const char *namaddr, smtpd_tls_done_fn *done_cb, void *arg)
+{
+	return smtpd_tls_filter(srv, plain, namaddr, done_cb, arg);
 }
 
 const struct tls_info *smtpd_tls_info(const struct smtpd_tls *tls)

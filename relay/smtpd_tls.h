@@ -16,8 +16,9 @@
  *                plaintext bufferevent after the 220 reply has been
  *                flushed, discarding input the client pipelined after
  *                STARTTLS (it must not be read as TLS or as commands);
- *   wrapper mode smtpd_tls_wrap() opens TLS on the accepted socket before
- *                the greeting (port 465).
+ *   wrapper mode smtpd_tls_wrap() stacks the same filter on the session's
+ *                bufferevent before the greeting (port 465), keeping
+ *                what was read already (the start of the handshake).
  * During the handshake this module owns the new bufferevent's callbacks;
  * done_cb then hands it to the session, which installs its own callbacks.
  * Nothing blocks: the handshake is events on the session's loop.
@@ -98,13 +99,11 @@ struct bufferevent *smtpd_tls_starttls(const struct smtpd_tls_server *srv,
 				       struct bufferevent *plain, const char *namaddr,
 				       smtpd_tls_done_fn *done_cb, void *arg);
 
-/* smtpd_tls_wrap: wrapper mode (smtpd_tls_wrappermode): a TLS
- * bufferevent on the accepted socket fd, on base, that closes fd when
- * freed; the handshake starts at once and done_cb follows, as above.
- * NULL when no SSL object can be made (fd untouched, error logged). */
-struct bufferevent *smtpd_tls_wrap(const struct smtpd_tls_server *srv, struct event_base *base,
-				   evutil_socket_t fd, const char *namaddr,
-				   smtpd_tls_done_fn *done_cb, void *arg);
+/* smtpd_tls_wrap: wrapper mode (smtpd_tls_wrappermode): as
+ * smtpd_tls_starttls, but input already read from the client is kept: it
+ * is the start of the handshake. */
+struct bufferevent *smtpd_tls_wrap(const struct smtpd_tls_server *srv, struct bufferevent *plain,
+				   const char *namaddr, smtpd_tls_done_fn *done_cb, void *arg);
 
 /* smtpd_tls_info: the facts of an established session, for the
  * restriction engine (protocol, cipher, bits, client certificate CN,
