@@ -186,7 +186,8 @@ int sasl_server_conf_new(const struct cfg *view, struct sasl_server_conf **conf_
 		    0 ||
 	    sasl_conf_bool(view, "smtpd_sasl_authenticated_header", &conf->authenticated_header,
 			   error_r) < 0 ||
-	    sasl_conf_limit(view, conf, error_r) < 0) {
+	    sasl_conf_limit(view, conf, error_r) < 0 ||
+	    sasl_conf_bool(view, "broken_sasl_auth_clients", &conf->broken_clients, error_r) < 0) {
 		sasl_server_conf_free(&conf);
 		return -1;
 	}

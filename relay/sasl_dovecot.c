@@ -8,9 +8,10 @@
  *   -> AUTH id MECH service=smtp nologin lip= rip= [secured] [resp=b64]
  *   <- CONT id b64 | OK id user=name | FAIL id [user=] [reason=] [temp]
  *   -> CONT id b64
- * A lost connection fails the requests in flight as temporary failures;
- * the next request or EHLO connects again (at most once a second after a
- * failure, so a dead server does not get hammered).
+ * A lost connection fails the requests in flight as temporary failures
+ * and AUTH is not offered until the connection is back; the next session
+ * or EHLO connects again (at most once a second after a failure, so a
+ * dead server does not get hammered).
  */
 #include "sasl_private.h"
 
@@ -93,6 +94,7 @@ static void sasl_dovecot_down(struct sasl_dovecot *dv, const char *why, int conn
 		bufferevent_free(dv->bev);
 	dv->bev = NULL;
 	dv->state = DV_DOWN;
+	dv->be.ready = 0; /* AUTH is offered again once connected */
 	sasl_dovecot_mechs_clear(&dv->new_mechs, &dv->n_new_mechs);
 	if (connect_failed)
 		dv->failed_at = time(NULL);
@@ -102,7 +104,7 @@ static void sasl_dovecot_down(struct sasl_dovecot *dv, const char *why, int conn
 		sasl_dovecot_unlink(dv, req);
 		sasl_server_result(s, SASL_FAIL, NULL, s->attempt_user, why, 1);
 	}
-	/* Sessions waiting for the mechanism list get the old one, or none. */
+	/* Sessions waiting for the mechanism list are told there is none. */
 	sasl_backend_ready(&dv->be);
 }
 

@@ -134,6 +134,13 @@ static char *sasl_server_offered(const struct sasl_server *s)
 	return r;
 }
 
+char *sasl_server_mechs_now(struct sasl_server *s)
+{
+	if (!s->be->ready && s->conf->enable)
+		s->be->ops->ensure(s->be);
+	return sasl_server_offered(s);
+}
+
 static void sasl_server_answer_mechs(struct sasl_server *s)
 {
 	sasl_mechs_fn *cb = s->mechs_cb;
@@ -149,7 +156,9 @@ void sasl_server_mechs(struct sasl_server *s, sasl_mechs_fn *cb, void *arg)
 	const struct sasl_server_conf *conf = s->conf;
 	s->mechs_cb = cb;
 	s->mechs_arg = arg;
-	if (!conf->enable || (conf->tls_auth_only && !s->tls) || s->be->ready) {
+	/* Wait for the back-end even when nothing is offered yet (TLS first):
+	 * it is then ready when STARTTLS makes AUTH possible. */
+	if (!conf->enable || s->be->ready) {
 		sasl_server_answer_mechs(s);
 		return;
 	}
@@ -199,6 +208,10 @@ void sasl_server_result(struct sasl_server *s, enum sasl_status status, const ch
 	}
 	char *why = sasl_printable(reason != NULL && *reason ? reason : "(reason unavailable)");
 	char *who = username != NULL ? sasl_printable(username) : NULL;
+	if (who != NULL && username != s->attempt_user) {
+		free(s->attempt_user);
+		s->attempt_user = xstrdup(who);
+	}
 	log_warn("%s: SASL %s authentication failed: %s, sasl_username=%s", s->namaddr, s->mech,
 		 why, who != NULL ? who : "(unavailable)");
 	res.reply = smtp_reply_new(temp ? SMTP_R_AUTH_TEMPFAIL : SMTP_R_AUTH_FAILED, why, NULL);
@@ -208,11 +221,12 @@ void sasl_server_result(struct sasl_server *s, enum sasl_status status, const ch
 	smtp_reply_free(&res.reply);
 }
 
-/* sasl_server_fail_now: a failure found before the back-end is asked. */
+/* sasl_server_fail_now: a failure found before the back-end is asked.
+ * Like Postfix, the log names the last user the session tried. */
 static void sasl_server_fail_now(struct sasl_server *s, const char *reason, int temp)
 {
 	s->busy = 1;
-	sasl_server_result(s, SASL_FAIL, NULL, NULL, reason, temp);
+	sasl_server_result(s, SASL_FAIL, NULL, s->attempt_user, reason, temp);
 }
 
 void sasl_server_start(struct sasl_server *s, const char *mech, const char *initial_response,
@@ -224,7 +238,6 @@ void sasl_server_start(struct sasl_server *s, const char *mech, const char *init
 	s->mech = xstrdup(mech);
 	for (char *p = s->mech; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
-	FREE_AND_NULL(s->attempt_user);
 	char *offered = sasl_server_offered(s);
 	int known = 0;
 	if (offered != NULL) {
@@ -274,6 +287,12 @@ void sasl_server_step(struct sasl_server *s, const char *response, sasl_step_fn 
 		return;
 	}
 	s->be->ops->step(s, response);
+}
+
+void sasl_server_cancel(struct sasl_server *s)
+{
+	s->be->ops->cancel(s);
+	s->busy = 0;
 }
 
 const char *sasl_server_username(const struct sasl_server *s)

@@ -84,6 +84,7 @@ struct sasl_server_conf {
 	char *local_domain;	/* smtpd_sasl_local_domain ("" for none) */
 	int authenticated_header; /* smtpd_sasl_authenticated_header */
 	size_t response_limit;	/* smtpd_sasl_response_limit: longest AUTH line */
+	int broken_clients;	/* broken_sasl_auth_clients: also "AUTH=..." in EHLO */
 };
 
 /* sasl_server_conf_new: read the listener's SASL parameters from view. 1
@@ -131,7 +132,8 @@ struct sasl_server;
 struct sasl_registry;
 
 /* sasl_registry_new: a worker's back-ends, made on demand on base. Free
- * with sasl_registry_free on the worker's thread after its sessions. */
+ * with sasl_registry_free after its sessions, on the worker's thread or
+ * once its loop has stopped. */
 struct sasl_registry *sasl_registry_new(struct event_base *base);
 void sasl_registry_free(struct sasl_registry **regp);
 /* sasl_registry_get: the worker's back-end for conf's type and path,
@@ -160,6 +162,11 @@ void sasl_server_set_tls(struct sasl_server *s, int active);
  * unreachable, or every mechanism filtered out). The string is valid
  * during the call only. */
 typedef void sasl_mechs_fn(void *arg, const char *mechs);
+
+/* sasl_server_mechs_now: the mechanisms to offer now, as for
+ * sasl_server_mechs, without waiting: malloc'd, or NULL (also while the
+ * back-end is not ready yet; it is then asked to get ready). */
+char *sasl_server_mechs_now(struct sasl_server *s);
 
 /* sasl_server_mechs: find the mechanisms to offer now. Asynchronous: may
  * call cb before returning (the usual case) or later, once the Dovecot
@@ -196,6 +203,10 @@ void sasl_server_start(struct sasl_server *s, const char *mech, const char *init
  * CRLF). "*" aborts (501 5.7.0 Authentication aborted). Asynchronous like
  * sasl_server_start. */
 void sasl_server_step(struct sasl_server *s, const char *response, sasl_step_fn *cb, void *arg);
+
+/* sasl_server_cancel: drop the conversation in progress (its callback is
+ * not called); for a response the session refuses itself. */
+void sasl_server_cancel(struct sasl_server *s);
 
 /* sasl_server_username: the authenticated login name, or NULL. */
 const char *sasl_server_username(const struct sasl_server *s);

@@ -138,8 +138,11 @@ static struct smtpd_tls *smtpd_tls_new(const struct smtpd_tls_server *srv, const
 	return tls;
 }
 
-/* smtpd_tls_filter: a TLS filter over plain, the handshake under way. */
-static struct bufferevent *smtpd_tls_filter(const struct smtpd_tls_server *srv,
+/* smtpd_tls_socket: a TLS bufferevent on plain's socket, which replaces
+ * plain (freed without closing the socket); the handshake under way. The
+ * TLS bufferevent writes to the socket itself, so an empty output buffer
+ * means the data went out, as with a plain one. */
+static struct bufferevent *smtpd_tls_socket(const struct smtpd_tls_server *srv,
 					    struct bufferevent *plain, const char *namaddr,
 					    smtpd_tls_done_fn *done_cb, void *arg)
 {
@@ -147,8 +150,9 @@ static struct bufferevent *smtpd_tls_filter(const struct smtpd_tls_server *srv,
 	struct smtpd_tls *tls = smtpd_tls_new(srv, namaddr, done_cb, arg, &ssl);
 	if (tls == NULL)
 		return NULL;
-	struct bufferevent *bev = bufferevent_openssl_filter_new(
-		bufferevent_get_base(plain), plain, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	evutil_socket_t fd = bufferevent_getfd(plain);
+	struct bufferevent *bev = bufferevent_openssl_socket_new(
+		bufferevent_get_base(plain), fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
 		BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (bev == NULL) {
 		log_warn("%s: cannot start TLS: no TLS bufferevent", namaddr);
@@ -156,6 +160,8 @@ static struct bufferevent *smtpd_tls_filter(const struct smtpd_tls_server *srv,
 		smtpd_tls_free(&tls);
 		return NULL;
 	}
+	bufferevent_setfd(plain, -1);
+	bufferevent_free(plain);
 	smtpd_tls_begin(srv, tls, bev);
 	return bev;
 }
@@ -165,20 +171,24 @@ struct bufferevent *smtpd_tls_starttls(const struct smtpd_tls_server *srv,
 				       smtpd_tls_done_fn *done_cb, void *arg)
 {
 	/* Input pipelined after STARTTLS is neither TLS nor a command. */
-	struct evbuffer *pending = bufferevent_get_input(plain);
-	size_t n = evbuffer_get_length(pending);
-	if (n > 0) {
+	size_t n = evbuffer_get_length(bufferevent_get_input(plain));
+	if (n > 0)
 		log_debug(1, "%s: discarding %zu bytes of input pipelined after STARTTLS", namaddr,
 			  n);
-		evbuffer_drain(pending, n);
-	}
-	return smtpd_tls_filter(srv, plain, namaddr, done_cb, arg);
+	return smtpd_tls_socket(srv, plain, namaddr, done_cb, arg);
 }
 
 struct bufferevent *smtpd_tls_wrap(const struct smtpd_tls_server *srv, struct bufferevent *plain,
 				   const char *namaddr, smtpd_tls_done_fn *done_cb, void *arg)
 {
-	return smtpd_tls_filter(srv, plain, namaddr, done_cb, arg);
+	size_t n = evbuffer_get_length(bufferevent_get_input(plain));
+	if (n > 0) {
+		/* Bytes already taken off the socket cannot be handed to OpenSSL. */
+		log_warn("%s: cannot start TLS: %zu bytes were read before the handshake", namaddr,
+			 n);
+		return NULL;
+	}
+	return smtpd_tls_socket(srv, plain, namaddr, done_cb, arg);
 }
 
 const struct tls_info *smtpd_tls_info(const struct smtpd_tls *tls)

@@ -12,15 +12,17 @@
  *
  * A struct smtpd_tls is one session's TLS state. The handshake runs on
  * the session's event_base through libevent's OpenSSL bufferevents:
- *   STARTTLS     smtpd_tls_starttls() stacks a TLS filter on the session's
- *                plaintext bufferevent after the 220 reply has been
- *                flushed, discarding input the client pipelined after
- *                STARTTLS (it must not be read as TLS or as commands);
- *   wrapper mode smtpd_tls_wrap() stacks the same filter on the session's
- *                bufferevent before the greeting (port 465), keeping
- *                what was read already (the start of the handshake).
- * During the handshake this module owns the new bufferevent's callbacks;
- * done_cb then hands it to the session, which installs its own callbacks.
+ *   STARTTLS     smtpd_tls_starttls() replaces the session's plaintext
+ *                bufferevent by a TLS one on the same socket after the
+ *                220 reply has been flushed, discarding input the client
+ *                pipelined after STARTTLS (it must not be read as TLS or
+ *                as commands);
+ *   wrapper mode smtpd_tls_wrap() does the same before the greeting (port
+ *                465), before anything was read.
+ * The TLS bufferevent writes to the socket itself: an empty output buffer
+ * means the data went out, as for a plaintext one. During the handshake
+ * this module owns its callbacks; done_cb then hands it to the session,
+ * which installs its own.
  * Nothing blocks: the handshake is events on the session's loop.
  *
  * Logging in Postfix's words: "SSL_accept error from NAME[ADDR]: ..." on
@@ -87,21 +89,22 @@ struct smtpd_tls;
 typedef void smtpd_tls_done_fn(void *arg, struct smtpd_tls *tls, struct bufferevent *bev);
 
 /* smtpd_tls_starttls: after the 220 reply to STARTTLS has been written,
- * discard any input pending on plain (pipelined after STARTTLS) and start
- * the server handshake over it. namaddr ("name[addr]") is for log lines.
- * Returns the new TLS bufferevent, which owns plain (freeing it frees
- * both); done_cb is called later, never before this function returns.
- * Returns NULL (plain untouched, error logged) when no SSL object can be
- * made; the session then replies 454 4.7.0 TLS not available due to local
- * problem. The caller must have flushed the 220 to the socket: call this
- * from plain's write callback when its output buffer became empty. */
+ * replace plain (a socket bufferevent) by a TLS bufferevent on its socket,
+ * discarding any input pending on plain (pipelined after STARTTLS), and
+ * start the server handshake. namaddr ("name[addr]") is for log lines.
+ * Returns the new bufferevent, which owns the socket; plain is freed (the
+ * caller must forget it). done_cb is called later, never before this
+ * function returns. Returns NULL (plain untouched, error logged) when no
+ * SSL object can be made. The caller must have flushed the 220 to the
+ * socket: call this from plain's write callback when its output buffer
+ * became empty. */
 struct bufferevent *smtpd_tls_starttls(const struct smtpd_tls_server *srv,
 				       struct bufferevent *plain, const char *namaddr,
 				       smtpd_tls_done_fn *done_cb, void *arg);
 
 /* smtpd_tls_wrap: wrapper mode (smtpd_tls_wrappermode): as
- * smtpd_tls_starttls, but input already read from the client is kept: it
- * is the start of the handshake. */
+ * smtpd_tls_starttls, before anything was read from the client (NULL,
+ * error logged, when plain's input buffer is not empty). */
 struct bufferevent *smtpd_tls_wrap(const struct smtpd_tls_server *srv, struct bufferevent *plain,
 				   const char *namaddr, smtpd_tls_done_fn *done_cb, void *arg);
 
