@@ -136,15 +136,17 @@ struct tls_info {
 
 /* tls_info_get: read an established connection's facts from ssl into
  * *info (which the caller has zeroed or cleared); digest hashes the peer
- * certificate fingerprints. */
+ * certificate fingerprints. Key exchange and signatures are read for
+ * TLSv1.3 only (before it the cipher name says them), as Postfix does. */
 void tls_info_get(SSL *ssl, const EVP_MD *digest, struct tls_info *info);
 /* tls_info_clear: release the strings of *info and zero it. */
 void tls_info_clear(struct tls_info *info);
 /* tls_info_summary: append Postfix's description of the connection,
- * "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)" then, after
- * sep, "key-exchange X25519 server-signature RSA-PSS (2048 bits)
- * server-digest SHA256" (the parts that are known; nothing, sep included,
- * when none is). Log lines use sep " ", Received headers "\n\t ". */
+ * "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)", then sep
+ * and "key-exchange X25519 server-signature RSA-PSS (2048 bits)
+ * server-digest SHA256", then sep and "client-signature ... client-digest
+ * ..." (each part only when known: for TLSv1.3, as Postfix). Log lines use
+ * sep " ", Received headers "\n\t ". */
 void tls_info_summary(const struct tls_info *info, const char *sep, struct buf *out);
 
 /* tls_ctx_error: the OpenSSL error queue as one line, emptied; for error

@@ -131,6 +131,17 @@ void tls_info_get(SSL *ssl, const EVP_MD *digest, struct tls_info *info)
 	info->cipher = xstrdup(cipher != NULL ? SSL_CIPHER_get_name(cipher) : "(NONE)");
 	info->cipher_usebits = cipher != NULL ? SSL_CIPHER_get_bits(cipher, &info->cipher_algbits)
 					      : 0;
+	X509 *peer = SSL_get1_peer_certificate(ssl);
+	if (peer != NULL) {
+		tls_info_peer(ssl, peer, digest, info);
+		X509_free(peer);
+	}
+	/* Before TLSv1.3 the cipher's name says how keys were exchanged and
+	 * signed; Postfix reports the details for TLSv1.3 only. */
+	if (SSL_version(ssl) < TLS1_3_VERSION) {
+		ERR_clear_error();
+		return;
+	}
 	tls_info_kex(ssl, info);
 
 	int type_nid = NID_undef, md_nid = NID_undef;
@@ -146,7 +157,7 @@ void tls_info_get(SSL *ssl, const EVP_MD *digest, struct tls_info *info)
 				     &info->clnt_sig_curve, &info->clnt_sig_bits,
 				     &info->clnt_sig_digest);
 	}
-	X509 *peer = SSL_get1_peer_certificate(ssl);
+	peer = SSL_get1_peer_certificate(ssl);
 	if (peer != NULL) {
 		EVP_PKEY *pkey = X509_get0_pubkey(peer);
 		type_nid = md_nid = NID_undef;
@@ -158,7 +169,6 @@ void tls_info_get(SSL *ssl, const EVP_MD *digest, struct tls_info *info)
 		else if (pkey != NULL)
 			tls_info_sig(pkey, type_nid, md_nid, &info->srv_sig, &info->srv_sig_curve,
 				     &info->srv_sig_bits, &info->srv_sig_digest);
-		tls_info_peer(ssl, peer, digest, info);
 		X509_free(peer);
 	}
 	ERR_clear_error();
@@ -192,26 +202,35 @@ static void tls_info_sig_text(struct buf *out, const char *side, const char *nam
 		buf_printf(out, " %s-digest %s", side, digest);
 }
 
+/* tls_info_part: append sep and a part of the summary (which starts with
+ * a space, dropped) unless it is empty. */
+static void tls_info_part(struct buf *out, const char *sep, struct buf *part)
+{
+	if (part->len > 0) {
+		buf_append_str(out, sep);
+		buf_append_str(out, part->data + 1);
+	}
+	buf_reset(part);
+}
+
 void tls_info_summary(const struct tls_info *info, const char *sep, struct buf *out)
 {
 	buf_printf(out, "%s with cipher %s (%d/%d bits)", info->protocol, info->cipher,
 		   info->cipher_usebits, info->cipher_algbits);
-	struct buf rest;
-	buf_init(&rest, 0);
+	struct buf part;
+	buf_init(&part, 0);
 	if (info->kex_name != NULL) {
-		buf_printf(&rest, " key-exchange %s", info->kex_name);
+		buf_printf(&part, " key-exchange %s", info->kex_name);
 		if (info->kex_curve != NULL)
-			buf_printf(&rest, " (%s)", info->kex_curve);
+			buf_printf(&part, " (%s)", info->kex_curve);
 		else if (info->kex_bits > 0)
-			buf_printf(&rest, " (%d bits)", info->kex_bits);
+			buf_printf(&part, " (%d bits)", info->kex_bits);
 	}
-	tls_info_sig_text(&rest, "server", info->srv_sig, info->srv_sig_curve, info->srv_sig_bits,
+	tls_info_sig_text(&part, "server", info->srv_sig, info->srv_sig_curve, info->srv_sig_bits,
 			  info->srv_sig_digest);
-	tls_info_sig_text(&rest, "client", info->clnt_sig, info->clnt_sig_curve,
+	tls_info_part(out, sep, &part);
+	tls_info_sig_text(&part, "client", info->clnt_sig, info->clnt_sig_curve,
 			  info->clnt_sig_bits, info->clnt_sig_digest);
-	if (rest.len > 0) {
-		buf_append_str(out, sep);
-		buf_append_str(out, rest.data + 1);
-	}
-	buf_deinit(&rest);
+	tls_info_part(out, sep, &part);
+	buf_deinit(&part);
 }
