@@ -2,6 +2,9 @@
  * it (see dkim_engine.h). */
 #include "dkim_engine.h"
 
+#include <arpa/nameser.h>
+#include <netinet/in.h>
+#include <resolv.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,13 @@
 
 struct dkim_verify_lib {
 	DKIM_LIB *lib;
+	int dns_timeout; /* seconds */
+};
+
+/* The outcome of one DNS query, kept until libopendkim asks for it. */
+struct engine_dns_query {
+	int status; /* DKIM_DNS_SUCCESS or DKIM_DNS_ERROR */
+	size_t len;
 };
 
 struct dkim_verifier {
@@ -79,6 +89,72 @@ void dkim_sig_results_free(struct dkim_sig_result **rp, size_t n)
 	*rp = NULL;
 }
 
+/* Key lookups. libopendkim as Debian builds it takes res_nquery()'s -1 for
+ * NXDOMAIN as a failed lookup (temperror), where RFC 6376 6.1.2 says a key
+ * that does not exist is a permanent failure. These replace its resolver:
+ * an answer with NOERROR or NXDOMAIN goes to libopendkim, which finds "no
+ * key" in an NXDOMAIN or an empty answer; SERVFAIL, REFUSED and no answer
+ * at all are failed lookups. The resolver is synchronous (as libopendkim's
+ * own), with its own state per query so lookups of different threads do
+ * not meet. */
+static int engine_dns_start(void *srv, int type, unsigned char *query, unsigned char *buf,
+			    size_t buflen, void **qh)
+{
+	const struct dkim_verify_lib *l = srv;
+	struct engine_dns_query *q = xcalloc(1, sizeof(*q));
+	struct __res_state st;
+	unsigned char packet[NS_PACKETSZ];
+
+	q->status = DKIM_DNS_ERROR;
+	memset(&st, 0, sizeof(st));
+	if (res_ninit(&st) == 0) {
+		st.retrans = l->dns_timeout;
+		st.retry = 1;
+		int n = res_nmkquery(&st, ns_o_query, (const char *)query, ns_c_in, type, NULL, 0,
+				     NULL, packet, sizeof(packet));
+		int len = n > 0 ? res_nsend(&st, packet, n, buf, (int)buflen) : -1;
+		if (len >= NS_HFIXEDSZ) {
+			int rcode = buf[3] & 0x0f;
+			if (rcode == ns_r_noerror || rcode == ns_r_nxdomain) {
+				q->status = DKIM_DNS_SUCCESS;
+				q->len = (size_t)len;
+			}
+		}
+		res_nclose(&st);
+	}
+	*qh = q;
+	return DKIM_DNS_SUCCESS;
+}
+
+static int engine_dns_wait(void *srv, void *qh, struct timeval *to, size_t *bytes, int *error,
+			   int *dnssec)
+{
+	const struct engine_dns_query *q = qh;
+	if (bytes != NULL)
+		*bytes = q->len;
+	if (error != NULL)
+		*error = 0;
+	if (dnssec != NULL)
+		*dnssec = DKIM_DNSSEC_UNKNOWN;
+	return q->status;
+}
+
+static int engine_dns_cancel(void *srv, void *qh)
+{
+	free(qh);
+	return 0;
+}
+
+/* The service handle is our dkim_verify_lib: nothing to set up or close. */
+static int engine_dns_init(void **srv)
+{
+	return 0;
+}
+
+static void engine_dns_close(void *srv)
+{
+}
+
 int dkim_verify_lib_new(const struct dkim_verify_opts *o, struct dkim_verify_lib **lib_r,
 			char **error_r)
 {
@@ -112,8 +188,18 @@ int dkim_verify_lib_new(const struct dkim_verify_opts *o, struct dkim_verify_lib
 		*error_r = xstrdup("libopendkim: cannot set its options");
 		return -1;
 	}
-	*lib_r = xcalloc(1, sizeof(**lib_r));
-	(*lib_r)->lib = lib;
+	struct dkim_verify_lib *l = xcalloc(1, sizeof(*l));
+	l->lib = lib;
+	l->dns_timeout = o->dns_timeout > 0 ? (int)o->dns_timeout : 1;
+	/* Close libopendkim's own resolver before ours takes its place. */
+	dkim_dns_close(lib);
+	dkim_dns_set_init(lib, engine_dns_init);
+	dkim_dns_set_close(lib, engine_dns_close);
+	dkim_dns_set_query_service(lib, l);
+	dkim_dns_set_query_start(lib, engine_dns_start);
+	dkim_dns_set_query_waitreply(lib, engine_dns_wait);
+	dkim_dns_set_query_cancel(lib, engine_dns_cancel);
+	*lib_r = l;
 	return 1;
 }
 
