@@ -284,7 +284,6 @@ static void av_scan_source(struct av_engine *engine, struct av_source *src, stru
 	unsigned long scanned = 0;
 	char last[AV_SCAN_NAME_MAX] = "";
 
-	scan->scanned = 0;
 	cl_fmap_t *map = cl_fmap_open_handle(src, 0, AV_PREFIX_LEN + src->len, av_pread, 0);
 	if (map == NULL) {
 		av_scan_set(scan, AV_SCAN_ERROR, "cannot map the message");
@@ -293,7 +292,6 @@ static void av_scan_source(struct av_engine *engine, struct av_source *src, stru
 	cl_error_t rc = cl_scanmap_callback(map, NULL, &virname, &scanned, engine->cl, &so, last);
 	/* virname points into the engine, which our reference keeps alive. */
 	av_classify(rc, virname != NULL ? virname : last[0] != '\0' ? last : NULL, scan);
-	scan->scanned = scanned;
 	cl_fmap_close(map);
 }
 
@@ -308,7 +306,6 @@ void av_engine_scan_fd(struct av_engine *engine, int fd, struct av_scan *scan_r)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
-		scan_r->scanned = 0;
 		av_scan_set(scan_r, AV_SCAN_ERROR, strerror(errno));
 		return;
 	}

@@ -47,7 +47,6 @@ enum av_scan_kind {
 struct av_scan {
 	enum av_scan_kind kind;
 	char name[AV_SCAN_NAME_MAX]; /* "" when clean; truncated if longer */
-	unsigned long scanned;	     /* libclamav's count of data scanned */
 };
 
 /* av_engine_global_init: initialise libclamav once per process and route
