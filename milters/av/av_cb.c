@@ -205,7 +205,9 @@ static int av_eom(struct milter_skel_msg *m)
 	char *detail = av_verdict_detail(&scan, milter_skel_msg_size(m), av_elapsed_ms(&start));
 	char *status = av_verdict_status(&scan);
 	milter_skel_detail(m, "%s", detail);
-	if (scan.kind != AV_SCAN_CLEAN)
+	/* The reply names a virus or why the message was not scanned; an
+	 * error's text (paths, errno) stays in the log. */
+	if (scan.kind == AV_SCAN_VIRUS || scan.kind == AV_SCAN_UNSCANNED)
 		milter_skel_reply_detail(m, scan.name);
 	if (av_headers(m, st, status) == 0)
 		milter_skel_detail(m, "headers=refused");

@@ -39,18 +39,35 @@ static const char *const av_unscanned_names[] = {
 static pthread_once_t av_once = PTHREAD_ONCE_INIT;
 static cl_error_t av_init_rc;
 
-/* av_clamav_msg: libclamav's own messages, one log line each. */
-static void av_clamav_msg(enum cl_msg severity, const char *fullmsg, const char *msg, void *ctx)
+/* What libclamav reports about one scan through its callbacks (their
+ * context argument). */
+struct av_scan_ctx {
+	char last[AV_SCAN_NAME_MAX];  /* the last alert reported */
+	char error[AV_SCAN_NAME_MAX]; /* the first error message */
+};
+
+/* The scan running on this thread, for av_clamav_msg(): libclamav gives
+ * its message callback no context for errors raised before a scan has
+ * its own (it passes NULL). */
+static __thread struct av_scan_ctx *av_thread_scan;
+
+/* av_clamav_msg: libclamav's own messages, one log line each. An error
+ * during a scan is kept: libclamav may still call the message clean (it
+ * does when it cannot create its temporary directory). */
+static void av_clamav_msg(enum cl_msg severity, const char *fullmsg, const char *msg, void *context)
 {
+	struct av_scan_ctx *ctx = av_thread_scan;
 	int len = (int)strcspn(msg, "\r\n");
 	(void)fullmsg;
-	(void)ctx;
+	(void)context;
 	if (severity == CL_MSG_ERROR)
 		log_error("libclamav: %.*s", len, msg);
 	else if (severity == CL_MSG_WARN)
 		log_warn("libclamav: %.*s", len, msg);
 	else
 		log_debug(2, "libclamav: %.*s", len, msg);
+	if (severity == CL_MSG_ERROR && ctx != NULL && ctx->error[0] == '\0')
+		snprintf(ctx->error, sizeof(ctx->error), "%.*s", len, msg);
 }
 
 static void av_global_once(void)
@@ -115,10 +132,10 @@ static int av_configure(struct cl_engine *cl, const struct av_engine_opts *o, ch
  * name reported is kept as well. */
 static void av_found(int fd, const char *virname, void *context)
 {
-	char *last = context;
+	struct av_scan_ctx *ctx = context;
 	(void)fd;
-	if (context != NULL && virname != NULL)
-		snprintf(last, AV_SCAN_NAME_MAX, "%s", virname);
+	if (ctx != NULL && virname != NULL)
+		snprintf(ctx->last, sizeof(ctx->last), "%s", virname);
 }
 
 int av_engine_load(const struct av_engine_opts *opts, struct av_engine **engine_r, char **error_r)
@@ -241,9 +258,23 @@ static void av_scan_set(struct av_scan *scan, enum av_scan_kind kind, const char
 	snprintf(scan->name, sizeof(scan->name), "%s", name);
 }
 
-/* av_classify: libclamav's answer as an av_scan. */
-static void av_classify(cl_error_t rc, const char *virname, struct av_scan *scan)
+/* av_is_detection: a signature name, not one of the reasons to give up. */
+static int av_is_detection(const char *virname)
 {
+	for (size_t i = 0; i < sizeof(av_unscanned_names) / sizeof(av_unscanned_names[0]); i++)
+		if (strncmp(virname, av_unscanned_names[i], strlen(av_unscanned_names[i])) == 0)
+			return 0;
+	return 1;
+}
+
+/* av_classify: libclamav's answer as an av_scan: a detection wins, then
+ * an error libclamav reported on the way, then what it returned. */
+static void av_classify(cl_error_t rc, const char *virname, const char *error, struct av_scan *scan)
+{
+	if (*error != '\0' && !(rc == CL_VIRUS && virname != NULL && av_is_detection(virname))) {
+		av_scan_set(scan, AV_SCAN_ERROR, error);
+		return;
+	}
 	switch (rc) {
 	case CL_CLEAN:
 		av_scan_set(scan, AV_SCAN_CLEAN, "");
@@ -251,14 +282,8 @@ static void av_classify(cl_error_t rc, const char *virname, struct av_scan *scan
 	case CL_VIRUS:
 		if (virname == NULL)
 			virname = "unnamed";
-		for (size_t i = 0; i < sizeof(av_unscanned_names) / sizeof(av_unscanned_names[0]);
-		     i++)
-			if (strncmp(virname, av_unscanned_names[i],
-				    strlen(av_unscanned_names[i])) == 0) {
-				av_scan_set(scan, AV_SCAN_UNSCANNED, virname);
-				return;
-			}
-		av_scan_set(scan, AV_SCAN_VIRUS, virname);
+		av_scan_set(scan, av_is_detection(virname) ? AV_SCAN_VIRUS : AV_SCAN_UNSCANNED,
+			    virname);
 		return;
 	case CL_EMAXREC:
 	case CL_EMAXSIZE:
@@ -282,16 +307,20 @@ static void av_scan_source(struct av_engine *engine, struct av_source *src, stru
 	};
 	const char *virname = NULL;
 	unsigned long scanned = 0;
-	char last[AV_SCAN_NAME_MAX] = "";
+	struct av_scan_ctx ctx = {"", ""};
 
 	cl_fmap_t *map = cl_fmap_open_handle(src, 0, AV_PREFIX_LEN + src->len, av_pread, 0);
 	if (map == NULL) {
 		av_scan_set(scan, AV_SCAN_ERROR, "cannot map the message");
 		return;
 	}
-	cl_error_t rc = cl_scanmap_callback(map, NULL, &virname, &scanned, engine->cl, &so, last);
+	av_thread_scan = &ctx;
+	cl_error_t rc = cl_scanmap_callback(map, NULL, &virname, &scanned, engine->cl, &so, &ctx);
+	av_thread_scan = NULL;
 	/* virname points into the engine, which our reference keeps alive. */
-	av_classify(rc, virname != NULL ? virname : last[0] != '\0' ? last : NULL, scan);
+	if (virname == NULL && ctx.last[0] != '\0')
+		virname = ctx.last;
+	av_classify(rc, virname, ctx.error, scan);
 	cl_fmap_close(map);
 }
 

@@ -214,6 +214,26 @@ static void test_fd(const char *db)
 	av_engine_unref(&e);
 }
 
+static void test_temp_dir(const char *db)
+{
+	struct av_engine_opts o = opts_for(db);
+	o.temp_directory = "/nonexistent/postern-av-tmp";
+	struct av_engine *e = load(&o);
+	if (!tap_ok(e != NULL, "an engine with a temporary directory that does not exist"))
+		return;
+	char *ei = av_test_eicar();
+	struct buf *m = av_test_msg_plain("nothing here");
+	check_scan(e, m, AV_SCAN_ERROR, "Can't create temporary directory",
+		   "libclamav cannot work: a scan error, although it says clean");
+	buf_free(&m);
+	m = av_test_msg_plain(ei);
+	check_scan(e, m, AV_SCAN_ERROR, "Can't create temporary directory",
+		   "... for every message");
+	buf_free(&m);
+	free(ei);
+	av_engine_unref(&e);
+}
+
 int main(void)
 {
 	char *db = xasprintf("%s/db", tap_tmpdir());
@@ -226,6 +246,7 @@ int main(void)
 	test_detections(db);
 	test_limits(db);
 	test_fd(db);
+	test_temp_dir(db);
 	free(db);
 	av_test_rm_tree(tap_tmpdir());
 	return tap_done();
