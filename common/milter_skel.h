@@ -99,6 +99,10 @@ struct milter_skel_hooks {
 	 * with msg_free when the message ends or is aborted. */
 	int (*mail)(struct milter_skel_msg *m, void **data_r);
 	void (*msg_free)(void *data);
+	/* rcpt: one envelope recipient (without the angle brackets), after
+	 * it is added to milter_skel_rcpts(); a reject or tempfail here
+	 * refuses this recipient only (and drops it from the list). */
+	int (*rcpt)(struct milter_skel_msg *m, const char *rcpt);
 	/* header: one header field; value is everything after the colon as the
 	 * message has it (leading white space kept when the MTA can send it,
 	 * else one space) with CRLF line breaks in folded fields. */
@@ -178,6 +182,11 @@ const char *milter_skel_queue_id(const struct milter_skel_msg *m);
  * the angle brackets ("" for the null sender). */
 const char *milter_skel_sender(const struct milter_skel_msg *m);
 
+/* milter_skel_rcpts: the envelope recipients accepted so far (without the
+ * angle brackets), *n_r of them. Owned by the skeleton, valid until the
+ * next recipient or the end of the message. */
+const char *const *milter_skel_rcpts(const struct milter_skel_msg *m, size_t *n_r);
+
 /* milter_skel_msg_size: header and body bytes received so far. */
 size_t milter_skel_msg_size(const struct milter_skel_msg *m);
 
@@ -194,6 +203,12 @@ void milter_skel_detail(struct milter_skel_msg *m, const char *fmt, ...)
  * after the outcome's text, e.g. a virus name. */
 void milter_skel_reply_detail(struct milter_skel_msg *m, const char *text);
 
+/* milter_skel_set_reply: for this message, a reject or tempfail replies
+ * with the enhanced status code dsn ("5.7.1"; its class digit follows the
+ * action) and text instead of the outcome's (e.g. a header_checks REJECT
+ * text). */
+void milter_skel_set_reply(struct milter_skel_msg *m, const char *dsn, const char *text);
+
 /* Header changes, in the eom and tag hooks only. value has no leading
  * space (the skeleton adds what the MTA needs) and may hold "\r\n\t" or
  * "\n\t" folds. 1 ok; -1 when the MTA refused (logged). */
@@ -204,5 +219,19 @@ int milter_skel_insheader(struct milter_skel_msg *m, int index, const char *name
 int milter_skel_addheader(struct milter_skel_msg *m, const char *name, const char *value);
 /* milter_skel_delheader: delete the index-th (from 1) field called name. */
 int milter_skel_delheader(struct milter_skel_msg *m, const char *name, int index);
+/* milter_skel_chgheader: give the index-th (from 1) field called name the
+ * value value. */
+int milter_skel_chgheader(struct milter_skel_msg *m, const char *name, int index,
+			  const char *value);
+
+/* Envelope and body changes, in the eom and tag hooks only; 1 ok, -1 when
+ * the MTA refused (logged). */
+/* milter_skel_addrcpt/delrcpt: add or delete an envelope recipient
+ * (without angle brackets). */
+int milter_skel_addrcpt(struct milter_skel_msg *m, const char *rcpt);
+int milter_skel_delrcpt(struct milter_skel_msg *m, const char *rcpt);
+/* milter_skel_replacebody: the first call replaces the body with len bytes
+ * at data (CRLF line ends), each further call appends to the new body. */
+int milter_skel_replacebody(struct milter_skel_msg *m, const void *data, size_t len);
 
 #endif

@@ -38,6 +38,10 @@ struct milter_skel_msg {
 	struct milter_spool *spool;
 	char *detail; /* for the verdict line */
 	char *reply_detail;
+	char *reply_dsn; /* milter_skel_set_reply(), or NULL */
+	char *reply_text;
+	char **rcpts; /* envelope recipients */
+	size_t n_rcpts;
 };
 
 struct milter_skel_conn {
@@ -133,6 +137,12 @@ const char *milter_skel_sender(const struct milter_skel_msg *m)
 	return m->sender != NULL ? m->sender : "";
 }
 
+const char *const *milter_skel_rcpts(const struct milter_skel_msg *m, size_t *n_r)
+{
+	*n_r = m->n_rcpts;
+	return (const char *const *)m->rcpts;
+}
+
 size_t milter_skel_msg_size(const struct milter_skel_msg *m)
 {
 	return m->size;
@@ -162,6 +172,14 @@ void milter_skel_reply_detail(struct milter_skel_msg *m, const char *text)
 {
 	free(m->reply_detail);
 	m->reply_detail = xstrdup(text);
+}
+
+void milter_skel_set_reply(struct milter_skel_msg *m, const char *dsn, const char *text)
+{
+	free(m->reply_dsn);
+	free(m->reply_text);
+	m->reply_dsn = xstrdup(dsn);
+	m->reply_text = xstrdup(text);
 }
 
 /* --- header changes ------------------------------------------------------ */
@@ -210,6 +228,50 @@ int milter_skel_delheader(struct milter_skel_msg *m, const char *name, int index
 {
 	int rc = smfi_chgheader(m->conn->ctx, (char *)name, index, NULL);
 	return skel_header_result(m, rc, "delete", name);
+}
+
+int milter_skel_chgheader(struct milter_skel_msg *m, const char *name, int index, const char *value)
+{
+	char *v = skel_mta_value(m->conn, value);
+	int rc = smfi_chgheader(m->conn->ctx, (char *)name, index, v);
+	free(v);
+	return skel_header_result(m, rc, "change", name);
+}
+
+/* skel_rcpt_arg: rcpt in angle brackets, as libmilter passes it on. */
+static char *skel_rcpt_arg(const char *rcpt)
+{
+	return xasprintf("<%s>", rcpt);
+}
+
+int milter_skel_addrcpt(struct milter_skel_msg *m, const char *rcpt)
+{
+	char *arg = skel_rcpt_arg(rcpt);
+	int rc = smfi_addrcpt(m->conn->ctx, arg);
+	free(arg);
+	return skel_header_result(m, rc, "add recipient", rcpt);
+}
+
+int milter_skel_delrcpt(struct milter_skel_msg *m, const char *rcpt)
+{
+	char *arg = skel_rcpt_arg(rcpt);
+	int rc = smfi_delrcpt(m->conn->ctx, arg);
+	free(arg);
+	return skel_header_result(m, rc, "delete recipient", rcpt);
+}
+
+int milter_skel_replacebody(struct milter_skel_msg *m, const void *data, size_t len)
+{
+	/* libmilter sends at most 64 KB per reply: hand it pieces. */
+	const unsigned char *p = data;
+	int rc = MI_SUCCESS;
+	do {
+		size_t n = len < 65535 ? len : 65535;
+		rc = smfi_replacebody(m->conn->ctx, (unsigned char *)p, (int)n);
+		p += n;
+		len -= n;
+	} while (rc == MI_SUCCESS && len > 0);
+	return skel_header_result(m, rc, "replace", "body");
 }
 
 /* --- verdicts ------------------------------------------------------------ */
@@ -290,8 +352,14 @@ static sfsistat skel_decide(struct milter_skel_conn *c, int outcome, int at_eom)
 		return SMFIS_ACCEPT;
 	case MILTER_SKEL_REJECT:
 	case MILTER_SKEL_TEMPFAIL:
-		text = skel_reply_text(row->text, m->reply_detail);
-		xcode = xasprintf("%c.%s", action == MILTER_SKEL_REJECT ? '5' : '4', row->status);
+		text = skel_reply_text(m->reply_text != NULL ? m->reply_text : row->text,
+				       m->reply_detail);
+		if (m->reply_dsn != NULL)
+			xcode = xasprintf("%c%s", action == MILTER_SKEL_REJECT ? '5' : '4',
+					  m->reply_dsn + 1);
+		else
+			xcode = xasprintf("%c.%s", action == MILTER_SKEL_REJECT ? '5' : '4',
+					  row->status);
 		smfi_setreply(c->ctx, action == MILTER_SKEL_REJECT ? "550" : "451", xcode, text);
 		free(text);
 		free(xcode);
@@ -316,6 +384,11 @@ static void skel_msg_reset(struct milter_skel_msg *m)
 	free(m->sender);
 	free(m->detail);
 	free(m->reply_detail);
+	free(m->reply_dsn);
+	free(m->reply_text);
+	for (size_t i = 0; i < m->n_rcpts; i++)
+		free(m->rcpts[i]);
+	free(m->rcpts);
 	struct milter_skel_conn *c = m->conn;
 	*m = (struct milter_skel_msg){.conn = c, .pending = MILTER_SKEL_CONTINUE};
 }
@@ -454,8 +527,22 @@ static sfsistat skel_envfrom(SMFICTX *ctx, char **argv)
 
 static sfsistat skel_envrcpt(SMFICTX *ctx, char **argv)
 {
-	skel_queue_id(skel_conn(ctx));
-	return SMFIS_CONTINUE;
+	struct milter_skel_conn *c = skel_conn(ctx);
+	struct milter_skel_msg *m = &c->msg;
+	skel_queue_id(c);
+	const char *to = argv[0] != NULL ? argv[0] : "";
+	size_t len = strlen(to);
+	m->rcpts = xreallocarray(m->rcpts, m->n_rcpts + 1, sizeof(*m->rcpts));
+	if (len >= 2 && to[0] == '<' && to[len - 1] == '>')
+		m->rcpts[m->n_rcpts++] = xstrndup(to + 1, len - 2);
+	else
+		m->rcpts[m->n_rcpts++] = xstrdup(to);
+	if (skel_def->hooks->rcpt == NULL || skel_skip(m))
+		return SMFIS_CONTINUE;
+	sfsistat rc = skel_decide(c, skel_def->hooks->rcpt(m, m->rcpts[m->n_rcpts - 1]), 0);
+	if (rc == SMFIS_REJECT || rc == SMFIS_TEMPFAIL)
+		free(m->rcpts[--m->n_rcpts]);
+	return rc;
 }
 
 /* skel_header_value: the value as hooks see it: leading white space as

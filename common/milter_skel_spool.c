@@ -133,3 +133,29 @@ int milter_spool_fd(const struct milter_spool *s)
 		lseek(s->fd, 0, SEEK_SET);
 	return s->fd;
 }
+
+int milter_spool_read(const struct milter_spool *s, size_t offset, milter_spool_read_fn *fn,
+		      void *context, char **error_r)
+{
+	if (s->fd < 0) {
+		if (offset < s->mem.len)
+			fn(s->mem.data + offset, s->mem.len - offset, context);
+		return 1;
+	}
+	char chunk[65536];
+	while (offset < s->size) {
+		ssize_t n = pread(s->fd, chunk, sizeof(chunk), (off_t)offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*error_r =
+				xasprintf("%s: read: %s", s->tmpdir,
+					  n < 0 ? strerror(errno) : "file shorter than the spool");
+			return -1;
+		}
+		offset += (size_t)n;
+		if (!fn(chunk, (size_t)n, context))
+			break;
+	}
+	return 1;
+}

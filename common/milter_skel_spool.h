@@ -38,6 +38,16 @@ size_t milter_spool_size(const struct milter_spool *s);
  * a file. */
 int milter_spool_memory(const struct milter_spool *s, const void **data_r, size_t *len_r);
 
+/* milter_spool_read_fn: one piece of the spool; return 1 to go on, 0 to
+ * stop. */
+typedef int milter_spool_read_fn(const void *data, size_t len, void *context);
+
+/* milter_spool_read: hand the bytes from offset to the end to fn, in
+ * pieces, from memory or the file. 1 when all were handed over (or fn
+ * stopped), -1 with *error_r when the file could not be read. */
+int milter_spool_read(const struct milter_spool *s, size_t offset, milter_spool_read_fn *fn,
+		      void *context, char **error_r);
+
 /* milter_spool_fd: the descriptor of the temporary file, positioned at
  * offset 0, or -1 while the message is in memory. Owned by the spool. */
 int milter_spool_fd(const struct milter_spool *s);

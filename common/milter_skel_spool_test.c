@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "mem.h"
 #include "milter_skel_spool.h"
 #include "tap.h"
@@ -35,6 +36,38 @@ static int dir_entries(const char *path)
 	if (d != NULL)
 		closedir(d);
 	return n;
+}
+
+/* collect: a milter_spool_read_fn appending to a struct buf. */
+static int collect(const void *data, size_t len, void *context)
+{
+	buf_append(context, data, len);
+	return 1;
+}
+
+/* test_read: milter_spool_read from an offset gives the rest, in memory
+ * and from the file. */
+static void test_read(const char *dir)
+{
+	static const size_t sizes[] = {50, 200000};
+	for (size_t i = 0; i < 2; i++) {
+		struct milter_spool *s = milter_spool_new(100, dir);
+		struct buf want, got;
+		char *error = NULL;
+		buf_init(&want, 0);
+		buf_init(&got, 0);
+		for (size_t j = 0; j < sizes[i]; j++)
+			buf_append_char(&want, (char)('A' + j % 23));
+		milter_spool_append(s, buf_cstr(&want), buf_len(&want), &error);
+		int rc = milter_spool_read(s, 17, collect, &got, &error);
+		tap_ok(rc == 1 && buf_len(&got) == sizes[i] - 17 &&
+			       memcmp(buf_cstr(&got), buf_cstr(&want) + 17, buf_len(&got)) == 0,
+		       "read from offset 17 of %zu bytes (%s)", sizes[i],
+		       milter_spool_fd(s) >= 0 ? "file" : "memory");
+		buf_deinit(&want);
+		buf_deinit(&got);
+		milter_spool_free(&s);
+	}
 }
 
 int main(void)
@@ -90,5 +123,6 @@ int main(void)
 	milter_spool_free(&s);
 	free(missing);
 	milter_spool_free(&s);
+	test_read(dir);
 	return tap_done();
 }

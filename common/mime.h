@@ -30,7 +30,9 @@
  * and MIME_EV_ERROR the first time each MIME_ERR_* condition is seen, then
  * MIME_EV_END once at the end of the message. The raw bytes of all HEADER,
  * HEADERS_END, BODY and BOUNDARY events, concatenated, are the input,
- * except where a header was truncated (MIME_ERR_TRUNC_HEADER).
+ * except where a header was truncated (MIME_ERR_TRUNC_HEADER); counting
+ * input_len bytes for each header, the event lengths always add up to the
+ * input, so a consumer can locate every event in it.
  *
  * Limits never make the parser fail: past a limit it records the error and
  * degrades the way Postfix does (a multipart nested too deep is not split
@@ -158,6 +160,7 @@ struct mime_header {
 	size_t name_len; /* text[0..name_len) is the name */
 	const char *raw; /* input bytes (incomplete when truncated) */
 	size_t raw_len;
+	size_t input_len; /* input bytes the header spans: raw_len, or more when truncated */
 	enum header_block block;
 	enum header_checks checks; /* the Postfix table that applies */
 	int truncated;		   /* cut at header_size_limit */
