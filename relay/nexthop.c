@@ -34,8 +34,8 @@ int nexthop_new(const struct nexthop_conf *conf, struct nexthop **nh_r, char **e
 	const char *lists[N_CLASSES] = {conf->mydestination, conf->virtual_alias_domains,
 					conf->virtual_mailbox_domains, conf->relay_domains, NULL};
 	const char *transports[N_CLASSES] = {
-	    conf->local_transport, "error:5.1.1 User unknown in virtual alias table",
-	    conf->virtual_transport, conf->relay_transport, conf->default_transport};
+		conf->local_transport, "error:5.1.1 User unknown in virtual alias table",
+		conf->virtual_transport, conf->relay_transport, conf->default_transport};
 	char **items = NULL;
 	size_t n = 0;
 
@@ -181,8 +181,8 @@ int nexthop_resolve(const struct nexthop *nh, const char *recipient,
 		goto fail;
 	split_transport(nh->transport[r.cls], &r.transport, &nexthop);
 	r.nexthop = nexthop != NULL && nexthop[0] != '\0'
-			? nexthop
-			: xstrdup(class_nexthop(nh, r.cls, domain));
+			    ? nexthop
+			    : xstrdup(class_nexthop(nh, r.cls, domain));
 	if (r.nexthop != nexthop)
 		free(nexthop);
 	ret = table_find_transport(nh->maps, nh->n_maps, recipient, &opts, &match, error_r);

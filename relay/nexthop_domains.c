@@ -88,8 +88,7 @@ static int name_match(const char *name, const char *domain, int parent)
 	       strcasecmp(domain + dl - nl, name) == 0;
 }
 
-int nexthop_domains_match(const struct nexthop_domains *list, const char *domain,
-			  char **error_r)
+int nexthop_domains_match(const struct nexthop_domains *list, const char *domain, char **error_r)
 {
 	struct table_find_opts opts = {.parent_matches_subdomains = list->parent};
 	struct table_match match = {0};

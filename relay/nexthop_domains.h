@@ -21,7 +21,6 @@ void nexthop_domains_free(struct nexthop_domains **listp);
 
 /* nexthop_domains_match: 1 when domain is in the list, 0 when not, -1
  * with *error_r when a table lookup failed. */
-int nexthop_domains_match(const struct nexthop_domains *list, const char *domain,
-			  char **error_r);
+int nexthop_domains_match(const struct nexthop_domains *list, const char *domain, char **error_r);
 
 #endif

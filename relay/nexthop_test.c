@@ -39,13 +39,13 @@ static struct nexthop *make(const struct nexthop_conf *conf)
 
 /* Postfix 3.7's defaults for a host mail.example.org. */
 static const struct nexthop_conf defaults = {
-    .myhostname = "mail.example.org",
-    .mydestination = "mail.example.org, localhost.example.org, localhost",
-    .relay_domains = "",
-    .local_transport = "local:mail.example.org",
-    .virtual_transport = "virtual",
-    .relay_transport = "relay",
-    .default_transport = "smtp",
+	.myhostname = "mail.example.org",
+	.mydestination = "mail.example.org, localhost.example.org, localhost",
+	.relay_domains = "",
+	.local_transport = "local:mail.example.org",
+	.virtual_transport = "virtual",
+	.relay_transport = "relay",
+	.default_transport = "smtp",
 };
 
 static void test_classes(void)
