@@ -20,9 +20,14 @@ static atomic_ulong counter;
 static int make_dirs(const char *path)
 {
 	static const char *const subs[] = {"tmp", "new", "cur"};
-	char *p = xstrdup(path);
+	char *p;
 	int ret = 0;
 
+	if (path[0] == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	p = xstrdup(path);
 	for (char *s = p + 1; ret == 0; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;

@@ -146,6 +146,8 @@ static void test_maildir(struct queue_msg *msg)
 	tap_is_int(st.state, QUEUE_RCPT_DEFERRED, "an impossible maildir defers");
 	tap_is_str(st.dsn, "4.2.0", "with 4.2.0");
 	tap_ok(strstr(st.text, "Not a directory") != NULL, "and the reason: %s", st.text);
+	deliver_maildir(msg, 1, "", "h", &st);
+	tap_is_int(st.state, QUEUE_RCPT_DEFERRED, "an empty maildir path defers");
 	deliver_status_deinit(&st);
 	buf_deinit(&got);
 	free(md);
