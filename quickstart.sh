@@ -9,11 +9,13 @@ top=$(pwd)
 # Libraries and tools the build needs.
 BUILD_PACKAGES=(autoconf automake libtool pkg-config make gcc
 	libpcre2-dev libssl-dev libevent-dev libunbound-dev libmilter-dev
-	libopendkim-dev libspf2-dev libclamav-dev libcrypt-dev libseccomp-dev)
+	libopendkim-dev libspf2-dev libclamav-dev libcrypt-dev libseccomp-dev libarchive-dev)
 # Real peers and tools the tests drive.
 TEST_PACKAGES=(postfix postfix-pcre nsd iproute2 bind9-dnsutils procps
 	clang libclang-rt-14-dev python3 swaks
-	python3-spf python3-yaml postfix-policyd-spf-python)
+	python3-spf python3-yaml postfix-policyd-spf-python
+	opendkim opendkim-tools python3-dkim python3-nacl
+	clamav-testfiles zip unzip dovecot-core dovecot-lmtpd openssl)
 
 say() { printf '==> %s\n' "$*"; }
 
