@@ -30,6 +30,8 @@ check_clean() {
 		h_pid_alive "$pid" && alive+=" $pid"
 	done
 	tap_is "$alive" "" "$name: no process the child started is alive"
+	# A process killed a moment ago may still be exiting on a loaded machine.
+	h_wait_until 10 eval '[ -z "$(netns_procs '"$inode"')" ]'
 	tap_is "$(netns_procs "$inode")" "" "$name: no process is left in its namespace"
 	ip netns list | grep -qw -- "$ns"
 	tap_ok $((!$?)) "$name: ip netns list does not show $ns"
