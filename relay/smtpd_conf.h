@@ -15,8 +15,10 @@
 #include "master_cf.h"
 #include "smtp_line.h"
 
+struct sasl_server_conf;
 struct smtpd_addrlist;
 struct smtpd_check_conf;
+struct smtpd_tls_server;
 struct table;
 
 /* EHLO keywords, for smtpd_discard_ehlo_keywords. */
@@ -43,6 +45,8 @@ struct smtpd_conf {
 	struct cfg *view;  /* owned layer with the -o overrides */
 
 	struct smtpd_check_conf *check; /* the compiled restrictions (reference) */
+	struct smtpd_tls_server *tls;	/* smtpd_tls_* (smtpd_tls.h; owned) */
+	struct sasl_server_conf *sasl;	/* smtpd_sasl_* (sasl_server.h; owned) */
 	int peername_lookup;		/* smtpd_peername_lookup */
 
 	char *myhostname;

@@ -13,7 +13,9 @@
 #include "log.h"
 #include "mem.h"
 #include "smtpd_check.h"
+#include "sasl_session.h"
 #include "smtpd_private.h"
+#include "smtpd_tls_session.h"
 
 /* smtpd_data_protocol: Postfix's protocol name: SMTP or ESMTP, UTF8SMTP
  * for SMTPUTF8 mail, then S for TLS and A for SASL. */
@@ -141,7 +143,11 @@ static int smtpd_data_open(struct smtpd_session *s)
 	}
 	snprintf(t->queue_id, sizeof(t->queue_id), "%s", queue_writer_id(t->writer));
 	t->arrival = time(NULL);
-	log_info("%s: client=%s", t->queue_id, s->namaddr);
+	struct buf sasl_log;
+	buf_init(&sasl_log, 0);
+	sasl_session_log(s, &sasl_log);
+	log_info("%s: client=%s%s", t->queue_id, s->namaddr, sasl_log.data);
+	buf_deinit(&sasl_log);
 	char protocol[16];
 	smtpd_data_protocol(s, protocol, sizeof(protocol));
 	struct queue_envelope env = {
@@ -165,7 +171,11 @@ static int smtpd_data_open(struct smtpd_session *s)
 		smtpd_reply(s, SMTP_R_QUEUE_WRITE, NULL);
 		return -1;
 	}
+	struct buf tls_clause;
+	buf_init(&tls_clause, 0);
 	struct cleanup_received r = {
+		.tls_clause = smtpd_tls_session_received(s, &tls_clause),
+		.sasl_sender = sasl_session_received(s),
 		.helo = s->helo,
 		.client_name = s->name,
 		.client_addr = s->addr,
@@ -188,6 +198,7 @@ static int smtpd_data_open(struct smtpd_session *s)
 	}
 	t->prepend_len = prepend != NULL ? strlen(prepend) : 0;
 	cleanup_received(&b, &r);
+	buf_deinit(&tls_clause);
 	smtpd_data_write(s, b.data, b.len);
 	buf_deinit(&b);
 	return 1;

@@ -28,6 +28,9 @@
 
 struct event;
 struct evconnlistener;
+struct sasl_registry;
+struct sasl_server;
+struct smtpd_tls;
 struct smtpd_worker_socket;
 
 /* ---- the server (smtpd_server.c) ---- */
@@ -58,6 +61,7 @@ struct smtpd_worker {
 	struct queue_mailbox *mailbox;
 	struct event *mailbox_ev;
 	struct dns *dns;		     /* the restriction engine's resolver */
+	struct sasl_registry *sasl;	     /* the SASL back-ends (sasl_server.h) */
 	struct event *stop_ev;		     /* made active by smtpd_worker_stop() */
 	struct event *grace_ev;		     /* a stopping worker's deadline */
 	struct evconnlistener **listeners;   /* one per server socket */
@@ -157,6 +161,12 @@ struct smtpd_session {
 	int enhanced;	   /* ENHANCEDSTATUSCODES: enhanced codes in replies */
 	char *sasl_method; /* NULL until AUTH succeeded */
 	char *sasl_username;
+	/* TLS (smtpd_tls_session.c) and SASL (sasl_session.c) state. */
+	struct smtpd_tls *tls;				/* NULL without TLS */
+	void (*tls_next)(struct smtpd_session *s);	/* after the wrapper-mode handshake */
+	struct sasl_server *sasl;			/* NULL until AUTH is offered */
+	void (*sasl_next)(struct smtpd_session *s);	/* after the back-end is ready */
+	int sasl_reading;				/* the next line answers a 334 */
 	const char *last_cmd; /* for "timeout after X" and "lost connection after X" */
 	int cur_verb;	      /* the command awaiting its final reply, or -1 */
 
@@ -187,6 +197,10 @@ struct smtpd_session {
  * snapshot. Takes fd (closed on every path). */
 void smtpd_session_start(struct smtpd_worker *w, int fd, const struct sockaddr *peer, int peer_len,
 			 size_t sock);
+/* smtpd_session_attach: install the session's callbacks, read limit and
+ * timeouts on s->bev (at the start, and when a TLS bufferevent replaced
+ * the plaintext one). */
+void smtpd_session_attach(struct smtpd_session *s);
 /* smtpd_session_shutdown: posternd stops: close the session with a 421
  * reply unless its message is being committed (then it closes after the
  * 250). */

@@ -27,7 +27,9 @@
 
 #include "log.h"
 #include "mem.h"
+#include "sasl_session.h"
 #include "smtpd_private.h"
+#include "smtpd_tls_session.h"
 
 /* Stop reading while this much output waits for the client. */
 #define SMTPD_OUTPUT_HIGH (64 * 1024)
@@ -147,8 +149,10 @@ static void smtpd_session_free(struct smtpd_session *s)
 	if (s->anvil_counted)
 		anvil_disconnect(s->worker->srv->anvil, s->lconf->service, s->addr,
 				 smtpd_session_clock());
+	sasl_session_free(s);
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
+	smtpd_tls_session_free(s);
 	if (s->delay_ev != NULL)
 		event_free(s->delay_ev);
 	buf_deinit(&s->delayed);
@@ -388,6 +392,15 @@ void smtpd_session_close(struct smtpd_session *s)
 		smtpd_session_drop(s);
 }
 
+void smtpd_session_attach(struct smtpd_session *s)
+{
+	bufferevent_setcb(s->bev, smtpd_session_read_cb, smtpd_session_write_cb,
+			  smtpd_session_event_cb, s);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTPD_INPUT_HIGH);
+	struct timeval tv = {(time_t)s->lconf->timeout, 0};
+	bufferevent_set_timeouts(s->bev, &tv, &tv);
+}
+
 void smtpd_session_shutdown(struct smtpd_session *s)
 {
 	if (s->commit_pending || s->state == SMTPD_ST_QUIT || s->state == SMTPD_ST_DEAD)
@@ -519,11 +532,7 @@ void smtpd_session_start(struct smtpd_worker *w, int fd, const struct sockaddr *
 		w->sessions->prev = s;
 	s->next = w->sessions;
 	w->sessions = s;
-	bufferevent_setcb(s->bev, smtpd_session_read_cb, smtpd_session_write_cb,
-			  smtpd_session_event_cb, s);
-	bufferevent_setwatermark(s->bev, EV_READ, 0, SMTPD_INPUT_HIGH);
-	struct timeval tv = {(time_t)lc->timeout, 0};
-	bufferevent_set_timeouts(s->bev, &tv, &tv);
+	smtpd_session_attach(s);
 	s->reverse_name = xstrdup("unknown");
 	smtpd_restrict_connect(s);
 }
