@@ -71,6 +71,20 @@ rcpt=c@example.org rfc822;C+2Bx@example.org 6" "the envelope has HELO, SMTP, bot
 grep -q "^	by mx.example.test (Postfix) with SMTP id $id2; " <(sd_queue content "$id2")
 tap_ok $? "two recipients: no 'for' clause in the Received header"
 
+# SIGHUP: new sessions see the new configuration; a broken one is refused
+# and the one in use stays.
+greeting() { printf 'R\nS QUIT\\r\\n\nE\n' | sd_chat 2525 | head -n 1; }
+sd_conf 'smtpd_banner = $myhostname ESMTP reloaded'
+kill -HUP "$(h_daemon_pid posternd)"
+h_wait_grep 'reload -- configuration' "$SD_LOG" 10
+tap_is "$(greeting)" "220 mx.example.test ESMTP reloaded" "SIGHUP: a new session gets the new banner"
+sd_conf 'smtpd_timeout = soon'
+kill -HUP "$(h_daemon_pid posternd)"
+h_wait_grep 'reload: .*smtpd_timeout.*keeping the configuration in use' "$SD_LOG" 10
+tap_ok $? "SIGHUP with a bad value: the error is logged and the configuration kept"
+tap_is "$(greeting)" "220 mx.example.test ESMTP reloaded" "... and sessions go on with it"
+sed -i '/^smtpd_timeout = soon$/d' "$SD_CONF/postern.cf"
+
 sd_stop
 tap_is $? 0 "posternd exits 0 on SIGTERM"
 grep -q 'terminating on signal' "$SD_LOG"
