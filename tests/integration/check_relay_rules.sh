@@ -73,12 +73,12 @@ not_owned='553 5.7.1 <alice@example.org>: Sender address rejected: not owned by 
 client_denied='554 5.7.1 <unknown[192.0.2.77]>: Client host rejected: Access denied'
 # LISTENER RULE LOGIN SENDER RECIPIENT EXPECTED
 rules=(
-	"smtp|1|||a@b.example|x@example.org|accepted"
-	"smtp|2|||a@b.example|x@elsewhere.example|554 5.7.1 <x@elsewhere.example>: Relay access denied"
+	"smtp|1||a@b.example|x@example.org|accepted"
+	"smtp|2||a@b.example|x@elsewhere.example|554 5.7.1 <x@elsewhere.example>: Relay access denied"
 	"smtp|3|bob|bob+lists@example.org|x@elsewhere.example|accepted"
 	"smtp|4|bob|alice@example.org|x@elsewhere.example|$not_owned"
-	"submission|1|||a@b.example|x@example.org|$client_denied"
-	"submission|2|||a@b.example|x@elsewhere.example|$client_denied"
+	"submission|1||a@b.example|x@example.org|$client_denied"
+	"submission|2||a@b.example|x@elsewhere.example|$client_denied"
 	"submission|3|bob|bob+lists@example.org|x@elsewhere.example|accepted"
 	"submission|4|bob|alice@example.org|x@elsewhere.example|$not_owned"
 )
