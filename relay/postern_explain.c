@@ -57,6 +57,8 @@
 struct explain {
 	struct event_base *base;
 	int done;
+	int delay_reject; /* smtpd_delay_reject */
+	int lines;	  /* trace lines of the stage */
 	/* The stage's result. */
 	char *reply;
 	/* Trace bookkeeping: the last line seen at each depth, and the first
@@ -72,6 +74,7 @@ struct explain {
 static void explain_trace(void *ctx, int depth, const char *line)
 {
 	struct explain *x = ctx;
+	x->lines++;
 	printf("%*s%s\n", 2 + 2 * depth, "", line);
 	if (depth < 0 || depth >= 64)
 		return;
@@ -105,6 +108,7 @@ static void explain_reset(struct explain *x)
 	FREE_AND_NULL(x->decided_in);
 	FREE_AND_NULL(x->reply);
 	x->done = 0;
+	x->lines = 0;
 }
 
 /* explain_stage: run one stage; print its verdict; 1 accepted, 0 refused. */
@@ -115,6 +119,9 @@ static int explain_stage(struct explain *x, struct smtpd_check *chk, enum smtpd_
 	smtpd_check_run(chk, stage, f, explain_done, x);
 	while (!x->done)
 		event_base_loop(x->base, EVLOOP_ONCE);
+	if (x->lines == 0 && x->delay_reject && stage == SMTPD_CHECK_CONNECT)
+		printf("  (smtpd_delay_reject = yes: the client, HELO and sender restrictions run "
+		       "at each RCPT TO)\n");
 	printf("%s: %s\n", command, x->reply ? x->reply : "accepted");
 	if (x->decided_by)
 		printf("  decided by %s in %s\n", x->decided_by, x->decided_in);
@@ -327,10 +334,16 @@ static int explain_one(struct relay_params_conf *c, struct event_base *base, str
 	}
 	if (explain_view(c, a.service, &layer) < 0)
 		goto out;
-	if (smtpd_check_conf_new(layer ? layer : c->view, &conf, &error) < 0) {
+	const struct cfg *view = layer ? layer : c->view;
+	if (smtpd_check_conf_new(view, &conf, &error) < 0) {
 		fprintf(stderr, "postern explain: %s\n", error);
 		goto out;
 	}
+	char *delay = NULL;
+	if (cfg_expand_param(view, "smtpd_delay_reject", &delay, &error) > 0 &&
+	    cfg_value_bool(delay, &x.delay_reject, &error) < 0)
+		FREE_AND_NULL(error);
+	free(delay);
 	struct smtpd_facts f = {
 		.client_addr = a.addr,
 		.protocol = "SMTP",
