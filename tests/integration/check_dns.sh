@@ -6,6 +6,7 @@
 # (SERVFAIL, no server), and unbound's own local zones (test., the
 # reverse zones of 127/8 and 2001:db8::/32) do not hide the server's.
 . "$top_srcdir/tests/lib/harness.sh"
+H_TIME_LIMIT=120
 h_netns_enter "$@"
 
 probe=$top_builddir/tests/integration/check_dns_probe

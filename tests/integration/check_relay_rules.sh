@@ -16,7 +16,7 @@
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
-H_TIME_LIMIT=90
+H_TIME_LIMIT=150
 h_netns_enter "$@"
 
 postern=$top_builddir/relay/postern
