@@ -127,4 +127,5 @@ done
 tap_ok $? "Postfix refuses a command in $rejected of the ${#names[@]} cases"
 sd_stop
 tap_is $? 0 "posternd stops cleanly"
+tap_is "$(grep -c 'Sanitizer\|runtime error' "$SD_LOG")" 0 "no sanitizer report from posternd"
 tap_done

@@ -66,7 +66,8 @@ explain() { # PORT ADDR LOGIN SENDER RCPT
 	local login=()
 	[ -n "$3" ] && login=(-l "$3")
 	"$postern" -c "$SD_CONF" explain -s "$1" -a "$2" -n "[UNAVAILABLE]" -h client.example \
-		"${login[@]}" -f "$4" -t "$5" 2>/dev/null | sed -n 's/^RCPT TO:<[^>]*>: //p'
+		"${login[@]}" -f "$4" -t "$5" 2>>"$TEST_TMP/explain.err" |
+		sed -n 's/^RCPT TO:<[^>]*>: //p'
 }
 
 not_owned='553 5.7.1 <alice@example.org>: Sender address rejected: not owned by user bob'
@@ -92,6 +93,9 @@ for r in "${rules[@]}"; do
 	tap_is "$ours" "$theirs" "$listener, rule $rule: as Postfix does"
 done
 
+tap_is "$(grep -c 'Sanitizer\|runtime error' "$TEST_TMP/explain.err")" 0 \
+	"no sanitizer report from postern explain"
+
 # Live: rules 1 and 2 against posternd from a client address outside
 # mynetworks, compared with Postfix reached from the same address.
 sd_start
@@ -110,4 +114,5 @@ grep -q 'NOQUEUE: reject: RCPT from client.example.test\[127.0.0.30\]: 554 5.7.1
 tap_ok $? "posternd logs the relay refusal as Postfix does"
 sd_stop
 tap_is $? 0 "posternd stops cleanly"
+tap_is "$(grep -c 'Sanitizer\|runtime error' "$SD_LOG")" 0 "no sanitizer report from posternd"
 tap_done
