@@ -163,7 +163,7 @@ postfix_session() {
 	exec 3>&-
 }
 
-# The restriction log lines ("reject:", "hold:", ...) of each case, from
+# The restriction log lines ("reject:", "hold:", "permit:", ...) of each case, from
 # "QUEUEID: " on: Postfix's by the case's syslog name, Postern's by the
 # batch's "### N" markers. Once a recipient is accepted Postfix has a queue
 # file and logs its id instead of NOQUEUE; when that happens is the SMTP
@@ -171,7 +171,7 @@ postfix_session() {
 split_logs() { # FILE PREFIX
 	awk -v prefix="$2" '
 	function out(n, line) {
-		if (match(line, /\]: (NOQUEUE|[0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]+): (reject|reject_warning|hold|discard|redirect|bcc|filter|warn|info): /)) {
+		if (match(line, /\]: (NOQUEUE|[0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F]+): (reject|reject_warning|hold|discard|redirect|bcc|filter|warn|info|permit): /)) {
 			sub(/^[^]]*\]: [^ ]*: /, "ID: ", line)
 			print line > (prefix n)
 		}
