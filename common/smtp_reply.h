@@ -64,6 +64,8 @@ enum smtp_reply_id {
 	SMTP_R_TEMP_LOOKUP,	     /* 451 4.3.0 <%s>: Temporary lookup failure */
 	SMTP_R_CONFIG_ERROR,	     /* 451 4.3.5 Server configuration error */
 	SMTP_R_QUEUE_WRITE,	     /* 451 4.3.0 Error: queue file write error */
+	SMTP_R_TEMP_FAILURE,	     /* 451 4.3.0 Error: temporary lookup failure */
+	SMTP_R_ALIAS_EXPANSION,	     /* 451 4.6.0 Alias expansion error */
 	SMTP_R_INTERNAL_ERROR,	     /* 451 4.3.0 Error: internal error */
 	SMTP_R_INSUFFICIENT_STORAGE, /* 452 4.3.1 Insufficient system storage */
 	SMTP_R_TOO_MANY_RCPTS,	     /* 452 4.5.3 Error: too many recipients */
@@ -87,6 +89,7 @@ enum smtp_reply_id {
 	SMTP_R_SYNTAX_STARTTLS,	   /* 501 5.5.4 Syntax: STARTTLS */
 	SMTP_R_SYNTAX_AUTH,	   /* 501 5.5.4 Syntax: AUTH mechanism */
 	SMTP_R_SYNTAX_VRFY,	   /* 501 5.5.4 Syntax: VRFY address */
+	SMTP_R_SYNTAX_VRFY_UTF8,   /* 501 5.5.4 Syntax: VRFY address [SMTPUTF8] */
 	SMTP_R_SYNTAX_BDAT,	   /* 521 5.5.4 Syntax: BDAT count [LAST] */
 	SMTP_R_BAD_SENDER,	   /* 501 5.1.7 Bad sender address syntax */
 	SMTP_R_BAD_RCPT,	   /* 501 5.1.3 Bad recipient address syntax */
@@ -126,6 +129,7 @@ enum smtp_reply_id {
 
 	/* Message content. */
 	SMTP_R_SIZE_EXCEEDED,	/* 552 5.3.4 Message size exceeds fixed limit */
+	SMTP_R_MESSAGE_TOO_BIG, /* 552 5.3.4 Error: message file too big */
 	SMTP_R_HEADER_EXCEEDED, /* 552 5.3.4 Message header size exceeds fixed limit */
 	SMTP_R_CHUNK_EXCEEDED,	/* 552 5.3.4 Chunk exceeds message size limit */
 	SMTP_R_BDAT_DISCARDED,	/* 551 5.0.0 Discarded %s bytes after earlier error */

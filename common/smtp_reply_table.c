@@ -53,6 +53,11 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_TEMP_LOOKUP, "temp_lookup", 451, "4.3.0", "<%s>: Temporary lookup failure"),
     R(SMTP_R_CONFIG_ERROR, "config_error", 451, "4.3.5", "Server configuration error"),
     R(SMTP_R_QUEUE_WRITE, "queue_write", 451, "4.3.0", "Error: queue file write error"),
+    /* Before-queue processing could not finish (virtual_alias_maps lookup
+     * failure or expansion limits): the message is not queued. */
+    R(SMTP_R_TEMP_FAILURE, "temp_failure", 451, "4.3.0", "Error: temporary lookup failure"),
+    /* Postfix's cleanup: virtual_alias_maps nesting or expansion size. */
+    R(SMTP_R_ALIAS_EXPANSION, "alias_expansion", 451, "4.6.0", "Alias expansion error"),
     R(SMTP_R_INTERNAL_ERROR, "internal_error", 451, "4.3.0", "Error: internal error"),
     R(SMTP_R_INSUFFICIENT_STORAGE, "insufficient_storage", 452, "4.3.1",
       "Insufficient system storage"),
@@ -81,6 +86,8 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_SYNTAX_STARTTLS, "syntax_starttls", 501, "5.5.4", "Syntax: STARTTLS"),
     R(SMTP_R_SYNTAX_AUTH, "syntax_auth", 501, "5.5.4", "Syntax: AUTH mechanism"),
     R(SMTP_R_SYNTAX_VRFY, "syntax_vrfy", 501, "5.5.4", "Syntax: VRFY address"),
+    /* ... when smtputf8_enable = yes. */
+    R(SMTP_R_SYNTAX_VRFY_UTF8, "syntax_vrfy_utf8", 501, "5.5.4", "Syntax: VRFY address [SMTPUTF8]"),
     R(SMTP_R_SYNTAX_BDAT, "syntax_bdat", 521, "5.5.4", "Syntax: BDAT count [LAST]"),
     R(SMTP_R_BAD_SENDER, "bad_sender", 501, "5.1.7", "Bad sender address syntax"),
     R(SMTP_R_BAD_RCPT, "bad_rcpt", 501, "5.1.3", "Bad recipient address syntax"),
@@ -124,6 +131,8 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_AUTH_FAILED, "auth_failed", 535, "5.7.8", "Error: authentication failed: %s"),
 
     R(SMTP_R_SIZE_EXCEEDED, "size_exceeded", 552, "5.3.4", "Message size exceeds fixed limit"),
+    /* Postfix's reply when the content (not SIZE=) goes over message_size_limit. */
+    R(SMTP_R_MESSAGE_TOO_BIG, "message_too_big", 552, "5.3.4", "Error: message file too big"),
     /* ours: Postfix truncates an over-long header instead. */
     R(SMTP_R_HEADER_EXCEEDED, "header_exceeded", 552, "5.3.4",
       "Message header size exceeds fixed limit"),

@@ -9,13 +9,15 @@
 
 #include "log.h"
 #include "mem.h"
+#include "sasl_session.h"
 #include "smtpd_private.h"
+#include "smtpd_tls_session.h"
 
 /* smtpd_cmd_junk: Postfix's smtpd_junk_command_limit: NOOP, VRFY, ETRN
  * and RSET beyond the limit count as errors. */
 static void smtpd_cmd_junk(struct smtpd_session *s)
 {
-	if (s->junk_count++ >= (unsigned)s->lconf->junk_command_limit)
+	if (s->junk_count++ > (unsigned)s->lconf->junk_command_limit)
 		s->error_count++;
 }
 
@@ -37,7 +39,9 @@ static void smtpd_cmd_vrfy(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		return;
 	}
 	if (cmd->args_len == 0) {
-		smtpd_reply(s, SMTP_R_SYNTAX_VRFY, NULL);
+		smtpd_reply(
+			s, s->lconf->smtputf8_enable ? SMTP_R_SYNTAX_VRFY_UTF8 : SMTP_R_SYNTAX_VRFY,
+			NULL);
 		return;
 	}
 	/* A relay cannot tell whether a remote address exists: RFC 5321's
@@ -121,6 +125,8 @@ static int smtpd_cmd_must_wait(enum smtp_verb verb)
 void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, enum smtp_line_status status,
 			int more)
 {
+	if (sasl_session_input(s, line, status))
+		return;
 	struct smtp_cmd cmd;
 	int parsed = status == SMTP_LINE_OK ? smtp_cmd_parse(line, &cmd) : -1;
 	enum smtp_verb verb = parsed > 0 ? cmd.verb : SMTP_VERB_UNKNOWN;
@@ -151,6 +157,8 @@ void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, enum smtp_lin
 		smtpd_reply(s, SMTP_R_CLIENT_DENIED, s->namaddr, NULL);
 		return;
 	}
+	if (smtpd_tls_session_required(s, verb))
+		return;
 	switch (verb) {
 	case SMTP_VERB_HELO:
 	case SMTP_VERB_EHLO:
@@ -183,12 +191,14 @@ void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, enum smtp_lin
 		smtpd_cmd_help(s);
 		break;
 	case SMTP_VERB_STARTTLS:
+		smtpd_cmd_starttls(s, &cmd);
+		break;
 	case SMTP_VERB_ETRN:
 	case SMTP_VERB_BDAT:
 		smtpd_reply(s, SMTP_R_NOT_IMPLEMENTED, NULL);
 		break;
 	case SMTP_VERB_AUTH:
-		smtpd_reply(s, SMTP_R_AUTH_NOT_ENABLED, NULL);
+		smtpd_cmd_auth(s, &cmd);
 		break;
 	default:
 		smtpd_cmd_unknown(s, &cmd, line);

@@ -15,8 +15,11 @@
 #include "master_cf.h"
 #include "smtp_line.h"
 
+struct cleanup_virtual;
+struct sasl_server_conf;
 struct smtpd_addrlist;
 struct smtpd_check_conf;
+struct smtpd_tls_server;
 struct table;
 
 /* EHLO keywords, for smtpd_discard_ehlo_keywords. */
@@ -43,6 +46,8 @@ struct smtpd_conf {
 	struct cfg *view;  /* owned layer with the -o overrides */
 
 	struct smtpd_check_conf *check; /* the compiled restrictions (reference) */
+	struct smtpd_tls_server *tls;	/* smtpd_tls_* (smtpd_tls.h; owned) */
+	struct sasl_server_conf *sasl;	/* smtpd_sasl_* (sasl_server.h; owned) */
 	int peername_lookup;		/* smtpd_peername_lookup */
 
 	char *myhostname;
@@ -88,6 +93,7 @@ struct smtpd_conf {
 	 * always_add_missing_headers, or local_header_rewrite_clients with
 	 * permit_inet_interfaces, permit_mynetworks,
 	 * permit_sasl_authenticated, static:all and check_address_map. */
+	struct cleanup_virtual *virtual_alias; /* virtual_alias_maps; NULL: none */
 	int always_add_missing_headers;
 	int rewrite_sasl;			/* permit_sasl_authenticated */
 	struct smtpd_addrlist *rewrite_clients; /* the address-based elements */

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "mem.h"
+#include "sasl_session.h"
 #include "smtpd_private.h"
+#include "smtpd_tls_session.h"
 
 /* smtpd_helo_keywords: the EHLO reply's keyword lines. */
 static void smtpd_helo_keywords(struct smtpd_session *s, struct smtp_reply *r)
@@ -26,6 +28,8 @@ static void smtpd_helo_keywords(struct smtpd_session *s, struct smtp_reply *r)
 	}
 	if (!(off & SMTPD_EHLO_VRFY) && !lc->disable_vrfy_command)
 		smtp_reply_add_line(r, "VRFY");
+	smtpd_tls_session_ehlo(s, r);
+	sasl_session_ehlo(s, r);
 	if (!(off & SMTPD_EHLO_ENHANCEDSTATUSCODES))
 		smtp_reply_add_line(r, "ENHANCEDSTATUSCODES");
 	if (!(off & SMTPD_EHLO_8BITMIME))

@@ -28,6 +28,9 @@
 
 struct event;
 struct evconnlistener;
+struct sasl_registry;
+struct sasl_server;
+struct smtpd_tls;
 struct smtpd_worker_socket;
 
 /* ---- the server (smtpd_server.c) ---- */
@@ -58,6 +61,7 @@ struct smtpd_worker {
 	struct queue_mailbox *mailbox;
 	struct event *mailbox_ev;
 	struct dns *dns;		     /* the restriction engine's resolver */
+	struct sasl_registry *sasl;	     /* the SASL back-ends (sasl_server.h) */
 	struct event *stop_ev;		     /* made active by smtpd_worker_stop() */
 	struct event *grace_ev;		     /* a stopping worker's deadline */
 	struct evconnlistener **listeners;   /* one per server socket */
@@ -139,7 +143,9 @@ struct smtpd_session {
 	size_t sock;		/* the server socket that accepted it */
 	int counted;		/* counted in the server's session totals */
 	struct event *delay_ev; /* a reply held back by smtpd_error_sleep_time */
-	struct buf delayed;	/* that reply's wire form */
+	struct buf delayed;	/* held replies' wire forms, in order */
+	size_t *delayed_lens;	/* the length of each */
+	size_t n_delayed;
 	struct smtp_line_reader *lines;
 	struct smtp_data *decoder; /* made at the first DATA */
 
@@ -155,6 +161,12 @@ struct smtpd_session {
 	int enhanced;	   /* ENHANCEDSTATUSCODES: enhanced codes in replies */
 	char *sasl_method; /* NULL until AUTH succeeded */
 	char *sasl_username;
+	/* TLS (smtpd_tls_session.c) and SASL (sasl_session.c) state. */
+	struct smtpd_tls *tls;				/* NULL without TLS */
+	void (*tls_next)(struct smtpd_session *s);	/* after the wrapper-mode handshake */
+	struct sasl_server *sasl;			/* NULL until AUTH is offered */
+	void (*sasl_next)(struct smtpd_session *s);	/* after the back-end is ready */
+	int sasl_reading;				/* the next line answers a 334 */
 	const char *last_cmd; /* for "timeout after X" and "lost connection after X" */
 	int cur_verb;	      /* the command awaiting its final reply, or -1 */
 
@@ -185,6 +197,10 @@ struct smtpd_session {
  * snapshot. Takes fd (closed on every path). */
 void smtpd_session_start(struct smtpd_worker *w, int fd, const struct sockaddr *peer, int peer_len,
 			 size_t sock);
+/* smtpd_session_attach: install the session's callbacks, read limit and
+ * timeouts on s->bev (at the start, and when a TLS bufferevent replaced
+ * the plaintext one). */
+void smtpd_session_attach(struct smtpd_session *s);
 /* smtpd_session_shutdown: posternd stops: close the session with a 421
  * reply unless its message is being committed (then it closes after the
  * 250). */

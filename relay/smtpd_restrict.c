@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mem.h"
 #include "smtpd_private.h"
+#include "smtpd_tls_session.h"
 
 /* smtpd_restrict_facts: bring the facts up to date. */
 static void smtpd_restrict_facts(struct smtpd_session *s)
@@ -36,6 +37,7 @@ static void smtpd_restrict_facts(struct smtpd_session *s)
 	f->rcpt_count = (unsigned)t->n_rcpts;
 	f->size = t->mail.size_given ? (long long)t->mail.size : 0;
 	f->input_pending = s->ill_pipelining;
+	smtpd_tls_session_facts(s, f);
 }
 
 static void smtpd_restrict_done(void *arg, const struct smtpd_verdict *v)
@@ -88,7 +90,14 @@ static void smtpd_restrict_greet(struct smtpd_session *s, const struct smtpd_ver
 	} else {
 		smtpd_reply(s, SMTP_R_GREETING, s->lconf->banner, NULL);
 	}
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(s->bev, EV_READ);
+}
+
+/* smtpd_restrict_client: TLS (wrapper mode) and SASL are ready: the
+ * CONNECT restrictions. */
+static void smtpd_restrict_client(struct smtpd_session *s)
+{
+	smtpd_restrict(s, SMTPD_CHECK_CONNECT, smtpd_restrict_greet);
 }
 
 /* smtpd_restrict_names: the client's names are known. */
@@ -107,7 +116,7 @@ static void smtpd_restrict_names(void *arg, const struct smtpd_peer_names *n)
 	log_info("connect from %s", s->namaddr);
 	if (!smtpd_session_limits(s))
 		return;
-	smtpd_restrict(s, SMTPD_CHECK_CONNECT, smtpd_restrict_greet);
+	smtpd_tls_session_connect(s, smtpd_restrict_client);
 }
 
 void smtpd_restrict_connect(struct smtpd_session *s)

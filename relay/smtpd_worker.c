@@ -12,6 +12,7 @@
 #include "dns.h"
 #include "log.h"
 #include "mem.h"
+#include "sasl_server.h"
 #include "smtpd_private.h"
 
 /* Seconds a stopping worker gives its sessions before it drops them. */
@@ -86,7 +87,12 @@ struct smtpd_worker *smtpd_worker_new(struct smtpd_server *srv, size_t index)
 	char *error = NULL;
 	w->srv = srv;
 	w->index = index;
-	w->base = event_base_new();
+	/* The changelist merges the many enable/disable pairs of one loop
+	 * iteration into at most one epoll_ctl per descriptor. */
+	struct event_config *cfg = event_config_new();
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	w->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
 	if (w->base == NULL)
 		log_fatal("worker %zu: cannot create an event loop", index);
 	if (queue_mailbox_new(&w->mailbox, &error) < 0)
@@ -96,6 +102,7 @@ struct smtpd_worker *smtpd_worker_new(struct smtpd_server *srv, size_t index)
 	event_add(w->mailbox_ev, NULL);
 	if (dns_new(w->base, NULL, &w->dns, &error) < 0)
 		log_fatal("worker %zu: DNS: %s", index, error);
+	w->sasl = sasl_registry_new(w->base);
 	w->stop_ev = event_new(w->base, -1, 0, smtpd_worker_stop_cb, w);
 	w->grace_ev = evtimer_new(w->base, smtpd_worker_grace_cb, w);
 	w->listeners = xcalloc(srv->n_socks, sizeof(*w->listeners));
@@ -166,6 +173,7 @@ void smtpd_worker_free(struct smtpd_worker **wp)
 	event_free(w->grace_ev);
 	queue_mailbox_free(&w->mailbox);
 	dns_free(&w->dns);
+	sasl_registry_free(&w->sasl);
 	event_base_free(w->base);
 	FREE_AND_NULL(*wp);
 }
