@@ -11,6 +11,7 @@
 #include "cfg_expand.h"
 #include "cfg_list.h"
 #include "cfg_value.h"
+#include "log.h"
 #include "mem.h"
 
 static int sasl_conf_value(const struct cfg *view, const char *name, const char *def,
@@ -96,14 +97,19 @@ static int sasl_conf_type(const struct cfg *view, struct sasl_server_conf *conf,
 		conf->type = SASL_TYPE_DOVECOT;
 	} else if (strcmp(value, "passwd-file") == 0) {
 		conf->type = SASL_TYPE_PASSWD_FILE;
-	} else if (conf->enable) {
-		*error_r = xasprintf("smtpd_sasl_type: \"%s\" is not supported (use dovecot, or "
-				     "passwd-file for Postern's built-in back-end)",
+	} else if (strcmp(value, "cyrus") == 0) {
+		/* Postfix's default. Postern has no Cyrus back-end: AUTH stays off
+		 * (clients that need it are refused, never let through). */
+		if (conf->enable)
+			log_warn("smtpd_sasl_type = cyrus is not supported (use dovecot, or "
+				 "passwd-file for Postern's built-in back-end): AUTH is not offered");
+		conf->enable = 0;
+		conf->type = SASL_TYPE_DOVECOT;
+	} else {
+		*error_r = xasprintf("smtpd_sasl_type: unknown type \"%s\" (expected dovecot, "
+				     "passwd-file or cyrus)",
 				     value);
 		ret = -1;
-	} else {
-		/* SASL is off: Postfix's default "cyrus" is harmless. */
-		conf->type = SASL_TYPE_DOVECOT;
 	}
 	free(value);
 	return ret;

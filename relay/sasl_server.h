@@ -25,8 +25,9 @@
  *                {BLF-CRYPT}, {MD5-CRYPT}, {CRYPT} (crypt(3) on a helper
  *                thread, never on the worker) and {PLAIN}; mechanisms PLAIN
  *                and LOGIN. The file is read again when it changes.
- * smtpd_sasl_type = cyrus (Postfix's default) is refused when
- * smtpd_sasl_auth_enable = yes: Postern has no Cyrus back-end.
+ * smtpd_sasl_type = cyrus (Postfix's default) leaves AUTH off, with a
+ * warning when smtpd_sasl_auth_enable = yes: Postern has no Cyrus
+ * back-end.
  *
  * Which mechanisms EHLO offers follows Postfix: none when
  * smtpd_tls_auth_only = yes and the session is not in TLS; otherwise the
@@ -89,8 +90,8 @@ struct sasl_server_conf {
 
 /* sasl_server_conf_new: read the listener's SASL parameters from view. 1
  * with *conf_r (free with sasl_server_conf_free); -1 with *error_r naming
- * the parameter (an unknown security option, an unsupported
- * smtpd_sasl_type while smtpd_sasl_auth_enable = yes, a bad socket
+ * the parameter (an unknown security option, an unknown
+ * smtpd_sasl_type (cyrus: enable is cleared, with a warning), a bad socket
  * specification, a host name that does not resolve). With
  * smtpd_sasl_auth_enable = no the other values are still read and checked
  * but path is not resolved. May block (DNS for an inet: path): call it at

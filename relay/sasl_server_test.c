@@ -90,7 +90,8 @@ static void test_conf(void)
 		int ok;
 		const char *want; /* the path, or the start of the error */
 	} cases[] = {
-		{{"smtpd_sasl_type", "cyrus"}, -1, "smtpd_sasl_type:"},
+		{{"smtpd_sasl_type", "cyrus"}, 1, "/tmp"},
+		{{"smtpd_sasl_type", "kerberos"}, -1, "smtpd_sasl_type:"},
 		{{"smtpd_sasl_type", "cyrus", "smtpd_sasl_auth_enable", "no"}, 1, NULL},
 		{{"smtpd_sasl_path", "passwd"}, 1, "/etc/postern/passwd"},
 		{{"smtpd_sasl_type", "dovecot", "smtpd_sasl_path", "private/auth"}, 1,
@@ -112,7 +113,9 @@ static void test_conf(void)
 		int ret = sasl_server_conf_new(c, &conf, &error);
 		tap_is_int(ret, cases[i].ok, "%s = %s: %s", cases[i].settings[0],
 			   cases[i].settings[1], ret < 0 ? error : "accepted");
-		if (ret == 1 && cases[i].want != NULL)
+		if (ret == 1 && strcmp(cases[i].settings[1], "cyrus") == 0)
+			tap_is_int(conf->enable, 0, "cyrus: AUTH stays off (with a warning)");
+		else if (ret == 1 && cases[i].want != NULL)
 			tap_is_str(conf->path, cases[i].want, "smtpd_sasl_path made absolute");
 		if (ret < 0)
 			tap_ok(strncmp(error, cases[i].want, strlen(cases[i].want)) == 0,

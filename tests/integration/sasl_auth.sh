@@ -209,6 +209,9 @@ pf_hdr=$(postcat -c "$(pfx_dir pf)/etc" -bh -q "$pf_id" 2>/dev/null | received)
 sd_hdr=$(sd_queue content "$id" | received)
 tap_is "$sd_hdr" "$pf_hdr" "the Received header has Postfix's lines: (Authenticated sender: bob), ESMTPSA"
 
+grep -q 'TLS connection established' "$SD_LOG"
+tap_ok $((!$?)) "smtpd_tls_loglevel = 0 (the default): no TLS summary lines"
+
 # Without Dovecot.
 tl_dovecot_stop
 script_down="R
