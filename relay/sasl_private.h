@@ -105,7 +105,5 @@ int sasl_base64_valid(const char *s);
 /* sasl_base64_decode: strict base64 (padding required) into a malloc'd
  * NUL-terminated buffer, length in *len_r. 1 ok, -1 malformed. */
 int sasl_base64_decode(const char *s, char **out_r, size_t *len_r);
-/* sasl_base64_encode: malloc'd base64 of len bytes of data. */
-char *sasl_base64_encode(const void *data, size_t len);
 
 #endif

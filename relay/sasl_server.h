@@ -52,7 +52,6 @@
 
 #include <event2/event.h>
 
-#include "buf.h"
 #include "cfg.h"
 #include "smtp_reply.h"
 #include "sockspec.h"
@@ -208,11 +207,6 @@ void sasl_server_step(struct sasl_server *s, const char *response, sasl_step_fn 
 /* sasl_server_cancel: drop the conversation in progress (its callback is
  * not called); for a response the session refuses itself. */
 void sasl_server_cancel(struct sasl_server *s);
-
-/* sasl_server_username: the authenticated login name, or NULL. */
-const char *sasl_server_username(const struct sasl_server *s);
-/* sasl_server_method: the mechanism that authenticated, or NULL. */
-const char *sasl_server_method(const struct sasl_server *s);
 
 /* sasl_server_auth_allowed: the reply to an AUTH command before any
  * mechanism runs, in Postfix's order of checks, or SMTP_R__COUNT when the
