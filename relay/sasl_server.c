@@ -29,7 +29,8 @@ void sasl_backend_init(struct sasl_backend *be, const struct sasl_server_conf *c
 	be->type = conf->type;
 	be->path = xstrdup(conf->path);
 	if (conf->n_auth_addrs > 0)
-		be->addrs = xmemdup(conf->auth_addrs, conf->n_auth_addrs * sizeof(*conf->auth_addrs));
+		be->addrs =
+			xmemdup(conf->auth_addrs, conf->n_auth_addrs * sizeof(*conf->auth_addrs));
 	be->n_addrs = conf->n_auth_addrs;
 	be->base = base;
 	be->ops = ops;
