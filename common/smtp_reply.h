@@ -87,6 +87,7 @@ enum smtp_reply_id {
 	SMTP_R_SYNTAX_STARTTLS,	   /* 501 5.5.4 Syntax: STARTTLS */
 	SMTP_R_SYNTAX_AUTH,	   /* 501 5.5.4 Syntax: AUTH mechanism */
 	SMTP_R_SYNTAX_VRFY,	   /* 501 5.5.4 Syntax: VRFY address */
+	SMTP_R_SYNTAX_VRFY_UTF8,   /* 501 5.5.4 Syntax: VRFY address [SMTPUTF8] */
 	SMTP_R_SYNTAX_BDAT,	   /* 521 5.5.4 Syntax: BDAT count [LAST] */
 	SMTP_R_BAD_SENDER,	   /* 501 5.1.7 Bad sender address syntax */
 	SMTP_R_BAD_RCPT,	   /* 501 5.1.3 Bad recipient address syntax */
@@ -126,6 +127,7 @@ enum smtp_reply_id {
 
 	/* Message content. */
 	SMTP_R_SIZE_EXCEEDED,	/* 552 5.3.4 Message size exceeds fixed limit */
+	SMTP_R_MESSAGE_TOO_BIG, /* 552 5.3.4 Error: message file too big */
 	SMTP_R_HEADER_EXCEEDED, /* 552 5.3.4 Message header size exceeds fixed limit */
 	SMTP_R_CHUNK_EXCEEDED,	/* 552 5.3.4 Chunk exceeds message size limit */
 	SMTP_R_BDAT_DISCARDED,	/* 551 5.0.0 Discarded %s bytes after earlier error */

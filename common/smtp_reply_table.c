@@ -81,6 +81,8 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_SYNTAX_STARTTLS, "syntax_starttls", 501, "5.5.4", "Syntax: STARTTLS"),
     R(SMTP_R_SYNTAX_AUTH, "syntax_auth", 501, "5.5.4", "Syntax: AUTH mechanism"),
     R(SMTP_R_SYNTAX_VRFY, "syntax_vrfy", 501, "5.5.4", "Syntax: VRFY address"),
+    /* ... when smtputf8_enable = yes. */
+    R(SMTP_R_SYNTAX_VRFY_UTF8, "syntax_vrfy_utf8", 501, "5.5.4", "Syntax: VRFY address [SMTPUTF8]"),
     R(SMTP_R_SYNTAX_BDAT, "syntax_bdat", 521, "5.5.4", "Syntax: BDAT count [LAST]"),
     R(SMTP_R_BAD_SENDER, "bad_sender", 501, "5.1.7", "Bad sender address syntax"),
     R(SMTP_R_BAD_RCPT, "bad_rcpt", 501, "5.1.3", "Bad recipient address syntax"),
@@ -124,6 +126,8 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_AUTH_FAILED, "auth_failed", 535, "5.7.8", "Error: authentication failed: %s"),
 
     R(SMTP_R_SIZE_EXCEEDED, "size_exceeded", 552, "5.3.4", "Message size exceeds fixed limit"),
+    /* Postfix's reply when the content (not SIZE=) goes over message_size_limit. */
+    R(SMTP_R_MESSAGE_TOO_BIG, "message_too_big", 552, "5.3.4", "Error: message file too big"),
     /* ours: Postfix truncates an over-long header instead. */
     R(SMTP_R_HEADER_EXCEEDED, "header_exceeded", 552, "5.3.4",
       "Message header size exceeds fixed limit"),

@@ -8,19 +8,22 @@
  *
  *   -s  the master.cf service (e.g. submission) whose -o overrides apply
  *   -a  the client address
- *   -n  the client's verified host name, -r its reverse name ("unknown"
- *       for none); without them both are looked up in the DNS as the SMTP
- *       server would
+ *   -n  the client's verified host name, -r its reverse name; as with
+ *       XCLIENT, "[UNAVAILABLE]" (or "unknown") stands for no name and
+ *       "[TEMPUNAVAIL]" for a temporary lookup failure; without -n and -r
+ *       both are looked up in the DNS as the SMTP server would
  *   -h  the HELO/EHLO name; -p the protocol (ESMTP, the default, for EHLO)
  *   -l  the SASL login of an authenticated client
- *   -f  the MAIL FROM address ("" for the null sender)
+ *   -f  the MAIL FROM address ("" or "<>" for the null sender)
  *   -t  a RCPT TO address (repeatable)
  *   -T  the session is encrypted (TLS); -P the client pipelined without
  *       being allowed to; -D also run the DATA and end-of-data stages
  *
  * Output: for each stage, the evaluation trace (indented), then one line
  * "COMMAND: accepted" or "COMMAND: CODE D.D.D text", then, when a
- * restriction decided, "  decided by NAME in LIST". The engine's log lines
+ * restriction decided, "  decided by NAME in LIST". As in an SMTP session,
+ * a refused HELO leaves the session without a HELO name and a refused MAIL
+ * ends it. The engine's log lines
  * (Postfix format) go to stderr. Exit status: 0 when every command was
  * accepted, 1 when one was refused, 2 on usage or configuration errors.
  */
@@ -216,17 +219,29 @@ static int explain_parse(int argc, char **argv, struct explain_args *a)
 	return 1;
 }
 
+/* given_name: a name given with -n or -r, XCLIENT style. */
+static const char *given_name(const char *name, enum smtpd_peer_status *status_r)
+{
+	if (strcmp(name, "[TEMPUNAVAIL]") == 0) {
+		*status_r = SMTPD_PEER_TEMP;
+		return "unknown";
+	}
+	if (strcmp(name, "[UNAVAILABLE]") == 0 || strcmp(name, "unknown") == 0) {
+		*status_r = SMTPD_PEER_PERM;
+		return "unknown";
+	}
+	*status_r = SMTPD_PEER_OK;
+	return name;
+}
+
 /* explain_names: the client's names, given or looked up. */
 static void explain_names(struct explain *x, struct dns *dns, const struct explain_args *a,
 			  struct smtpd_facts *f)
 {
 	if (a->name || a->reverse) {
-		f->client_name = a->name ? a->name : a->reverse;
-		f->reverse_name = a->reverse ? a->reverse : a->name;
-		f->client_name_status =
-			strcmp(f->client_name, "unknown") ? SMTPD_PEER_OK : SMTPD_PEER_PERM;
-		f->reverse_name_status =
-			strcmp(f->reverse_name, "unknown") ? SMTPD_PEER_OK : SMTPD_PEER_PERM;
+		f->client_name = given_name(a->name ? a->name : a->reverse, &f->client_name_status);
+		f->reverse_name =
+			given_name(a->reverse ? a->reverse : a->name, &f->reverse_name_status);
 	} else {
 		x->done = 0;
 		if (smtpd_peer_lookup_start(dns, a->addr, explain_peer_done, x) != NULL)
@@ -251,16 +266,25 @@ static int explain_session(struct explain *x, struct smtpd_check *chk, const str
 	ok &= explain_stage(x, chk, SMTPD_CHECK_CONNECT, f, "CONNECT");
 	if (a->helo) {
 		f->helo = a->helo;
-		cmd = xasprintf("%s %s", strcasecmp(a->protocol, "ESMTP") ? "HELO" : "EHLO", a->helo);
-		ok &= explain_stage(x, chk, SMTPD_CHECK_HELO, f, cmd);
+		f->ehlo = strcasecmp(a->protocol, "ESMTP") == 0;
+		cmd = xasprintf("%s %s", f->ehlo ? "EHLO" : "HELO", a->helo);
+		if (explain_stage(x, chk, SMTPD_CHECK_HELO, f, cmd)) {
+			f->protocol = f->ehlo ? "ESMTP" : "SMTP";
+		} else {
+			/* A refused HELO leaves the session without one. */
+			f->helo = NULL;
+			ok = 0;
+		}
 		free(cmd);
 	}
 	if (a->sender == NULL)
 		return ok;
-	f->sender = a->sender;
-	cmd = xasprintf("MAIL FROM:<%s>", a->sender);
-	ok &= explain_stage(x, chk, SMTPD_CHECK_MAIL, f, cmd);
+	f->sender = strcmp(a->sender, "<>") == 0 ? "" : a->sender;
+	cmd = xasprintf("MAIL FROM:<%s>", f->sender);
+	int mail_ok = explain_stage(x, chk, SMTPD_CHECK_MAIL, f, cmd);
 	free(cmd);
+	if (!mail_ok)
+		return 0;
 	for (size_t i = 0; i < a->n_rcpts; i++) {
 		f->recipient = a->rcpts[i];
 		cmd = xasprintf("RCPT TO:<%s>", a->rcpts[i]);
@@ -309,7 +333,7 @@ int postern_explain(int argc, char **argv, struct cli_opts *global)
 	}
 	struct smtpd_facts f = {
 		.client_addr = a.addr,
-		.protocol = strcasecmp(a.protocol, "ESMTP") ? "SMTP" : "ESMTP",
+		.protocol = "SMTP",
 		.sasl_method = a.login ? "PLAIN" : NULL,
 		.sasl_username = a.login,
 		.tls_protocol = a.tls ? "TLSv1.3" : NULL,

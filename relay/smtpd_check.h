@@ -77,8 +77,13 @@ struct smtpd_facts {
 	enum smtpd_peer_status reverse_name_status;
 	const char *server_addr;
 	const char *server_port;
-	const char *protocol; /* "SMTP" or "ESMTP" (after EHLO), "ESMTPS"...: logged */
-	const char *helo;     /* HELO/EHLO argument; NULL before */
+	/* The protocol so far, "SMTP" or "ESMTP" (after EHLO), logged as
+	 * proto=...; at the HELO stage still the one before that command,
+	 * as Postfix logs it. */
+	const char *protocol;
+	const char *helo; /* HELO/EHLO argument; NULL before (or after a refused HELO) */
+	int ehlo;	  /* HELO stage: the command is EHLO (1) or HELO (0); a
+			   * protocol of ESMTP... also counts as EHLO */
 	const char *instance; /* a unique transaction id, for policy services */
 	const char *queue_id; /* NULL: "NOQUEUE" in logs */
 	/* TLS (NULL when the session is not encrypted). */

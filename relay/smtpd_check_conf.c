@@ -251,7 +251,10 @@ static int load_classes(struct smtpd_check_conf *conf, const struct cfg *view, c
 			break;
 		}
 		if (*value == '\0') {
-			*error_r = xasprintf("restriction class `%s' needs a definition", c->name);
+			char *w = where(view, "smtpd_restriction_classes");
+			*error_r = xasprintf("%srestriction class `%s' needs a definition", w,
+					     c->name);
+			free(w);
 			free(value);
 			rc = -1;
 			break;

@@ -310,6 +310,9 @@ struct smtpd_check {
 	void *done_arg;
 	struct smtp_reply *reply; /* the last verdict's reply */
 	struct smtpd_effects effects;
+	/* The protocol before the HELO being checked: Postfix logs the
+	 * protocol a HELO/EHLO command is checked under, not the new one. */
+	char *protocol;
 };
 
 struct chk_pass {
@@ -323,6 +326,7 @@ struct chk_pass {
 	const char *sender;    /* as Postfix's state->sender at this point */
 	const char *recipient; /* ... and state->recipient */
 	const char *helo;
+	const char *protocol; /* for logs */
 	int recursion;
 	int warn_if_reject;
 	struct chk_defer defer_if_reject;

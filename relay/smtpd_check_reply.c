@@ -77,8 +77,8 @@ void chk_log_whatsup(struct chk_pass *p, const char *what, const char *text)
 		buf_printf(&p->logs, " from=<%s>", p->sender);
 	if (p->recipient)
 		buf_printf(&p->logs, " to=<%s>", p->recipient);
-	if (f->protocol)
-		buf_printf(&p->logs, " proto=%s", f->protocol);
+	if (p->protocol)
+		buf_printf(&p->logs, " proto=%s", p->protocol);
 	if (p->helo)
 		buf_printf(&p->logs, " helo=<%s>", p->helo);
 	buf_append_char(&p->logs, '\n');

@@ -168,8 +168,11 @@ static int check_data(struct chk_pass *p, const struct chk_list *list, const cha
 
 static const char *where(const struct smtpd_facts *f, enum smtpd_check_stage stage)
 {
+	/* A server that switches to ESMTP before the check still says EHLO. */
 	if (stage == SMTPD_CHECK_HELO)
-		return f->protocol && strncasecmp(f->protocol, "ESMTP", 5) == 0 ? "EHLO" : "HELO";
+		return f->ehlo || (f->protocol && strncasecmp(f->protocol, "ESMTP", 5) == 0) ?
+			       "EHLO" :
+			       "HELO";
 	return smtpd_check_stage_name(stage);
 }
 
@@ -238,6 +241,12 @@ static void finish(struct smtpd_check *chk, struct chk_pass *p, int status)
 	if (status == CHK_REJECT && chk->reply)
 		v.reply = chk->reply;
 	v.discard = chk->st.discarded;
+	/* The protocol a later HELO is checked under: the one now, unless a
+	 * HELO was just refused (which changes nothing). */
+	if (chk->stage != SMTPD_CHECK_HELO || status != CHK_REJECT) {
+		free(chk->protocol);
+		chk->protocol = chk->facts->protocol ? xstrdup(chk->facts->protocol) : NULL;
+	}
 	chk->effects.hold = chk->st.hold;
 	chk->effects.discard = chk->st.discard;
 	chk->effects.redirect = chk->st.redirect;
@@ -269,6 +278,7 @@ static void run_pass(void *arg)
 				  f->client_addr ? f->client_addr : "unknown");
 	p.namaddr = namaddr;
 	p.helo = f->helo;
+	p.protocol = chk->stage == SMTPD_CHECK_HELO && chk->protocol ? chk->protocol : f->protocol;
 	p.sender = chk->stage >= SMTPD_CHECK_MAIL ? f->sender : NULL;
 	p.recipient = chk->stage >= SMTPD_CHECK_RCPT ? f->recipient : NULL;
 
@@ -318,6 +328,7 @@ void smtpd_check_free(struct smtpd_check **chkp)
 	state_deinit(&chk->st);
 	smtp_reply_free(&chk->reply);
 	smtpd_check_conf_unref(&chk->conf);
+	free(chk->protocol);
 	free(chk);
 }
 

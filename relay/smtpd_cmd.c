@@ -17,7 +17,7 @@
  * and RSET beyond the limit count as errors. */
 static void smtpd_cmd_junk(struct smtpd_session *s)
 {
-	if (s->junk_count++ >= (unsigned)s->lconf->junk_command_limit)
+	if (s->junk_count++ > (unsigned)s->lconf->junk_command_limit)
 		s->error_count++;
 }
 
@@ -39,7 +39,9 @@ static void smtpd_cmd_vrfy(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		return;
 	}
 	if (cmd->args_len == 0) {
-		smtpd_reply(s, SMTP_R_SYNTAX_VRFY, NULL);
+		smtpd_reply(
+			s, s->lconf->smtputf8_enable ? SMTP_R_SYNTAX_VRFY_UTF8 : SMTP_R_SYNTAX_VRFY,
+			NULL);
 		return;
 	}
 	/* A relay cannot tell whether a remote address exists: RFC 5321's
@@ -65,12 +67,12 @@ static void smtpd_cmd_bad_line(struct smtpd_session *s, enum smtp_line_status st
 		smtpd_reply(s, SMTP_R_LINE_TOO_LONG, NULL);
 		break;
 	case SMTP_LINE_BARE_LF: {
+		/* As Postfix: logged against the last command, and the end. */
 		struct smtp_reply *r = smtp_reply_new(SMTP_R_BARE_LF, s->lconf->myhostname, NULL);
 		smtp_reply_set_code(r, s->lconf->bare_newline_reject_code);
 		smtpd_reply_send(s, r);
 		smtp_reply_free(&r);
-		log_info("disconnect: bare <LF> received from %s after %s", s->namaddr,
-			 s->last_cmd);
+		smtpd_log_reject(s, s->last_cmd, "bare <LF> received");
 		smtpd_session_close(s);
 		break;
 	}
@@ -128,6 +130,11 @@ void smtpd_cmd_dispatch(struct smtpd_session *s, const char *line, enum smtp_lin
 	struct smtp_cmd cmd;
 	int parsed = status == SMTP_LINE_OK ? smtp_cmd_parse(line, &cmd) : -1;
 	enum smtp_verb verb = parsed > 0 ? cmd.verb : SMTP_VERB_UNKNOWN;
+	if (status == SMTP_LINE_BARE_LF) {
+		/* Postfix hangs up without counting the line as a command. */
+		smtpd_cmd_bad_line(s, status);
+		return;
+	}
 	s->counts[verb].total++;
 	s->total.total++;
 	s->cur_verb = (int)verb;

@@ -287,15 +287,19 @@ static void smtpd_data_committed(void *ctx, const char *queue_id, int status, co
 /* smtpd_data_refuse: the message cannot be queued: reply, forget it. */
 static void smtpd_data_refuse(struct smtpd_session *s, enum smtp_data_error error)
 {
-	struct smtpd_txn *t = &s->txn;
 	if (error == SMTP_DATA_BARE_LF || error == SMTP_DATA_BARE_CR) {
 		struct smtp_reply *r =
 			smtp_reply_new(smtp_data_error_reply(error), s->lconf->myhostname, NULL);
 		smtp_reply_set_code(r, s->lconf->bare_newline_reject_code);
 		smtpd_reply_send(s, r);
 		smtp_reply_free(&r);
-		log_info("%s: reject: bare <%s> received from %s", t->queue_id,
-			 error == SMTP_DATA_BARE_LF ? "LF" : "CR", s->namaddr);
+		smtpd_log_reject(s, "END-OF-MESSAGE",
+				 error == SMTP_DATA_BARE_LF ? "bare <LF> received"
+							    : "bare <CR> received");
+	} else if (error == SMTP_DATA_TOO_BIG) {
+		/* Postfix's wording for content over the limit (SIZE= gets the
+		 * decoder's "Message size exceeds fixed limit"). */
+		smtpd_reply(s, SMTP_R_MESSAGE_TOO_BIG, NULL);
 	} else {
 		smtpd_reply(s, smtp_data_error_reply(error), NULL);
 	}
@@ -386,8 +390,8 @@ static void smtpd_data_end(struct smtpd_session *s)
 		return;
 	}
 	if (s->lconf->hopcount_limit > 0 && t->received_headers >= s->lconf->hopcount_limit) {
-		log_info("%s: reject: too many hops from %s", t->queue_id, s->namaddr);
 		smtpd_reply(s, SMTP_R_TOO_MANY_HOPS, NULL);
+		smtpd_log_reject(s, "END-OF-MESSAGE", "too many hops");
 		smtpd_txn_reset(s);
 		return;
 	}

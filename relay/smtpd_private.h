@@ -143,7 +143,9 @@ struct smtpd_session {
 	size_t sock;		/* the server socket that accepted it */
 	int counted;		/* counted in the server's session totals */
 	struct event *delay_ev; /* a reply held back by smtpd_error_sleep_time */
-	struct buf delayed;	/* that reply's wire form */
+	struct buf delayed;	/* held replies' wire forms, in order */
+	size_t *delayed_lens;	/* the length of each */
+	size_t n_delayed;
 	struct smtp_line_reader *lines;
 	struct smtp_data *decoder; /* made at the first DATA */
 
@@ -254,6 +256,11 @@ void smtpd_restrict_connect(struct smtpd_session *s);
 
 /* smtpd_txn_reset: forget the mail transaction (RSET, HELO, after DATA). */
 void smtpd_txn_reset(struct smtpd_session *s);
+
+/* smtpd_log_reject: Postfix's reject log line: "ID: reject: WHERE from
+ * name[addr]: TEXT; from=<s> to=<r> proto=ESMTP helo=<h>" (NOQUEUE before
+ * the queue file exists; each of from, to and helo only when known). */
+void smtpd_log_reject(struct smtpd_session *s, const char *where, const char *text);
 
 /* smtpd_session_clock: seconds of CLOCK_MONOTONIC, for anvil. */
 int64_t smtpd_session_clock(void);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 #include "log.h"
+#include "mem.h"
 #include "smtpd_private.h"
 
 static int smtpd_reply_send_now(struct smtpd_session *s, const struct smtp_reply *r);
@@ -46,10 +47,16 @@ static int smtpd_reply_send_now(struct smtpd_session *s, const struct smtp_reply
 	buf_init(&out, 0);
 	if (smtp_reply_format(r, s->enhanced ? SMTP_REPLY_ENHANCED : 0, &out) < 0)
 		log_panic("smtpd_reply_send: cannot format reply %d", r->code);
-	if (delay || s->delayed.len > 0)
+	if (delay || s->n_delayed > 0) {
+		/* Each held reply gets its own sleep, as Postfix sleeps before
+		 * each of them. */
 		buf_append(&s->delayed, out.data, out.len);
-	else
+		s->delayed_lens =
+			xreallocarray(s->delayed_lens, s->n_delayed + 1, sizeof(*s->delayed_lens));
+		s->delayed_lens[s->n_delayed++] = out.len;
+	} else {
 		bufferevent_write(s->bev, out.data, out.len);
+	}
 	buf_deinit(&out);
 	return r->code;
 }

@@ -90,7 +90,7 @@ static void smtpd_restrict_greet(struct smtpd_session *s, const struct smtpd_ver
 	} else {
 		smtpd_reply(s, SMTP_R_GREETING, s->lconf->banner, NULL);
 	}
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(s->bev, EV_READ);
 }
 
 /* smtpd_restrict_client: TLS (wrapper mode) and SASL are ready: the

@@ -8,9 +8,9 @@
  * state), and stops whenever a handler leaves the COMMAND/DATA states:
  * a command answered asynchronously (the queue commit, a restriction
  * waiting for DNS) sets BUSY and later calls smtpd_session_resume(), which
- * goes on with whatever the client pipelined meanwhile. Reading stops
- * while the session is BUSY and while the client does not read its
- * replies, so a session's buffers stay bounded.
+ * goes on with whatever the client pipelined meanwhile. What waits is
+ * bounded by the input watermark; reading stops while the client does not
+ * read its replies, so a session's buffers stay bounded.
  */
 #include "config.h"
 
@@ -29,6 +29,7 @@
 #include "mem.h"
 #include "sasl_session.h"
 #include "smtpd_private.h"
+#include "smtpd_tls.h"
 #include "smtpd_tls_session.h"
 
 /* Stop reading while this much output waits for the client. */
@@ -81,6 +82,24 @@ const char *smtpd_session_client_addr(const struct smtpd_session *s)
 int smtpd_session_tls_active(const struct smtpd_session *s)
 {
 	return s->tls_active;
+}
+
+void smtpd_log_reject(struct smtpd_session *s, const char *where, const char *text)
+{
+	const struct smtpd_txn *t = &s->txn;
+	struct buf line;
+	buf_init(&line, 0);
+	buf_printf(&line, "%s: reject: %s from %s: %s;", t->queue_id[0] ? t->queue_id : "NOQUEUE",
+		   where, s->namaddr, text);
+	if (t->sender != NULL)
+		buf_printf(&line, " from=<%s>", t->sender);
+	if (t->n_rcpts > 0)
+		buf_printf(&line, " to=<%s>", t->rcpts[t->n_rcpts - 1].address);
+	buf_printf(&line, " proto=%s", s->esmtp ? "ESMTP" : "SMTP");
+	if (s->helo != NULL)
+		buf_printf(&line, " helo=<%s>", s->helo);
+	log_info("%s", buf_cstr(&line));
+	buf_deinit(&line);
 }
 
 /* The order of Postfix's disconnect line. */
@@ -138,6 +157,7 @@ static void smtpd_session_free(struct smtpd_session *s)
 	if (s->delay_ev != NULL)
 		event_free(s->delay_ev);
 	buf_deinit(&s->delayed);
+	free(s->delayed_lens);
 	smtp_line_free(&s->lines);
 	smtp_data_free(&s->decoder);
 	free(s->name);
@@ -214,15 +234,38 @@ static void smtpd_session_read_cb(struct bufferevent *bev, void *arg)
 	smtpd_session_input(arg);
 }
 
+/* smtpd_session_flush: send the replies queued so far. On a plain socket
+ * they are written at once (one writev for a pipelined group), and libevent
+ * is asked to finish only what the socket did not take: this saves the
+ * two epoll_ctl calls per reply that arming the write event costs. */
+static void smtpd_session_flush(struct smtpd_session *s)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	if (s->tls_active || evbuffer_get_length(out) == 0 ||
+	    (bufferevent_get_enabled(s->bev) & EV_WRITE))
+		return;
+	evutil_socket_t fd = bufferevent_getfd(s->bev);
+	/* The socket bufferevent keeps its output's front frozen for its own
+	 * writer; thaw it for ours, as libevent's write callback does. */
+	evbuffer_unfreeze(out, 1);
+	while (evbuffer_get_length(out) > 0 && evbuffer_write(out, fd) > 0)
+		;
+	evbuffer_freeze(out, 1);
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_enable(s->bev, EV_WRITE);
+}
+
 /* smtpd_session_write_cb: the output buffer drained. */
 static void smtpd_session_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct smtpd_session *s = arg;
 	if (s->state == SMTPD_ST_QUIT) {
-		if (s->delayed.len == 0 && !s->commit_pending)
+		if (s->n_delayed == 0 && !s->commit_pending)
 			smtpd_session_drop(s);
 		return;
 	}
+	if (!s->tls_active)
+		bufferevent_disable(bev, EV_WRITE); /* smtpd_session_flush writes */
 	if (s->state == SMTPD_ST_COMMAND || s->state == SMTPD_ST_DATA)
 		smtpd_session_resume(s);
 }
@@ -231,8 +274,16 @@ static void smtpd_session_write_cb(struct bufferevent *bev, void *arg)
 static void smtpd_session_delay_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct smtpd_session *s = arg;
-	bufferevent_write(s->bev, s->delayed.data, s->delayed.len);
-	buf_reset(&s->delayed);
+	size_t len = s->delayed_lens[0];
+	bufferevent_write(s->bev, s->delayed.data, len);
+	smtpd_session_flush(s);
+	buf_consume(&s->delayed, len);
+	memmove(s->delayed_lens, s->delayed_lens + 1, --s->n_delayed * sizeof(*s->delayed_lens));
+	if (s->n_delayed > 0) {
+		struct timeval tv = {(time_t)s->lconf->error_sleep_time, 0};
+		evtimer_add(s->delay_ev, &tv);
+		return;
+	}
 	if (s->state == SMTPD_ST_QUIT)
 		return; /* the write callback closes */
 	smtpd_session_resume(s);
@@ -242,7 +293,7 @@ static void smtpd_session_delay_cb(evutil_socket_t fd, short what, void *arg)
  * smtpd_error_sleep_time, reading nothing meanwhile. */
 static void smtpd_session_hold(struct smtpd_session *s)
 {
-	if (s->delayed.len == 0 || evtimer_pending(s->delay_ev, NULL))
+	if (s->n_delayed == 0 || evtimer_pending(s->delay_ev, NULL))
 		return;
 	struct timeval tv = {(time_t)s->lconf->error_sleep_time, 0};
 	bufferevent_disable(s->bev, EV_READ);
@@ -254,7 +305,7 @@ static int smtpd_session_ready(struct smtpd_session *s)
 {
 	if (s->state != SMTPD_ST_COMMAND && s->state != SMTPD_ST_DATA)
 		return 0;
-	if (s->delayed.len > 0)
+	if (s->n_delayed > 0)
 		return 0;
 	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > SMTPD_OUTPUT_HIGH) {
 		bufferevent_disable(s->bev, EV_READ);
@@ -308,13 +359,14 @@ void smtpd_session_input(struct smtpd_session *s)
 			smtpd_session_free(s);
 		return;
 	}
-	if (s->state == SMTPD_ST_COMMAND || s->state == SMTPD_ST_DATA) {
-		if (evbuffer_get_length(bufferevent_get_output(s->bev)) <= SMTPD_OUTPUT_HIGH &&
-		    s->delayed.len == 0)
-			bufferevent_enable(s->bev, EV_READ);
-	} else {
-		bufferevent_disable(s->bev, EV_READ);
-	}
+	smtpd_session_flush(s);
+	/* Reading goes on while a command is answered asynchronously (the
+	 * input watermark bounds what piles up); it stops only for held
+	 * replies, a client that does not read, and the end. */
+	if ((s->state == SMTPD_ST_COMMAND || s->state == SMTPD_ST_DATA) && s->n_delayed == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) <= SMTPD_OUTPUT_HIGH &&
+	    !(bufferevent_get_enabled(s->bev) & EV_READ))
+		bufferevent_enable(s->bev, EV_READ);
 }
 
 void smtpd_session_resume(struct smtpd_session *s)
@@ -337,7 +389,7 @@ void smtpd_session_close(struct smtpd_session *s)
 	bufferevent_disable(s->bev, EV_READ);
 	bufferevent_enable(s->bev, EV_WRITE);
 	/* When nothing is left to send, the write callback will not come. */
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0 && s->delayed.len == 0 &&
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0 && s->n_delayed == 0 &&
 	    !s->commit_pending && !s->in_input)
 		smtpd_session_drop(s);
 }
@@ -475,6 +527,10 @@ void smtpd_session_start(struct smtpd_worker *w, int fd, const struct sockaddr *
 	s->namaddr = xasprintf("%s[%s]", s->name, s->addr);
 	s->enhanced = !(lc->discard_ehlo & SMTPD_EHLO_ENHANCEDSTATUSCODES);
 	s->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	/* In plaintext, smtpd_session_flush writes; a TLS filter stacked on
+	 * this bufferevent (wrapper mode) needs libevent to write for it. */
+	if (!lc->tls->wrappermode)
+		bufferevent_disable(s->bev, EV_WRITE);
 	s->delay_ev = evtimer_new(w->base, smtpd_session_delay_cb, s);
 	s->lines = smtp_line_new(lc->line_length_limit, lc->bare_newline);
 	if (w->sessions != NULL)

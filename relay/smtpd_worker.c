@@ -87,7 +87,12 @@ struct smtpd_worker *smtpd_worker_new(struct smtpd_server *srv, size_t index)
 	char *error = NULL;
 	w->srv = srv;
 	w->index = index;
-	w->base = event_base_new();
+	/* The changelist merges the many enable/disable pairs of one loop
+	 * iteration into at most one epoll_ctl per descriptor. */
+	struct event_config *cfg = event_config_new();
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	w->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
 	if (w->base == NULL)
 		log_fatal("worker %zu: cannot create an event loop", index);
 	if (queue_mailbox_new(&w->mailbox, &error) < 0)

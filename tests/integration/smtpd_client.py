@@ -10,7 +10,8 @@ SCRIPT has one step per line:
     E           read replies until the server closes the connection (or
                 10 seconds pass without input) and print them
 Each reply line is printed as received, without its CRLF; a connection
-closed by the server prints "EOF", a read that times out "TIMEOUT".
+closed (or reset) by the server prints "EOF", a read that times out
+"TIMEOUT".
 """
 import codecs
 import socket
@@ -36,6 +37,8 @@ def main():
                 except socket.timeout:
                     print("TIMEOUT", flush=True)
                     return lines, False
+                except ConnectionResetError:
+                    data = b""
                 if not data:
                     closed = True
                     continue

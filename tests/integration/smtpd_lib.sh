@@ -1,7 +1,9 @@
 # smtpd_lib.sh: run posternd in an integration test. Source it after
 # tests/lib/harness.sh (and after h_netns_enter).
 #
-#   sd_init                  a fresh configuration in $SD_CONF: postern.cf
+#   sd_init                  start the test DNS unless it runs (client names
+#                            are looked up) and write a fresh
+#                            configuration in $SD_CONF: postern.cf
 #                            with a test hostname, the queue in $SD_QUEUE,
 #                            mynetworks 127.0.0.0/8; master.cf with one
 #                            listener on 127.0.0.1:2525
@@ -24,6 +26,7 @@ SD_QTOOL="$top_builddir/tests/integration/smtpd_queue_tool"
 SD_POSTERND="$top_builddir/relay/posternd"
 
 sd_init() {
+	[ "$h_dns_running" -ne 0 ] || h_dns_start
 	rm -rf "$SD_CONF"
 	mkdir -p "$SD_CONF"
 	cat >"$SD_CONF/postern.cf" <<CF

@@ -3,7 +3,9 @@
  *   smtpd_queue_tool DIR list             one line per message in incoming/:
  *                                         "ID<TAB>sender<TAB>rcpt,rcpt<TAB>size"
  *   smtpd_queue_tool DIR count            the number of valid messages in incoming/
- *   smtpd_queue_tool DIR content ID       the message's content, as stored
+ *   smtpd_queue_tool DIR content ID...    the message's content, as stored;
+ *                                         with several ids, each after a line
+ *                                         "==> ID <=="
  *   smtpd_queue_tool DIR envelope ID      "name=value" lines: the envelope
  *                                         attributes, then "rcpt=ADDR ORCPT NOTIFY"
  * Every file is validated (queue_msg_open); a file that fails is reported
@@ -20,7 +22,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: smtpd_queue_tool DIR list|count|content ID|envelope ID\n");
+	fprintf(stderr, "usage: smtpd_queue_tool DIR list|count|content ID...|envelope ID\n");
 	return 2;
 }
 
@@ -140,13 +142,18 @@ int main(int argc, char **argv)
 		free(error);
 		return 1;
 	}
-	int rc;
+	int rc = 0;
 	if (strcmp(argv[2], "list") == 0 && argc == 3)
 		rc = list(qd, 1);
 	else if (strcmp(argv[2], "count") == 0 && argc == 3)
 		rc = list(qd, 0);
 	else if (strcmp(argv[2], "content") == 0 && argc == 4)
 		rc = content(qd, argv[3]);
+	else if (strcmp(argv[2], "content") == 0 && argc > 4)
+		for (int i = 3; i < argc; i++) {
+			printf("==> %s <==\n", argv[i]);
+			rc |= content(qd, argv[i]);
+		}
 	else if (strcmp(argv[2], "envelope") == 0 && argc == 4)
 		rc = envelope(qd, argv[3]);
 	else
