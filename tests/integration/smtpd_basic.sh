@@ -17,8 +17,13 @@ id=$(sed -n 's/.*250 2.0.0 Ok: queued as \([0-9A-Z]*\).*/\1/p' <<<"$out")
 tap_ok $? "swaks gets 250 2.0.0 Ok: queued as ID ($id)"
 tap_is "$(sd_queue list | cut -f1-3)" "$id	sender@example.net	rcpt@example.org" \
 	"the queue holds that message, its sender and recipient"
+# The client's name: 127.0.0.1's name in /etc/hosts (which resolves back),
+# as Postfix finds it, or "unknown".
+name=$(getent hosts 127.0.0.1 | awk '{ print $2; exit }')
+[ -n "$name" ] && [ "$(getent ahostsv4 "$name" | awk '$1 == "127.0.0.1"' | head -n1)" ] ||
+	name=unknown
 sd_queue content "$id" >"$TEST_TMP/content"
-head -n 1 "$TEST_TMP/content" | grep -q '^Received: from [^ ]* (unknown \[127.0.0.1\])'
+head -n 1 "$TEST_TMP/content" | grep -q "^Received: from [^ ]* ($name \[127.0.0.1\])"
 tap_ok $? "the content starts with our Received header"
 grep -q "by mx.example.test (Postfix) with ESMTP id $id" "$TEST_TMP/content"
 tap_ok $? "the Received header names us, the protocol and the queue id"
@@ -30,13 +35,13 @@ sd_queue envelope "$id" | grep -qx 'protocol=ESMTP'
 tap_ok $? "the envelope records the protocol"
 
 # The log lines pflogsumm and friends read.
-grep -q "postern/smtpd\[[0-9]*\]: connect from unknown\[127.0.0.1\]" "$SD_LOG"
-tap_ok $? "log: connect from unknown[127.0.0.1]"
-grep -q ": $id: client=unknown\[127.0.0.1\]$" "$SD_LOG"
-tap_ok $? "log: ID: client=unknown[127.0.0.1]"
+grep -q "postern/smtpd\[[0-9]*\]: connect from $name\[127.0.0.1\]" "$SD_LOG"
+tap_ok $? "log: connect from $name[127.0.0.1]"
+grep -q ": $id: client=$name\[127.0.0.1\]$" "$SD_LOG"
+tap_ok $? "log: ID: client=$name[127.0.0.1]"
 grep -q ": $id: from=<sender@example.net>, size=[0-9]*, nrcpt=1 (queue active)$" "$SD_LOG"
 tap_ok $? "log: ID: from=<sender@example.net>, size=N, nrcpt=1"
-grep -q "disconnect from unknown\[127.0.0.1\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5$" \
+grep -q "disconnect from $name\[127.0.0.1\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5$" \
 	"$SD_LOG"
 tap_ok $? "log: disconnect from ... ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5"
 

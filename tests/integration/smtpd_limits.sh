@@ -129,7 +129,7 @@ for side in 25 26; do
 	t0=$(h_now_us)
 	sd_chat "${side}04" <<<"$errors" >/dev/null
 	ms=$((($(h_now_us) - t0) / 1000))
-	[ "$ms" -ge 2900 ] && [ "$ms" -lt 4500 ]
+	[ "$ms" -ge 2900 ] && [ "$ms" -lt 9000 ]
 	tap_ok $? "error limits: port ${side}04 delays three replies by 1 s (${ms} ms)"
 done
 compare "smtpd_junk_command_limit" 10 'R
@@ -177,7 +177,7 @@ conn_case "smtpd_client_event_limit_exceptions" 09
 out=$(for i in 1 2 3; do printf 'R\nS QUIT\\r\\n\nE\n' | sd_chat 2506 | norm; done)
 theirs=$(for i in 1 2 3; do printf 'R\nS QUIT\\r\\n\nE\n' | sd_chat 2606 | norm; done)
 tap_is "$out" "$theirs" "smtpd_client_connection_rate_limit: the same replies as Postfix"
-grep -q 'warning: Connection rate limit exceeded: 3 from unknown\[127.0.0.1\] for service 127.0.0.1:2506' "$SD_LOG"
+grep -q 'warning: Connection rate limit exceeded: 3 from [^ ]*\[127.0.0.1\] for service 127.0.0.1:2506' "$SD_LOG"
 tap_ok $? "the connection rate warning is logged as Postfix logs it"
 
 # Differences on purpose.
