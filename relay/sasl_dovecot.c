@@ -49,7 +49,7 @@ struct sasl_dovecot {
 	struct bufferevent *bev;
 	enum sasl_dovecot_state state;
 	unsigned next_id;
-	time_t failed_at;      /* the last failure to connect */
+	time_t failed_at;	     /* the last failure to connect */
 	struct sasl_mech *new_mechs; /* collected during the handshake */
 	size_t n_new_mechs;
 	struct sasl_dovecot_req *reqs;
@@ -124,9 +124,12 @@ static void sasl_dovecot_mech_line(struct sasl_dovecot *dv, char *args)
 		const char *name;
 		unsigned flag;
 	} flags[] = {
-		{"plaintext", SASL_MECH_PLAINTEXT},   {"dictionary", SASL_MECH_DICTIONARY},
-		{"active", SASL_MECH_ACTIVE},	      {"anonymous", SASL_MECH_ANONYMOUS},
-		{"mutual-auth", SASL_MECH_MUTUAL_AUTH}, {"forward-secrecy", SASL_MECH_FORWARD_SECRECY},
+		{"plaintext", SASL_MECH_PLAINTEXT},
+		{"dictionary", SASL_MECH_DICTIONARY},
+		{"active", SASL_MECH_ACTIVE},
+		{"anonymous", SASL_MECH_ANONYMOUS},
+		{"mutual-auth", SASL_MECH_MUTUAL_AUTH},
+		{"forward-secrecy", SASL_MECH_FORWARD_SECRECY},
 		{"private", SASL_MECH_PRIVATE},
 	};
 	char *save, *word = strtok_r(args, "\t", &save);
@@ -207,8 +210,7 @@ static void sasl_dovecot_read_cb(struct bufferevent *bev, void *arg)
 	struct sasl_dovecot *dv = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	char *line;
-	while (dv->bev == bev &&
-	       (line = evbuffer_readln(in, NULL, EVBUFFER_EOL_LF)) != NULL) {
+	while (dv->bev == bev && (line = evbuffer_readln(in, NULL, EVBUFFER_EOL_LF)) != NULL) {
 		char *tab = strchr(line, '\t');
 		if (tab != NULL)
 			*tab++ = '\0';
@@ -220,8 +222,7 @@ static void sasl_dovecot_read_cb(struct bufferevent *bev, void *arg)
 		free(line);
 	}
 	if (dv->bev == bev && evbuffer_get_length(in) > SASL_DOVECOT_LINE_MAX) {
-		log_warn("SASL: %s: line too long from the authentication server",
-			 dv->be.path);
+		log_warn("SASL: %s: line too long from the authentication server", dv->be.path);
 		sasl_dovecot_down(dv, "Connection lost to authentication server", 0);
 	}
 }
@@ -300,8 +301,8 @@ static void sasl_dovecot_start(struct sasl_server *s, const char *mech, const ch
 	struct buf line;
 	buf_init(&line, 0);
 	buf_printf(&line, "AUTH\t%u\t%s\tservice=%s\tnologin\tlip=%s\trip=%s\tlport=%u\trport=%u",
-		   req->id, mech, s->conf->service, s->server_addr, s->client_addr,
-		   s->server_port, s->client_port);
+		   req->id, mech, s->conf->service, s->server_addr, s->client_addr, s->server_port,
+		   s->client_port);
 	if (s->tls)
 		buf_append_str(&line, "\tsecured");
 	if (initial != NULL)
