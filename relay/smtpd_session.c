@@ -44,46 +44,6 @@ int64_t smtpd_session_clock(void)
 	return (int64_t)ts.tv_sec;
 }
 
-struct event_base *smtpd_session_base(const struct smtpd_session *s)
-{
-	return s->worker->base;
-}
-
-struct bufferevent *smtpd_session_bev(const struct smtpd_session *s)
-{
-	return s->bev;
-}
-
-const struct relay_conf *smtpd_session_conf(const struct smtpd_session *s)
-{
-	return s->conf;
-}
-
-const struct smtpd_conf *smtpd_session_listener(const struct smtpd_session *s)
-{
-	return s->lconf;
-}
-
-const struct cfg *smtpd_session_view(const struct smtpd_session *s)
-{
-	return s->lconf->view;
-}
-
-const char *smtpd_session_namaddr(const struct smtpd_session *s)
-{
-	return s->namaddr;
-}
-
-const char *smtpd_session_client_addr(const struct smtpd_session *s)
-{
-	return s->addr;
-}
-
-int smtpd_session_tls_active(const struct smtpd_session *s)
-{
-	return s->tls_active;
-}
-
 void smtpd_log_reject(struct smtpd_session *s, const char *where, const char *text)
 {
 	const struct smtpd_txn *t = &s->txn;
