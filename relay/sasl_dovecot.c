@@ -30,6 +30,9 @@
 
 /* Longest line accepted from the server. */
 #define SASL_DOVECOT_LINE_MAX 65536
+/* Seconds a connection may take to connect and finish the handshake:
+ * sessions wait for it before their greeting. */
+#define SASL_DOVECOT_HANDSHAKE_TIMEOUT 10
 
 enum sasl_dovecot_state {
 	DV_DOWN,
@@ -166,6 +169,7 @@ static void sasl_dovecot_handshake_line(struct sasl_dovecot *dv, char *cmd, char
 		dv->n_new_mechs = 0;
 		dv->be.ready = 1;
 		dv->state = DV_UP;
+		bufferevent_set_timeouts(dv->bev, NULL, NULL);
 		sasl_dovecot_send_queued(dv);
 		sasl_backend_ready(&dv->be);
 	}
@@ -242,7 +246,9 @@ static void sasl_dovecot_event_cb(struct bufferevent *bev, short events, void *a
 	int connecting = dv->state == DV_CONNECTING;
 	if (connecting)
 		log_warn("SASL: Connect to %s failed: %s", dv->be.path,
-			 (events & BEV_EVENT_ERROR) && err ? strerror(err) : "connection closed");
+			 (events & BEV_EVENT_TIMEOUT)	     ? "timed out"
+			 : (events & BEV_EVENT_ERROR) && err ? strerror(err)
+							     : "connection closed");
 	sasl_dovecot_down(dv, "Connection lost to authentication server", connecting);
 }
 
@@ -257,6 +263,8 @@ static void sasl_dovecot_connect(struct sasl_dovecot *dv)
 	dv->bev = bufferevent_socket_new(dv->be.base, -1, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(dv->bev, sasl_dovecot_read_cb, NULL, sasl_dovecot_event_cb, dv);
 	bufferevent_enable(dv->bev, EV_READ | EV_WRITE);
+	struct timeval limit = {SASL_DOVECOT_HANDSHAKE_TIMEOUT, 0};
+	bufferevent_set_timeouts(dv->bev, &limit, &limit);
 	const struct sockspec_addr *addr = &dv->be.addrs[0];
 	if (bufferevent_socket_connect(dv->bev, (const struct sockaddr *)&addr->ss,
 				       (int)addr->len) < 0) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -525,6 +526,7 @@ struct fake_dovecot {
 	struct bufferevent *bev;
 	char *mech_lines;
 	int hangup_after_auth; /* close the connection at the first AUTH */
+	int mute;	       /* never answer the handshake */
 	struct buf seen;       /* every line received */
 };
 
@@ -536,7 +538,9 @@ static void fake_read_cb(struct bufferevent *bev, void *arg)
 		buf_printf(&fd->seen, "%s\n", line);
 		unsigned id = 0;
 		char resp[256] = "";
-		if (strncmp(line, "CPID\t", 5) == 0) {
+		if (fd->mute) {
+			/* say nothing */
+		} else if (strncmp(line, "CPID\t", 5) == 0) {
 			evbuffer_add_printf(bufferevent_get_output(bev),
 					    "VERSION\t1\t2\n%sSPID\t1\nCUID\t1\nCOOKIE\tab\nDONE\n",
 					    fd->mech_lines);
@@ -670,6 +674,25 @@ static void test_dovecot(void)
 		   "asking for the mechanisms reconnects");
 	tap_is_str(start(s, &f.c, "PLAIN", "AGFsaWNlAGFsaWNlLXB3"), "PLAIN alice",
 		   "the next request reconnects");
+	sasl_server_free(&s);
+	fake_stop(&fd);
+	fixture_deinit(&f);
+
+	/* A server that never finishes the handshake: sessions are not held
+	 * up for longer than the handshake's time limit (10 s). */
+	fixture_base(&f);
+	buf_init(&fd.seen, 0);
+	fake_start(&fd, f.c.base, sock);
+	fd.mute = 1;
+	if (fixture_backend(&f, settings) < 0) {
+		free(sock);
+		return;
+	}
+	s = sasl_server_new(f.be, f.conf, &peer);
+	time_t t0 = time(NULL);
+	tap_is_str(offered(s, &f.c), "(none)", "a mute Dovecot: no AUTH offered");
+	tap_ok(time(NULL) - t0 >= 9 && time(NULL) - t0 <= 60,
+	       "... once the handshake time limit ran out (%lld s)", (long long)(time(NULL) - t0));
 	sasl_server_free(&s);
 	fake_stop(&fd);
 	fixture_deinit(&f);
