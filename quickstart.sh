@@ -102,22 +102,62 @@ run_tests() {
 run_demo() {
 	say "building"
 	build build
-	local conf=conf/quickstart
-	say "checking the example configuration in $conf"
+	local conf=$top/conf/quickstart work=/var/tmp/postern-quickstart
+	say "checking the example configuration in conf/quickstart"
 	build/relay/postern -c "$conf" check || true
-	say "the configuration as postern reads it (postern config -n):"
-	build/relay/postern -c "$conf" config -n
+	mkdir -p "$work"
+	local log=$work/posternd.log
+	: >"$log"
+	say "starting posternd on 127.0.0.1:2525 (smtp) and 127.0.0.1:2587 (submission)"
+	build/relay/posternd -f -c "$conf" >>"$log" 2>&1 &
+	local pid=$! i
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'daemon started' "$log" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q 'daemon started' "$log"; then
+		cat "$log"
+		echo "quickstart.sh: posternd did not start" >&2
+		kill "$pid" 2>/dev/null
+		return 1
+	fi
 	cat <<MSG
 
-Postern's foundation is built: configuration, lookup tables and the postern
-tool. The relay (posternd) and the filter daemons are not built yet, so there
-is nothing to start on loopback yet.
+posternd runs with conf/quickstart (its log: $log, shown below).
 
-Try next:
-  build/relay/postern -c $conf check
-  build/relay/postern -c $conf config myhostname mydestination
-  build/relay/postern map -q 192.0.2.7 cidr:$top/conf/quickstart/client_access.cidr
+Send a message to a local address (no login needed from this machine):
+  swaks --server 127.0.0.1:2525 --helo demo.example \\
+        --from you@example.org --to postmaster@postern.localhost
+
+Relay elsewhere through the submission listener as the demo user:
+  swaks --server 127.0.0.1:2587 --helo demo.example --auth PLAIN \\
+        --auth-user demo --auth-password demo-password \\
+        --from demo@postern.localhost --to someone@example.org
+
+Delivery is not built yet, so every accepted message stays in the queue,
+one file per message, named by the queue id of its 250 reply:
+  ls -l $work/queue/incoming
+
+Ctrl-C stops posternd (messages being committed get their reply first).
+
 MSG
+	tail -n +1 -f "$log" &
+	local tailer=$!
+	trap 'kill -TERM "$pid" 2>/dev/null' INT TERM
+	local rc=0
+	wait "$pid" || rc=$?
+	# wait returns early when the trap runs: wait for posternd itself.
+	while kill -0 "$pid" 2>/dev/null; do
+		rc=0
+		wait "$pid" || rc=$?
+	done
+	sleep 0.2
+	kill "$tailer" 2>/dev/null
+	trap - INT TERM
+	echo
+	say "posternd stopped (exit status $rc); the queue is in $work/queue"
+	ls -l "$work/queue/incoming"
 }
 
 install_missing "${BUILD_PACKAGES[@]}"

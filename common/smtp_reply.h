@@ -64,6 +64,8 @@ enum smtp_reply_id {
 	SMTP_R_TEMP_LOOKUP,	     /* 451 4.3.0 <%s>: Temporary lookup failure */
 	SMTP_R_CONFIG_ERROR,	     /* 451 4.3.5 Server configuration error */
 	SMTP_R_QUEUE_WRITE,	     /* 451 4.3.0 Error: queue file write error */
+	SMTP_R_TEMP_FAILURE,	     /* 451 4.3.0 Error: temporary lookup failure */
+	SMTP_R_ALIAS_EXPANSION,	     /* 451 4.6.0 Alias expansion error */
 	SMTP_R_INTERNAL_ERROR,	     /* 451 4.3.0 Error: internal error */
 	SMTP_R_INSUFFICIENT_STORAGE, /* 452 4.3.1 Insufficient system storage */
 	SMTP_R_TOO_MANY_RCPTS,	     /* 452 4.5.3 Error: too many recipients */

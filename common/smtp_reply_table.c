@@ -53,6 +53,11 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_TEMP_LOOKUP, "temp_lookup", 451, "4.3.0", "<%s>: Temporary lookup failure"),
     R(SMTP_R_CONFIG_ERROR, "config_error", 451, "4.3.5", "Server configuration error"),
     R(SMTP_R_QUEUE_WRITE, "queue_write", 451, "4.3.0", "Error: queue file write error"),
+    /* Before-queue processing could not finish (virtual_alias_maps lookup
+     * failure or expansion limits): the message is not queued. */
+    R(SMTP_R_TEMP_FAILURE, "temp_failure", 451, "4.3.0", "Error: temporary lookup failure"),
+    /* Postfix's cleanup: virtual_alias_maps nesting or expansion size. */
+    R(SMTP_R_ALIAS_EXPANSION, "alias_expansion", 451, "4.6.0", "Alias expansion error"),
     R(SMTP_R_INTERNAL_ERROR, "internal_error", 451, "4.3.0", "Error: internal error"),
     R(SMTP_R_INSUFFICIENT_STORAGE, "insufficient_storage", 452, "4.3.1",
       "Insufficient system storage"),

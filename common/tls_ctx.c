@@ -16,8 +16,8 @@
 int tls_ctx_param(const struct cfg *view, const char *prefix, const char *name, char **value_r,
 		  char **error_r)
 {
-	char *param = prefix != NULL ? xasprintf("%s_tls_%s", prefix, name)
-				     : xasprintf("tls_%s", name);
+	char *param =
+		prefix != NULL ? xasprintf("%s_tls_%s", prefix, name) : xasprintf("tls_%s", name);
 	int ret = cfg_expand_param(view, param, value_r, error_r);
 	free(param);
 	if (ret == 0)
@@ -41,8 +41,7 @@ char *tls_ctx_error(void)
 }
 
 /* tls_ctx_value_error: "PARAM: why (\"value\")" from a parse error. */
-static int tls_ctx_value_error(const char *prefix, const char *name, char *why,
-			       char **error_r)
+static int tls_ctx_value_error(const char *prefix, const char *name, char *why, char **error_r)
 {
 	if (prefix != NULL)
 		*error_r = xasprintf("%s_tls_%s: %s", prefix, name, why);
@@ -63,8 +62,8 @@ static int tls_ctx_bool(const struct cfg *view, const char *prefix, const char *
 	return ret < 0 ? tls_ctx_value_error(prefix, name, why, error_r) : 1;
 }
 
-static int tls_ctx_int(const struct cfg *view, const char *prefix, const char *name,
-		       long long min, long long max, long long *r, char **error_r)
+static int tls_ctx_int(const struct cfg *view, const char *prefix, const char *name, long long min,
+		       long long max, long long *r, char **error_r)
 {
 	char *value, *why = NULL;
 	if (tls_ctx_param(view, prefix, name, &value, error_r) < 0)
@@ -149,15 +148,15 @@ static int tls_ctx_trust(struct tls_ctx *tc, const struct cfg *view, const char 
 {
 	char *file = NULL, *path = NULL;
 	int ret = tls_ctx_param(view, prefix, "CAfile", &file, error_r) < 0 ||
-			  tls_ctx_param(view, prefix, "CApath", &path, error_r) < 0
-		  ? -1
-		  : 1;
+				  tls_ctx_param(view, prefix, "CApath", &path, error_r) < 0
+			  ? -1
+			  : 1;
 	if (ret == 1 && (*file || *path) &&
-	    SSL_CTX_load_verify_locations(tc->ssl_ctx, *file ? file : NULL,
-					  *path ? path : NULL) != 1) {
+	    SSL_CTX_load_verify_locations(tc->ssl_ctx, *file ? file : NULL, *path ? path : NULL) !=
+		    1) {
 		char *why = tls_ctx_error();
-		*error_r = xasprintf("%s_tls_%s: %s: cannot load trusted certificates: %s",
-				     prefix, *file ? "CAfile" : "CApath", *file ? file : path, why);
+		*error_r = xasprintf("%s_tls_%s: %s: cannot load trusted certificates: %s", prefix,
+				     *file ? "CAfile" : "CApath", *file ? file : path, why);
 		free(why);
 		ret = -1;
 	}
@@ -272,7 +271,8 @@ int tls_ctx_new(const struct cfg *view, enum tls_ctx_role role, const char *pref
 	if (tls_ctx_int(view, prefix, "loglevel", 0, 4, &loglevel, error_r) < 0 ||
 	    tls_ctx_protocols(tc, view, prefix, mandatory, error_r) < 0 ||
 	    tls_ctx_ciphers(tc, view, prefix, mandatory, error_r) < 0 ||
-	    tls_ctx_options(tc, view, error_r) < 0 || tls_ctx_digest(tc, view, prefix, error_r) < 0 ||
+	    tls_ctx_options(tc, view, error_r) < 0 ||
+	    tls_ctx_digest(tc, view, prefix, error_r) < 0 ||
 	    (role == TLS_CTX_SERVER && tls_ctx_server(tc, view, prefix, error_r) < 0) ||
 	    tls_ctx_trust(tc, view, prefix, error_r) < 0 ||
 	    tls_ctx_load_certs(tc->ssl_ctx, view, prefix, &have_cert, error_r) < 0) {
@@ -280,9 +280,10 @@ int tls_ctx_new(const struct cfg *view, enum tls_ctx_role role, const char *pref
 		return -1;
 	}
 	if (role == TLS_CTX_SERVER && !have_cert) {
-		*error_r = xasprintf("%s_tls_cert_file: no server certificate (set %s_tls_chain_files "
-				     "or %s_tls_cert_file)",
-				     prefix, prefix, prefix);
+		*error_r =
+			xasprintf("%s_tls_cert_file: no server certificate (set %s_tls_chain_files "
+				  "or %s_tls_cert_file)",
+				  prefix, prefix, prefix);
 		tls_ctx_free(&tc);
 		return -1;
 	}

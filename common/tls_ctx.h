@@ -55,19 +55,19 @@ enum tls_ctx_role {
  * min/max with SSL_CTX_set_min/max_proto_version (0: no bound) and the
  * excluded protocols with SSL_CTX_set_options(ssl_op). */
 struct tls_protocols {
-	int min_version;  /* TLS1_VERSION etc., 0 for none */
-	int max_version;  /* 0 for none */
-	uint64_t ssl_op;  /* SSL_OP_NO_TLSv1 etc. */
+	int min_version; /* TLS1_VERSION etc., 0 for none */
+	int max_version; /* 0 for none */
+	uint64_t ssl_op; /* SSL_OP_NO_TLSv1 etc. */
 };
 
 struct tls_ctx {
-	SSL_CTX *ssl_ctx;	 /* owned */
+	SSL_CTX *ssl_ctx; /* owned */
 	enum tls_ctx_role role;
-	int loglevel;		 /* PREFIX_tls_loglevel */
-	int ask_ccert;		 /* server: a client certificate is asked for */
-	const EVP_MD *digest;	 /* PREFIX_tls_fingerprint_digest */
-	char *protocols;	 /* the protocol list in force, for logs */
-	char *cipherlist;	 /* the OpenSSL cipher list in force, for logs */
+	int loglevel;	      /* PREFIX_tls_loglevel */
+	int ask_ccert;	      /* server: a client certificate is asked for */
+	const EVP_MD *digest; /* PREFIX_tls_fingerprint_digest */
+	char *protocols;      /* the protocol list in force, for logs */
+	char *cipherlist;     /* the OpenSSL cipher list in force, for logs */
 };
 
 /* tls_ctx_new: build a context for role from the parameters with prefix
@@ -96,8 +96,8 @@ int tls_protocols_parse(const char *value, struct tls_protocols *r, char **error
  * colons or white space between names; may be NULL). 1 with a malloc'd
  * *list_r, -1 with *error_r (an unknown grade, a name starting with one of
  * "!+-@" as Postfix refuses). The list is not checked against OpenSSL. */
-int tls_cipherlist(const struct cfg *view, const char *grade, const char *exclusions,
-		   char **list_r, char **error_r);
+int tls_cipherlist(const struct cfg *view, const char *grade, const char *exclusions, char **list_r,
+		   char **error_r);
 
 /* tls_ssl_options_parse: the value of tls_ssl_options (names such as
  * NO_TICKET, NO_COMPRESSION, ENABLE_MIDDLEBOX_COMPAT, LEGACY_SERVER_CONNECT,
@@ -111,26 +111,26 @@ int tls_ssl_options_parse(const char *value, uint64_t *ops_r, char **error_r);
  * it in logs and Received headers. Every string is owned (malloc'd) and
  * released by tls_info_clear; an unknown one is NULL. */
 struct tls_info {
-	char *protocol;		  /* "TLSv1.3" */
-	char *cipher;		  /* "TLS_AES_256_GCM_SHA384" */
-	int cipher_usebits;	  /* 256 */
-	int cipher_algbits;	  /* 256 */
-	char *kex_name;		  /* "X25519", "ECDHE", "DHE" */
-	char *kex_curve;	  /* "P-256" (ECDHE) */
-	int kex_bits;		  /* DHE group size */
-	char *srv_sig;		  /* server signature "RSA-PSS", "ECDSA", "ED25519" */
-	char *srv_sig_curve;	  /* "P-256" (ECDSA) */
-	int srv_sig_bits;	  /* RSA key size */
-	char *srv_sig_digest;	  /* "SHA256" */
-	char *clnt_sig;		  /* the same for a client certificate */
+	char *protocol;	      /* "TLSv1.3" */
+	char *cipher;	      /* "TLS_AES_256_GCM_SHA384" */
+	int cipher_usebits;   /* 256 */
+	int cipher_algbits;   /* 256 */
+	char *kex_name;	      /* "X25519", "ECDHE", "DHE" */
+	char *kex_curve;      /* "P-256" (ECDHE) */
+	int kex_bits;	      /* DHE group size */
+	char *srv_sig;	      /* server signature "RSA-PSS", "ECDSA", "ED25519" */
+	char *srv_sig_curve;  /* "P-256" (ECDSA) */
+	int srv_sig_bits;     /* RSA key size */
+	char *srv_sig_digest; /* "SHA256" */
+	char *clnt_sig;	      /* the same for a client certificate */
 	char *clnt_sig_curve;
 	int clnt_sig_bits;
 	char *clnt_sig_digest;
-	int peer_cert;		  /* the peer presented a certificate */
-	int peer_verified;	  /* ... which verified against the trusted CAs */
-	char *peer_cn;		  /* its subject CN, "" when none */
-	char *issuer_cn;	  /* its issuer's CN (or O), "" when none */
-	char *peer_fingerprint;	  /* "AB:CD:..." with the context's digest */
+	int peer_cert;		     /* the peer presented a certificate */
+	int peer_verified;	     /* ... which verified against the trusted CAs */
+	char *peer_cn;		     /* its subject CN, "" when none */
+	char *issuer_cn;	     /* its issuer's CN (or O), "" when none */
+	char *peer_fingerprint;	     /* "AB:CD:..." with the context's digest */
 	char *peer_pkey_fingerprint; /* of its public key, same digest */
 };
 

@@ -18,7 +18,7 @@
 struct tls_chain_group {
 	EVP_PKEY *key;
 	X509 *leaf;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 };
 
 static void tls_chain_group_clear(struct tls_chain_group *g)
@@ -40,8 +40,8 @@ static int tls_chain_group_use(SSL_CTX *ctx, struct tls_chain_group *g, const ch
 	}
 	if (SSL_CTX_use_cert_and_key(ctx, g->leaf, g->key, g->chain, 1) != 1) {
 		char *why = tls_ctx_error();
-		*error_r = xasprintf("%s: %s: cannot use the key and certificate: %s", param,
-				     file, why);
+		*error_r = xasprintf("%s: %s: cannot use the key and certificate: %s", param, file,
+				     why);
 		free(why);
 		return -1;
 	}
@@ -127,8 +127,8 @@ static int tls_chain_files(SSL_CTX *ctx, const char *param, const char *files, c
 	return ret;
 }
 
-static int tls_cert_key_files(SSL_CTX *ctx, const char *prefix, const char *cert,
-			      const char *key, char **error_r)
+static int tls_cert_key_files(SSL_CTX *ctx, const char *prefix, const char *cert, const char *key,
+			      char **error_r)
 {
 	const char *what = NULL, *file = NULL;
 	char *param = NULL;

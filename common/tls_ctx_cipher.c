@@ -16,8 +16,8 @@
 
 #define TLS_CIPHER_SEPARATORS "\t\n\r ,:"
 
-int tls_cipherlist(const struct cfg *view, const char *grade, const char *exclusions,
-		   char **list_r, char **error_r)
+int tls_cipherlist(const struct cfg *view, const char *grade, const char *exclusions, char **list_r,
+		   char **error_r)
 {
 	static const char *const grades[] = {"export", "low", "medium", "high", "null"};
 	size_t i;
@@ -80,8 +80,7 @@ static const struct tls_ssl_option tls_ssl_options[] = {
 	{"NO_TICKET", SSL_OP_NO_TICKET},
 	{"NO_COMPRESSION", SSL_OP_NO_COMPRESSION},
 	{"NO_RENEGOTIATION", SSL_OP_NO_RENEGOTIATION},
-	{"NO_SESSION_RESUMPTION_ON_RENEGOTIATION",
-	 SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION},
+	{"NO_SESSION_RESUMPTION_ON_RENEGOTIATION", SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION},
 	{"PRIORITIZE_CHACHA", SSL_OP_PRIORITIZE_CHACHA},
 };
 
@@ -90,7 +89,8 @@ static const struct tls_ssl_option tls_ssl_options[] = {
 
 static int tls_ssl_option_number(const char *word, uint64_t *op_r)
 {
-	if (word[0] != '0' || (word[1] != 'x' && word[1] != 'X') || !isxdigit((unsigned char)word[2]))
+	if (word[0] != '0' || (word[1] != 'x' && word[1] != 'X') ||
+	    !isxdigit((unsigned char)word[2]))
 		return 0;
 	char *end;
 	errno = 0;

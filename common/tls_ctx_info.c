@@ -129,8 +129,8 @@ void tls_info_get(SSL *ssl, const EVP_MD *digest, struct tls_info *info)
 	int server = SSL_is_server(ssl);
 	info->protocol = xstrdup(SSL_get_version(ssl));
 	info->cipher = xstrdup(cipher != NULL ? SSL_CIPHER_get_name(cipher) : "(NONE)");
-	info->cipher_usebits = cipher != NULL ? SSL_CIPHER_get_bits(cipher, &info->cipher_algbits)
-					      : 0;
+	info->cipher_usebits =
+		cipher != NULL ? SSL_CIPHER_get_bits(cipher, &info->cipher_algbits) : 0;
 	X509 *peer = SSL_get1_peer_certificate(ssl);
 	if (peer != NULL) {
 		tls_info_peer(ssl, peer, digest, info);
@@ -177,10 +177,12 @@ void tls_info_get(SSL *ssl, const EVP_MD *digest, struct tls_info *info)
 void tls_info_clear(struct tls_info *info)
 {
 	char **strings[] = {
-		&info->protocol,       &info->cipher,	       &info->kex_name,
-		&info->kex_curve,      &info->srv_sig,	       &info->srv_sig_curve,
-		&info->srv_sig_digest, &info->clnt_sig,	       &info->clnt_sig_curve,
-		&info->clnt_sig_digest, &info->peer_cn,	       &info->issuer_cn,
+		&info->protocol,	 &info->cipher,
+		&info->kex_name,	 &info->kex_curve,
+		&info->srv_sig,		 &info->srv_sig_curve,
+		&info->srv_sig_digest,	 &info->clnt_sig,
+		&info->clnt_sig_curve,	 &info->clnt_sig_digest,
+		&info->peer_cn,		 &info->issuer_cn,
 		&info->peer_fingerprint, &info->peer_pkey_fingerprint,
 	};
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)

@@ -123,9 +123,9 @@ static void test_ssl_options(void)
 	char *error = NULL;
 	tap_is_int(tls_ssl_options_parse("", &ops, &error), 1, "empty tls_ssl_options");
 	tap_is_int((long long)ops, 0, "no options");
-	tap_is_int(tls_ssl_options_parse("no_ticket, NO_COMPRESSION PRIORITIZE_CHACHA", &ops,
-					 &error),
-		   1, "option names in any case");
+	tap_is_int(
+		tls_ssl_options_parse("no_ticket, NO_COMPRESSION PRIORITIZE_CHACHA", &ops, &error),
+		1, "option names in any case");
 	tap_ok(ops == (SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION | SSL_OP_PRIORITIZE_CHACHA),
 	       "the named bits are set");
 	tap_is_int(tls_ssl_options_parse("0x4000", &ops, &error), 1, "a hexadecimal mask");
@@ -212,11 +212,14 @@ static void test_ctx_errors(const struct fixture *f)
 		 "a cipher list OpenSSL cannot use"},
 		{{"tls_ssl_options", "NO_SUCH"}, "tls_ssl_options:", "bad OpenSSL option"},
 		{{"smtpd_tls_loglevel", "7"}, "smtpd_tls_loglevel:", "log level out of range"},
-		{{"smtpd_tls_fingerprint_digest", "sha999"}, "smtpd_tls_fingerprint_digest:",
+		{{"smtpd_tls_fingerprint_digest", "sha999"},
+		 "smtpd_tls_fingerprint_digest:",
 		 "unknown digest"},
-		{{"smtpd_tls_session_cache_timeout", "1x"}, "smtpd_tls_session_cache_timeout:",
+		{{"smtpd_tls_session_cache_timeout", "1x"},
+		 "smtpd_tls_session_cache_timeout:",
 		 "bad time"},
-		{{"smtpd_tls_chain_files", "/nonexistent.pem"}, "smtpd_tls_chain_files:",
+		{{"smtpd_tls_chain_files", "/nonexistent.pem"},
+		 "smtpd_tls_chain_files:",
 		 "missing chain file"},
 		{{"smtpd_tls_CAfile", "/nonexistent.pem"}, "smtpd_tls_CAfile:", "missing CA file"},
 		{{"tls_preempt_cipherlist", "maybe"}, "tls_preempt_cipherlist:", "bad boolean"},
@@ -299,8 +302,7 @@ static void test_certs(const struct fixture *f)
  * client limited by client_max (0: none) and client_ciphers (NULL: the
  * default); returns 1 on success with the protocol and cipher. */
 static int connect_with(const struct fixture *f, const char *const *settings, int mandatory,
-			int client_max, const char *client_ciphers, char **proto_r,
-			char **cipher_r)
+			int client_max, const char *client_ciphers, char **proto_r, char **cipher_r)
 {
 	struct cfg *c = server_view(f, settings);
 	struct tls_ctx *tc = NULL;
@@ -398,11 +400,13 @@ static void test_handshakes(const struct fixture *f)
 
 static void test_settings(const struct fixture *f)
 {
+	/* clang-format off */
 	const char *settings[] = {"smtpd_tls_session_cache_timeout", "2h",
 				  "smtpd_tls_ask_ccert", "yes",
 				  "smtpd_tls_loglevel", "2",
 				  "tls_ssl_options", "NO_RENEGOTIATION",
 				  NULL};
+	/* clang-format on */
 	struct cfg *c = server_view(f, settings);
 	struct tls_ctx *tc = NULL;
 	char *error = NULL;

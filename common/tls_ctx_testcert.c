@@ -27,8 +27,9 @@ void tls_testcert_make(struct tls_testcert *tc, const char *cn, const struct tls
 	X509_set_issuer_name(tc->cert, issuer ? X509_get_subject_name(issuer->cert) : name);
 	X509V3_CTX v3;
 	X509V3_set_ctx(&v3, issuer ? issuer->cert : tc->cert, tc->cert, NULL, NULL, 0);
-	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
-						  issuer ? "critical,CA:FALSE" : "critical,CA:TRUE");
+	X509_EXTENSION *ext =
+		X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+				    issuer ? "critical,CA:FALSE" : "critical,CA:TRUE");
 	if (ext == NULL || !X509_add_ext(tc->cert, ext, -1))
 		log_fatal("tls_testcert_make: cannot add an extension");
 	X509_EXTENSION_free(ext);

@@ -5,6 +5,11 @@
  *   postern explain [-s SERVICE] -a ADDRESS [-n NAME] [-r NAME] [-h HELO]
  *                   [-p SMTP|ESMTP] [-l LOGIN] [-f SENDER] [-t RECIPIENT]...
  *                   [-T] [-P] [-D]
+ *   postern explain -b FILE|-
+ *
+ *   -b  many sessions: one a line of FILE (or stdin), written as these
+ *       options separated by white space; each session's output follows a
+ *       line "### N" (N counting from 0) on stdout and on stderr
  *
  *   -s  the master.cf service (e.g. submission) whose -o overrides apply
  *   -a  the client address
@@ -46,11 +51,14 @@
 
 #define EXPLAIN_USAGE                                                                         \
 	"usage: postern explain [-s SERVICE] -a ADDRESS [-n NAME] [-r NAME] [-h HELO] "       \
-	"[-p SMTP|ESMTP] [-l LOGIN] [-f SENDER] [-t RECIPIENT]... [-T] [-P] [-D]"
+	"[-p SMTP|ESMTP] [-l LOGIN] [-f SENDER] [-t RECIPIENT]... [-T] [-P] [-D]\n"          \
+	"       postern explain -b FILE|-"
 
 struct explain {
 	struct event_base *base;
 	int done;
+	int delay_reject; /* smtpd_delay_reject */
+	int lines;	  /* trace lines of the stage */
 	/* The stage's result. */
 	char *reply;
 	/* Trace bookkeeping: the last line seen at each depth, and the first
@@ -66,6 +74,7 @@ struct explain {
 static void explain_trace(void *ctx, int depth, const char *line)
 {
 	struct explain *x = ctx;
+	x->lines++;
 	printf("%*s%s\n", 2 + 2 * depth, "", line);
 	if (depth < 0 || depth >= 64)
 		return;
@@ -99,6 +108,7 @@ static void explain_reset(struct explain *x)
 	FREE_AND_NULL(x->decided_in);
 	FREE_AND_NULL(x->reply);
 	x->done = 0;
+	x->lines = 0;
 }
 
 /* explain_stage: run one stage; print its verdict; 1 accepted, 0 refused. */
@@ -109,6 +119,9 @@ static int explain_stage(struct explain *x, struct smtpd_check *chk, enum smtpd_
 	smtpd_check_run(chk, stage, f, explain_done, x);
 	while (!x->done)
 		event_base_loop(x->base, EVLOOP_ONCE);
+	if (x->lines == 0 && x->delay_reject && stage == SMTPD_CHECK_CONNECT)
+		printf("  (smtpd_delay_reject = yes: the client, HELO and sender restrictions run "
+		       "at each RCPT TO)\n");
 	printf("%s: %s\n", command, x->reply ? x->reply : "accepted");
 	if (x->decided_by)
 		printf("  decided by %s in %s\n", x->decided_by, x->decided_in);
@@ -303,14 +316,14 @@ static int explain_session(struct explain *x, struct smtpd_check *chk, const str
 	return ok;
 }
 
-int postern_explain(int argc, char **argv, struct cli_opts *global)
+/* explain_one: the session described by argv; its exit status. */
+static int explain_one(struct relay_params_conf *c, struct event_base *base, struct dns *dns,
+		       int argc, char **argv)
 {
 	struct explain_args a = { 0 };
-	struct relay_params_conf *c = NULL;
 	struct cfg *layer = NULL;
 	struct smtpd_check_conf *conf = NULL;
-	struct dns *dns = NULL;
-	struct explain x = { 0 };
+	struct explain x = { .base = base };
 	char *error = NULL;
 	int rc = 2;
 
@@ -319,18 +332,18 @@ int postern_explain(int argc, char **argv, struct cli_opts *global)
 		free(a.rcpts);
 		return 2;
 	}
-	relay_params_conf_load(&c, global->config, global->overrides, global->n_overrides, 0);
 	if (explain_view(c, a.service, &layer) < 0)
 		goto out;
-	if (smtpd_check_conf_new(layer ? layer : c->view, &conf, &error) < 0) {
+	const struct cfg *view = layer ? layer : c->view;
+	if (smtpd_check_conf_new(view, &conf, &error) < 0) {
 		fprintf(stderr, "postern explain: %s\n", error);
 		goto out;
 	}
-	x.base = event_base_new();
-	if (dns_new(x.base, NULL, &dns, &error) < 0) {
-		fprintf(stderr, "postern explain: DNS: %s\n", error);
-		goto out;
-	}
+	char *delay = NULL;
+	if (cfg_expand_param(view, "smtpd_delay_reject", &delay, &error) > 0 &&
+	    cfg_value_bool(delay, &x.delay_reject, &error) < 0)
+		FREE_AND_NULL(error);
+	free(delay);
 	struct smtpd_facts f = {
 		.client_addr = a.addr,
 		.protocol = "SMTP",
@@ -352,11 +365,66 @@ out:
 	free(a.rcpts);
 	free(x.client_name);
 	free(x.reverse_name);
-	dns_free(&dns);
-	if (x.base)
-		event_base_free(x.base);
 	smtpd_check_conf_unref(&conf);
 	cfg_free(&layer);
+	return rc;
+}
+
+/* explain_batch: one session per line of file (its options, separated by
+ * white space), each output after a line "### N" on stdout and stderr.
+ * The exit status is the highest of the sessions'. */
+static int explain_batch(struct relay_params_conf *c, struct event_base *base, struct dns *dns,
+			 const char *file)
+{
+	FILE *fp = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	char *line = NULL;
+	size_t size = 0;
+	int rc = 0, n = 0;
+
+	if (fp == NULL) {
+		fprintf(stderr, "postern explain: cannot open %s\n", file);
+		return 2;
+	}
+	while (getline(&line, &size, fp) >= 0) {
+		char *args[64], *save = NULL;
+		int argc = 0;
+		args[argc++] = "explain";
+		for (char *t = strtok_r(line, " \t\r\n", &save); t && argc < 63;
+		     t = strtok_r(NULL, " \t\r\n", &save))
+			args[argc++] = t;
+		args[argc] = NULL;
+		printf("### %d\n", n);
+		fflush(stdout);
+		fprintf(stderr, "### %d\n", n++);
+		int one = explain_one(c, base, dns, argc, args);
+		fflush(stdout);
+		rc = one > rc ? one : rc;
+	}
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
+}
+
+int postern_explain(int argc, char **argv, struct cli_opts *global)
+{
+	struct relay_params_conf *c = NULL;
+	struct event_base *base = event_base_new();
+	struct dns *dns = NULL;
+	char *error = NULL;
+	int rc = 2;
+
+	relay_params_conf_load(&c, global->config, global->overrides, global->n_overrides, 0);
+	if (dns_new(base, NULL, &dns, &error) < 0) {
+		fprintf(stderr, "postern explain: DNS: %s\n", error);
+		free(error);
+	} else if (argc == 3 && strcmp(argv[1], "-b") == 0) {
+		rc = explain_batch(c, base, dns, argv[2]);
+	} else {
+		rc = explain_one(c, base, dns, argc, argv);
+	}
+	dns_free(&dns);
+	event_base_free(base);
 	relay_params_conf_free(&c);
 	return rc;
 }

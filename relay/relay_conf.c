@@ -85,7 +85,6 @@ int relay_conf_load(const char *dir, const struct cli_override *overrides, size_
 	const struct cfg *v = c->params->view;
 	if (relay_conf_str(v, "queue_directory", &c->queue_directory, error_r) < 0 ||
 	    relay_conf_str(v, "mail_owner", &c->mail_owner, error_r) < 0 ||
-	    relay_conf_str(v, "myhostname", &c->myhostname, error_r) < 0 ||
 	    relay_conf_time(v, "anvil_rate_time_unit", &c->anvil_rate_time_unit, error_r) < 0 ||
 	    relay_conf_listeners(c, error_r) < 0) {
 		relay_conf_unref(&c);
@@ -115,7 +114,6 @@ void relay_conf_unref(struct relay_conf **confp)
 	free(c->config_dir);
 	free(c->queue_directory);
 	free(c->mail_owner);
-	free(c->myhostname);
 	relay_params_conf_free(&c->params);
 	free(c);
 }

@@ -29,7 +29,6 @@ struct relay_conf {
 	char *config_dir;
 	char *queue_directory;
 	char *mail_owner;
-	char *myhostname;
 	long long anvil_rate_time_unit;
 	struct smtpd_conf **listeners; /* owned, in master.cf order */
 	size_t n_listeners;

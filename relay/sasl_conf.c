@@ -11,6 +11,7 @@
 #include "cfg_expand.h"
 #include "cfg_list.h"
 #include "cfg_value.h"
+#include "log.h"
 #include "mem.h"
 
 static int sasl_conf_value(const struct cfg *view, const char *name, const char *def,
@@ -96,14 +97,20 @@ static int sasl_conf_type(const struct cfg *view, struct sasl_server_conf *conf,
 		conf->type = SASL_TYPE_DOVECOT;
 	} else if (strcmp(value, "passwd-file") == 0) {
 		conf->type = SASL_TYPE_PASSWD_FILE;
-	} else if (conf->enable) {
-		*error_r = xasprintf("smtpd_sasl_type: \"%s\" is not supported (use dovecot, or "
-				     "passwd-file for Postern's built-in back-end)",
+	} else if (strcmp(value, "cyrus") == 0) {
+		/* Postfix's default. Postern has no Cyrus back-end: AUTH stays off
+		 * (clients that need it are refused, never let through). */
+		if (conf->enable)
+			log_warn("smtpd_sasl_type = cyrus is not supported (use dovecot, or "
+				 "passwd-file for Postern's built-in back-end): AUTH is not "
+				 "offered");
+		conf->enable = 0;
+		conf->type = SASL_TYPE_DOVECOT;
+	} else {
+		*error_r = xasprintf("smtpd_sasl_type: unknown type \"%s\" (expected dovecot, "
+				     "passwd-file or cyrus)",
 				     value);
 		ret = -1;
-	} else {
-		/* SASL is off: Postfix's default "cyrus" is harmless. */
-		conf->type = SASL_TYPE_DOVECOT;
 	}
 	free(value);
 	return ret;
@@ -111,8 +118,7 @@ static int sasl_conf_type(const struct cfg *view, struct sasl_server_conf *conf,
 
 /* sasl_conf_path: smtpd_sasl_path made absolute, and for Dovecot resolved
  * to socket addresses. */
-static int sasl_conf_path(const struct cfg *view, struct sasl_server_conf *conf,
-			  char **error_r)
+static int sasl_conf_path(const struct cfg *view, struct sasl_server_conf *conf, char **error_r)
 {
 	char *value, *dir = NULL;
 	if (sasl_conf_value(view, "smtpd_sasl_path", "", &value, error_r) < 0)
@@ -125,8 +131,8 @@ static int sasl_conf_path(const struct cfg *view, struct sasl_server_conf *conf,
 	int is_spec = strncmp(value, "unix:", 5) == 0 || strncmp(value, "inet:", 5) == 0 ||
 		      strncmp(value, "local:", 6) == 0 || strncmp(value, "inet6:", 6) == 0;
 	if (value[0] != '/' && !is_spec) {
-		const char *base = conf->type == SASL_TYPE_DOVECOT ? "queue_directory"
-								     : "config_directory";
+		const char *base =
+			conf->type == SASL_TYPE_DOVECOT ? "queue_directory" : "config_directory";
 		if (sasl_conf_value(view, base, "", &dir, error_r) < 0) {
 			free(value);
 			return -1;
@@ -142,8 +148,8 @@ static int sasl_conf_path(const struct cfg *view, struct sasl_server_conf *conf,
 	struct sockspec *spec = NULL;
 	char *why;
 	if (sockspec_parse(value, SOCKSPEC_BARE_PATH | SOCKSPEC_SERVICE_NAMES, &spec, &why) < 0 ||
-	    sockspec_resolve(spec, SOCKSPEC_RESOLVE, &conf->auth_addrs, &conf->n_auth_addrs,
-			     &why) < 1) {
+	    sockspec_resolve(spec, SOCKSPEC_RESOLVE, &conf->auth_addrs, &conf->n_auth_addrs, &why) <
+		    1) {
 		*error_r = xasprintf("smtpd_sasl_path: %s", why);
 		free(why);
 		sockspec_free(&spec);
@@ -153,8 +159,7 @@ static int sasl_conf_path(const struct cfg *view, struct sasl_server_conf *conf,
 	return 1;
 }
 
-static int sasl_conf_limit(const struct cfg *view, struct sasl_server_conf *conf,
-			   char **error_r)
+static int sasl_conf_limit(const struct cfg *view, struct sasl_server_conf *conf, char **error_r)
 {
 	char *value, *why;
 	long long limit;
@@ -171,16 +176,15 @@ static int sasl_conf_limit(const struct cfg *view, struct sasl_server_conf *conf
 	return 1;
 }
 
-int sasl_server_conf_new(const struct cfg *view, struct sasl_server_conf **conf_r,
-			 char **error_r)
+int sasl_server_conf_new(const struct cfg *view, struct sasl_server_conf **conf_r, char **error_r)
 {
 	struct sasl_server_conf *conf = xcalloc(1, sizeof(*conf));
 	if (sasl_conf_bool(view, "smtpd_sasl_auth_enable", &conf->enable, error_r) < 0 ||
 	    sasl_conf_type(view, conf, error_r) < 0 || sasl_conf_path(view, conf, error_r) < 0 ||
 	    sasl_conf_value(view, "smtpd_sasl_service", "smtp", &conf->service, error_r) < 0 ||
 	    sasl_conf_sec(view, "smtpd_sasl_security_options", &conf->sec_opts, error_r) < 0 ||
-	    sasl_conf_sec(view, "smtpd_sasl_tls_security_options", &conf->tls_sec_opts,
-			  error_r) < 0 ||
+	    sasl_conf_sec(view, "smtpd_sasl_tls_security_options", &conf->tls_sec_opts, error_r) <
+		    0 ||
 	    sasl_conf_bool(view, "smtpd_tls_auth_only", &conf->tls_auth_only, error_r) < 0 ||
 	    sasl_conf_value(view, "smtpd_sasl_local_domain", "", &conf->local_domain, error_r) <
 		    0 ||

@@ -30,6 +30,9 @@
 
 /* Longest line accepted from the server. */
 #define SASL_DOVECOT_LINE_MAX 65536
+/* Seconds a connection may take to connect and finish the handshake:
+ * sessions wait for it before their greeting. */
+#define SASL_DOVECOT_HANDSHAKE_TIMEOUT 10
 
 enum sasl_dovecot_state {
 	DV_DOWN,
@@ -49,7 +52,7 @@ struct sasl_dovecot {
 	struct bufferevent *bev;
 	enum sasl_dovecot_state state;
 	unsigned next_id;
-	time_t failed_at;      /* the last failure to connect */
+	time_t failed_at;	     /* the last failure to connect */
 	struct sasl_mech *new_mechs; /* collected during the handshake */
 	size_t n_new_mechs;
 	struct sasl_dovecot_req *reqs;
@@ -124,9 +127,12 @@ static void sasl_dovecot_mech_line(struct sasl_dovecot *dv, char *args)
 		const char *name;
 		unsigned flag;
 	} flags[] = {
-		{"plaintext", SASL_MECH_PLAINTEXT},   {"dictionary", SASL_MECH_DICTIONARY},
-		{"active", SASL_MECH_ACTIVE},	      {"anonymous", SASL_MECH_ANONYMOUS},
-		{"mutual-auth", SASL_MECH_MUTUAL_AUTH}, {"forward-secrecy", SASL_MECH_FORWARD_SECRECY},
+		{"plaintext", SASL_MECH_PLAINTEXT},
+		{"dictionary", SASL_MECH_DICTIONARY},
+		{"active", SASL_MECH_ACTIVE},
+		{"anonymous", SASL_MECH_ANONYMOUS},
+		{"mutual-auth", SASL_MECH_MUTUAL_AUTH},
+		{"forward-secrecy", SASL_MECH_FORWARD_SECRECY},
 		{"private", SASL_MECH_PRIVATE},
 	};
 	char *save, *word = strtok_r(args, "\t", &save);
@@ -163,6 +169,7 @@ static void sasl_dovecot_handshake_line(struct sasl_dovecot *dv, char *cmd, char
 		dv->n_new_mechs = 0;
 		dv->be.ready = 1;
 		dv->state = DV_UP;
+		bufferevent_set_timeouts(dv->bev, NULL, NULL);
 		sasl_dovecot_send_queued(dv);
 		sasl_backend_ready(&dv->be);
 	}
@@ -207,8 +214,7 @@ static void sasl_dovecot_read_cb(struct bufferevent *bev, void *arg)
 	struct sasl_dovecot *dv = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	char *line;
-	while (dv->bev == bev &&
-	       (line = evbuffer_readln(in, NULL, EVBUFFER_EOL_LF)) != NULL) {
+	while (dv->bev == bev && (line = evbuffer_readln(in, NULL, EVBUFFER_EOL_LF)) != NULL) {
 		char *tab = strchr(line, '\t');
 		if (tab != NULL)
 			*tab++ = '\0';
@@ -220,8 +226,7 @@ static void sasl_dovecot_read_cb(struct bufferevent *bev, void *arg)
 		free(line);
 	}
 	if (dv->bev == bev && evbuffer_get_length(in) > SASL_DOVECOT_LINE_MAX) {
-		log_warn("SASL: %s: line too long from the authentication server",
-			 dv->be.path);
+		log_warn("SASL: %s: line too long from the authentication server", dv->be.path);
 		sasl_dovecot_down(dv, "Connection lost to authentication server", 0);
 	}
 }
@@ -241,7 +246,9 @@ static void sasl_dovecot_event_cb(struct bufferevent *bev, short events, void *a
 	int connecting = dv->state == DV_CONNECTING;
 	if (connecting)
 		log_warn("SASL: Connect to %s failed: %s", dv->be.path,
-			 (events & BEV_EVENT_ERROR) && err ? strerror(err) : "connection closed");
+			 (events & BEV_EVENT_TIMEOUT)	     ? "timed out"
+			 : (events & BEV_EVENT_ERROR) && err ? strerror(err)
+							     : "connection closed");
 	sasl_dovecot_down(dv, "Connection lost to authentication server", connecting);
 }
 
@@ -256,6 +263,8 @@ static void sasl_dovecot_connect(struct sasl_dovecot *dv)
 	dv->bev = bufferevent_socket_new(dv->be.base, -1, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(dv->bev, sasl_dovecot_read_cb, NULL, sasl_dovecot_event_cb, dv);
 	bufferevent_enable(dv->bev, EV_READ | EV_WRITE);
+	struct timeval limit = {SASL_DOVECOT_HANDSHAKE_TIMEOUT, 0};
+	bufferevent_set_timeouts(dv->bev, &limit, &limit);
 	const struct sockspec_addr *addr = &dv->be.addrs[0];
 	if (bufferevent_socket_connect(dv->bev, (const struct sockaddr *)&addr->ss,
 				       (int)addr->len) < 0) {
@@ -300,8 +309,8 @@ static void sasl_dovecot_start(struct sasl_server *s, const char *mech, const ch
 	struct buf line;
 	buf_init(&line, 0);
 	buf_printf(&line, "AUTH\t%u\t%s\tservice=%s\tnologin\tlip=%s\trip=%s\tlport=%u\trport=%u",
-		   req->id, mech, s->conf->service, s->server_addr, s->client_addr,
-		   s->server_port, s->client_port);
+		   req->id, mech, s->conf->service, s->server_addr, s->client_addr, s->server_port,
+		   s->client_port);
 	if (s->tls)
 		buf_append_str(&line, "\tsecured");
 	if (initial != NULL)

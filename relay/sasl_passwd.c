@@ -32,7 +32,7 @@ struct sasl_passwd_job {
 };
 
 struct sasl_passwd {
-	struct sasl_backend be; /* first: the back-end is a sasl_passwd */
+	struct sasl_backend be;	       /* first: the back-end is a sasl_passwd */
 	struct sasl_passwd_file *file; /* used by the helper thread only */
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -45,8 +45,8 @@ struct sasl_passwd {
 
 /* One session's conversation. */
 struct sasl_passwd_conv {
-	int login_step;		 /* LOGIN: 0 username next, 1 password next */
-	char *user;		 /* LOGIN: the username given */
+	int login_step;		     /* LOGIN: 0 username next, 1 password next */
+	char *user;		     /* LOGIN: the username given */
 	struct sasl_passwd_job *job; /* the check in progress */
 };
 
@@ -205,8 +205,8 @@ static void sasl_passwd_login(struct sasl_server *s, const char *response)
 	char *data;
 	size_t len;
 	if (sasl_passwd_decode(response, 0, &data, &len) < 0) {
-		sasl_server_result(s, SASL_FAIL, NULL, conv->user, "Invalid base64 data in response",
-				   0);
+		sasl_server_result(s, SASL_FAIL, NULL, conv->user,
+				   "Invalid base64 data in response", 0);
 		return;
 	}
 	if (conv->login_step == 0) {

@@ -30,7 +30,7 @@ struct sasl_pw_entry {
 
 struct sasl_passwd_file {
 	char *path;
-	struct stat st; /* of the contents in memory */
+	struct stat st;		       /* of the contents in memory */
 	struct sasl_pw_entry *entries; /* sorted by user */
 	size_t n;
 };

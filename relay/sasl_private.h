@@ -41,14 +41,14 @@ struct sasl_backend_ops {
 
 struct sasl_backend {
 	enum sasl_type type;
-	char *path;		   /* smtpd_sasl_path, for logs and the file */
+	char *path;		     /* smtpd_sasl_path, for logs and the file */
 	struct sockspec_addr *addrs; /* dovecot: where to connect (owned) */
 	size_t n_addrs;
 	struct event_base *base;
 	const struct sasl_backend_ops *ops;
 	struct sasl_mech *mechs; /* known once ready; owned */
 	size_t n_mechs;
-	int ready;		  /* mechs is known */
+	int ready;		     /* mechs is known */
 	struct sasl_server *waiters; /* sessions waiting for readiness */
 };
 
@@ -66,7 +66,7 @@ struct sasl_server {
 	void *mechs_arg;
 	struct sasl_server *next_waiter;
 	/* The conversation. */
-	int busy;	    /* a step is in progress */
+	int busy; /* a step is in progress */
 	sasl_step_fn *cb;
 	void *arg;
 	char *mech;	    /* the mechanism being tried, upper case */
@@ -105,7 +105,5 @@ int sasl_base64_valid(const char *s);
 /* sasl_base64_decode: strict base64 (padding required) into a malloc'd
  * NUL-terminated buffer, length in *len_r. 1 ok, -1 malformed. */
 int sasl_base64_decode(const char *s, char **out_r, size_t *len_r);
-/* sasl_base64_encode: malloc'd base64 of len bytes of data. */
-char *sasl_base64_encode(const void *data, size_t len);
 
 #endif

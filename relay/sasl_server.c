@@ -29,7 +29,8 @@ void sasl_backend_init(struct sasl_backend *be, const struct sasl_server_conf *c
 	be->type = conf->type;
 	be->path = xstrdup(conf->path);
 	if (conf->n_auth_addrs > 0)
-		be->addrs = xmemdup(conf->auth_addrs, conf->n_auth_addrs * sizeof(*conf->auth_addrs));
+		be->addrs =
+			xmemdup(conf->auth_addrs, conf->n_auth_addrs * sizeof(*conf->auth_addrs));
 	be->n_addrs = conf->n_auth_addrs;
 	be->base = base;
 	be->ops = ops;
@@ -295,16 +296,6 @@ void sasl_server_cancel(struct sasl_server *s)
 	s->busy = 0;
 }
 
-const char *sasl_server_username(const struct sasl_server *s)
-{
-	return s->username;
-}
-
-const char *sasl_server_method(const struct sasl_server *s)
-{
-	return s->method;
-}
-
 enum smtp_reply_id sasl_server_auth_allowed(const struct sasl_server *s, int in_mail, int argc)
 {
 	if (s == NULL || !s->conf->enable || (s->conf->tls_auth_only && !s->tls))
@@ -344,11 +335,4 @@ int sasl_base64_decode(const char *s, char **out_r, size_t *len_r)
 	*out_r = (char *)out;
 	*len_r = (size_t)len;
 	return 1;
-}
-
-char *sasl_base64_encode(const void *data, size_t len)
-{
-	char *out = xmalloc((len + 2) / 3 * 4 + 1);
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	return out;
 }

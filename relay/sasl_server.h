@@ -25,8 +25,9 @@
  *                {BLF-CRYPT}, {MD5-CRYPT}, {CRYPT} (crypt(3) on a helper
  *                thread, never on the worker) and {PLAIN}; mechanisms PLAIN
  *                and LOGIN. The file is read again when it changes.
- * smtpd_sasl_type = cyrus (Postfix's default) is refused when
- * smtpd_sasl_auth_enable = yes: Postern has no Cyrus back-end.
+ * smtpd_sasl_type = cyrus (Postfix's default) leaves AUTH off, with a
+ * warning when smtpd_sasl_auth_enable = yes: Postern has no Cyrus
+ * back-end.
  *
  * Which mechanisms EHLO offers follows Postfix: none when
  * smtpd_tls_auth_only = yes and the session is not in TLS; otherwise the
@@ -51,7 +52,6 @@
 
 #include <event2/event.h>
 
-#include "buf.h"
 #include "cfg.h"
 #include "smtp_reply.h"
 #include "sockspec.h"
@@ -70,33 +70,32 @@ enum sasl_type {
 #define SASL_SEC_FORWARD_SECRECY 0x20
 
 struct sasl_server_conf {
-	int enable;		/* smtpd_sasl_auth_enable */
-	enum sasl_type type;	/* smtpd_sasl_type */
-	char *path;		/* smtpd_sasl_path; a relative one made absolute: under
-				   queue_directory for dovecot (as Postfix), under
-				   config_directory for passwd-file */
+	int enable;			  /* smtpd_sasl_auth_enable */
+	enum sasl_type type;		  /* smtpd_sasl_type */
+	char *path;			  /* smtpd_sasl_path; a relative one made absolute: under
+					     queue_directory for dovecot (as Postfix), under
+					     config_directory for passwd-file */
 	struct sockspec_addr *auth_addrs; /* dovecot: the addresses of path, resolved */
 	size_t n_auth_addrs;
-	char *service;		/* smtpd_sasl_service */
-	unsigned sec_opts;	/* smtpd_sasl_security_options */
-	unsigned tls_sec_opts;	/* smtpd_sasl_tls_security_options */
-	int tls_auth_only;	/* smtpd_tls_auth_only */
-	char *local_domain;	/* smtpd_sasl_local_domain ("" for none) */
+	char *service;		  /* smtpd_sasl_service */
+	unsigned sec_opts;	  /* smtpd_sasl_security_options */
+	unsigned tls_sec_opts;	  /* smtpd_sasl_tls_security_options */
+	int tls_auth_only;	  /* smtpd_tls_auth_only */
+	char *local_domain;	  /* smtpd_sasl_local_domain ("" for none) */
 	int authenticated_header; /* smtpd_sasl_authenticated_header */
-	size_t response_limit;	/* smtpd_sasl_response_limit: longest AUTH line */
-	int broken_clients;	/* broken_sasl_auth_clients: also "AUTH=..." in EHLO */
+	size_t response_limit;	  /* smtpd_sasl_response_limit: longest AUTH line */
+	int broken_clients;	  /* broken_sasl_auth_clients: also "AUTH=..." in EHLO */
 };
 
 /* sasl_server_conf_new: read the listener's SASL parameters from view. 1
  * with *conf_r (free with sasl_server_conf_free); -1 with *error_r naming
- * the parameter (an unknown security option, an unsupported
- * smtpd_sasl_type while smtpd_sasl_auth_enable = yes, a bad socket
+ * the parameter (an unknown security option, an unknown
+ * smtpd_sasl_type (cyrus: enable is cleared, with a warning), a bad socket
  * specification, a host name that does not resolve). With
  * smtpd_sasl_auth_enable = no the other values are still read and checked
  * but path is not resolved. May block (DNS for an inet: path): call it at
  * start-up or reload, not on a worker. */
-int sasl_server_conf_new(const struct cfg *view, struct sasl_server_conf **conf_r,
-			 char **error_r);
+int sasl_server_conf_new(const struct cfg *view, struct sasl_server_conf **conf_r, char **error_r);
 void sasl_server_conf_free(struct sasl_server_conf **confp);
 
 /* sasl_sec_opts_parse: a security options list into SASL_SEC_* bits. 1;
@@ -120,7 +119,7 @@ void sasl_backend_free(struct sasl_backend **bep);
 /* The client whose session authenticates, for the back-end (Dovecot's
  * rip/lip/rport/lport) and for log lines. Strings are copied. */
 struct sasl_peer {
-	const char *namaddr;	/* "name[addr]" for logs */
+	const char *namaddr; /* "name[addr]" for logs */
 	const char *client_addr;
 	unsigned client_port;
 	const char *server_addr;
@@ -181,10 +180,10 @@ enum sasl_status {
 
 struct sasl_result {
 	enum sasl_status status;
-	const char *challenge;	 /* CONTINUE: base64 text, possibly "" */
-	const char *mechanism;	 /* OK: the mechanism, upper case ("PLAIN") */
-	const char *username;	 /* OK: the authenticated login name, with
-				    non-printable characters as '?' */
+	const char *challenge;	  /* CONTINUE: base64 text, possibly "" */
+	const char *mechanism;	  /* OK: the mechanism, upper case ("PLAIN") */
+	const char *username;	  /* OK: the authenticated login name, with
+				     non-printable characters as '?' */
 	struct smtp_reply *reply; /* FAIL: the reply, owned by the callee */
 };
 
@@ -207,11 +206,6 @@ void sasl_server_step(struct sasl_server *s, const char *response, sasl_step_fn 
 /* sasl_server_cancel: drop the conversation in progress (its callback is
  * not called); for a response the session refuses itself. */
 void sasl_server_cancel(struct sasl_server *s);
-
-/* sasl_server_username: the authenticated login name, or NULL. */
-const char *sasl_server_username(const struct sasl_server *s);
-/* sasl_server_method: the mechanism that authenticated, or NULL. */
-const char *sasl_server_method(const struct sasl_server *s);
 
 /* sasl_server_auth_allowed: the reply to an AUTH command before any
  * mechanism runs, in Postfix's order of checks, or SMTP_R__COUNT when the

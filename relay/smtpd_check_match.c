@@ -196,11 +196,6 @@ void chk_match_free(struct chk_match **mp)
 	free(m);
 }
 
-int chk_match_empty(const struct chk_match *m)
-{
-	return m->n == 0;
-}
-
 /* name_matches: a host name against a name pattern. ".example.com"
  * matches subdomains; in DOMAIN mode (and for names in mynetworks) with
  * the parent style, "example.com" matches them too. */

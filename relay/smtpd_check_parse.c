@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "cfg_list.h"
+#include "cfg_parse.h"
 #include "mem.h"
 #include "smtpd_check_private.h"
 
@@ -176,7 +177,8 @@ void chk_list_free(struct chk_list **lp)
 }
 
 /* parse_policy: "inet:host:port" or "{ inet:host:port, timeout=10s,
- * default_action=DUNNO, ... }" (Postfix 3.0 syntax). */
+ * default_action=DUNNO, { default_action = 451 4.3.5 text }, ... }"
+ * (Postfix 3.0 syntax). */
 static int parse_policy(const char *arg, struct chk_policy **policy_r, char **error_r)
 {
 	static const char *const attrs[] = { "timeout",	    "default_action", "max_idle",
@@ -206,19 +208,31 @@ static int parse_policy(const char *arg, struct chk_policy **policy_r, char **er
 			p->server = xstrdup(*i);
 			continue;
 		}
+		/* "{ name = value with spaces }" or name=value */
+		char *name = NULL, *value = NULL, *group = NULL, *e = NULL;
+		if ((*i)[0] == '{' && cfg_unbrace(*i, &group, &e) > 0)
+			cfg_split_nameval(group, &name, &value, &e);
+		free(group);
+		free(e);
+		if (name == NULL && eq != NULL) {
+			name = xstrndup(*i, (size_t)(eq - *i));
+			value = xstrdup(eq + 1);
+		}
 		size_t k;
-		for (k = 0; eq && k < sizeof(attrs) / sizeof(attrs[0]); k++)
-			if (strlen(attrs[k]) == (size_t)(eq - *i) &&
-			    strncmp(attrs[k], *i, (size_t)(eq - *i)) == 0)
+		for (k = 0; name && k < sizeof(attrs) / sizeof(attrs[0]); k++)
+			if (strcmp(attrs[k], name) == 0)
 				break;
-		if (eq == NULL || k == sizeof(attrs) / sizeof(attrs[0])) {
+		if (name == NULL || k == sizeof(attrs) / sizeof(attrs[0])) {
 			*error_r = xasprintf("check_policy_service %s: unknown attribute \"%s\"",
 					     p->server, *i);
 			rc = -1;
 		} else if (strcmp(attrs[k], "default_action") == 0) {
 			free(p->default_action);
-			p->default_action = xstrdup(eq + 1);
+			p->default_action = value;
+			value = NULL;
 		}
+		free(name);
+		free(value);
 	}
 	cfg_list_free(&items);
 	if (rc > 0 && p->server == NULL) {

@@ -61,8 +61,6 @@ void chk_match_free(struct chk_match **mp);
  * NULL) match? 1 yes, 0 no, -1 a table failed (*error_r). */
 int chk_match_host(const struct chk_match *m, const char *name, const char *addr,
 		   char **error_r);
-/* chk_match_empty: 1 when the list has no items. */
-int chk_match_empty(const struct chk_match *m);
 
 /* ---- a list of lookup tables ("maps") ---- */
 
@@ -355,8 +353,9 @@ int chk_eval_list(struct chk_pass *p, const struct chk_list *list, const char *r
 /* smtpd_check_reply.c */
 int chk_reject(struct chk_pass *p, int code, const char *dsn, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* chk_reject_soft: a reject that warn_if_reject cannot turn into a
- * warning (Postfix's software and resource errors). */
+/* chk_reject_config: "451 4.3.5 Server configuration error", after a
+ * warning saying why; warn_if_reject cannot turn it into a warning
+ * (Postfix's software errors). */
 int chk_reject_config(struct chk_pass *p, const char *why);
 void chk_defer_if(struct chk_defer *d, int code, const char *dsn, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -103,8 +103,9 @@ int chk_permit(struct chk_pass *p, const char *action, const char *reply_class,
 	char *error = NULL;
 	if (!p->st.defer_if_permit.active &&
 	    chk_match_host(p->chk->conf->log_permit, action, NULL, &error) > 0) {
-		char *text = xasprintf("action=%s for %s=%s%s%s", action, reply_class, reply_name,
-				       detail && *detail ? " " : "", detail ? detail : "");
+		/* Postfix writes a space before an empty detail, too. */
+		char *text = xasprintf("action=%s for %s=%s %s", action, reply_class, reply_name,
+				       detail ? detail : "");
 		chk_log_whatsup(p, "permit", text);
 		free(text);
 	}

@@ -391,6 +391,33 @@ static void test_dns_unavailable(void)
 	run_end(&r);
 }
 
+static void test_policy(void)
+{
+	struct run r;
+	const char *lines[] = { "smtpd_recipient_restrictions = check_policy_service "
+				"{ inet:127.0.0.1:9, timeout=10s, "
+				"{ default_action = 550 5.7.0 policy down } }",
+				NULL };
+	if (!run_start(&r, lines))
+		return;
+	tap_is_str(run_rcpt(&r, "a@b.example", "x@example.org"),
+		   "550 5.7.0 <x@example.org>: Recipient address rejected: policy down",
+		   "check_policy_service: without a client, the default_action attribute "
+		   "(with spaces, in braces)");
+	run_end(&r);
+	const char *plain[] = { "smtpd_recipient_restrictions = check_policy_service "
+				"unix:private/policy",
+				NULL };
+	if (!run_start(&r, plain))
+		return;
+	tap_is_str(run_rcpt(&r, "a@b.example", "x@example.org"),
+		   "451 4.3.5 <x@example.org>: Recipient address rejected: Server configuration "
+		   "problem",
+		   "... or smtpd_policy_service_default_action, as Postfix when the server "
+		   "cannot be reached");
+	run_end(&r);
+}
+
 int main(void)
 {
 	defaults = relay_params_defaults_new();
@@ -401,6 +428,7 @@ int main(void)
 	test_effects();
 	test_defer_and_warn();
 	test_dns_unavailable();
+	test_policy();
 	cfg_free(&defaults);
 	return tap_done();
 }

@@ -9,6 +9,7 @@
 
 #include "cfg_list.h"
 #include "cfg_value.h"
+#include "cleanup_virtual.h"
 #include "log.h"
 #include "mem.h"
 #include "relay_conf_value.h"
@@ -321,8 +322,7 @@ static int smtpd_conf_check(struct smtpd_conf *c, const struct master_service *s
 }
 
 /* smtpd_conf_tlssasl: the listener's TLS and SASL settings. */
-static int smtpd_conf_tlssasl(struct smtpd_conf *c, const struct master_service *s,
-			      char **error_r)
+static int smtpd_conf_tlssasl(struct smtpd_conf *c, const struct master_service *s, char **error_r)
 {
 	char *error = NULL;
 	if (smtpd_tls_server_new(c->view, &c->tls, &error) < 0 ||
@@ -355,6 +355,7 @@ int smtpd_conf_new(const struct master_service *s, const struct cfg *main,
 	    smtpd_conf_ehlo(c, error_r) < 0 || smtpd_conf_forbid(c, error_r) < 0 ||
 	    smtpd_conf_limits(c, error_r) < 0 || smtpd_conf_bare(c, error_r) < 0 ||
 	    smtpd_conf_anvil(c, error_r) < 0 || smtpd_conf_rewrite(c, error_r) < 0 ||
+	    cleanup_virtual_new(c->view, &c->virtual_alias, error_r) < 0 ||
 	    relay_conf_bool(c->view, "smtpd_peername_lookup", &c->peername_lookup, error_r) < 0 ||
 	    smtpd_conf_check(c, s, error_r) < 0 || smtpd_conf_tlssasl(c, s, error_r) < 0) {
 		smtpd_conf_free(&c);
@@ -382,6 +383,7 @@ void smtpd_conf_free(struct smtpd_conf **cp)
 	free(c->forbidden_tables);
 	smtpd_addrlist_free(&c->event_exceptions);
 	smtpd_addrlist_free(&c->rewrite_clients);
+	cleanup_virtual_free(&c->virtual_alias);
 	smtpd_check_conf_unref(&c->check);
 	smtpd_tls_server_free(&c->tls);
 	sasl_server_conf_free(&c->sasl);

@@ -15,6 +15,7 @@
 #include "master_cf.h"
 #include "smtp_line.h"
 
+struct cleanup_virtual;
 struct sasl_server_conf;
 struct smtpd_addrlist;
 struct smtpd_check_conf;
@@ -92,6 +93,7 @@ struct smtpd_conf {
 	 * always_add_missing_headers, or local_header_rewrite_clients with
 	 * permit_inet_interfaces, permit_mynetworks,
 	 * permit_sasl_authenticated, static:all and check_address_map. */
+	struct cleanup_virtual *virtual_alias; /* virtual_alias_maps; NULL: none */
 	int always_add_missing_headers;
 	int rewrite_sasl;			/* permit_sasl_authenticated */
 	struct smtpd_addrlist *rewrite_clients; /* the address-based elements */

@@ -9,13 +9,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "cfg_list.h"
 #include "cleanup.h"
+#include "cleanup_virtual.h"
 #include "log.h"
 #include "mem.h"
-#include "smtpd_check.h"
 #include "sasl_session.h"
+#include "smtpd_check.h"
 #include "smtpd_private.h"
 #include "smtpd_tls_session.h"
+#include "xtext.h"
 
 /* smtpd_data_protocol: Postfix's protocol name: SMTP or ESMTP, UTF8SMTP
  * for SMTPUTF8 mail, then S for TLS and A for SASL. */
@@ -306,28 +309,68 @@ static void smtpd_data_refuse(struct smtpd_session *s, enum smtp_data_error erro
 	smtpd_txn_reset(s);
 }
 
+/* smtpd_data_rcpt: write one recipient, expanded by virtual_alias_maps;
+ * an address that changed keeps the original as its ORCPT when the client
+ * gave none (Postfix's orig_to). 1 ok; 0 an expansion limit, -1 a lookup
+ * or write error, both with *error_r. */
+static int smtpd_data_rcpt(struct smtpd_session *s, const char *address, const char *orcpt,
+			   unsigned notify, char **error_r)
+{
+	struct smtpd_txn *t = &s->txn;
+	const struct cleanup_virtual *cv = s->lconf->virtual_alias;
+	if (cv == NULL)
+		return queue_writer_rcpt(t->writer, address, orcpt, notify, error_r);
+	char **list = NULL;
+	size_t n = 0;
+	int rc = cleanup_virtual_expand(cv, address, &list, &n, error_r);
+	char *original = NULL;
+	if (rc > 0 && orcpt == NULL && (n != 1 || strcmp(list[0], address) != 0)) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_append_str(&b, "rfc822;");
+		xtext_encode(address, strlen(address), &b);
+		original = buf_detach(&b);
+		buf_deinit(&b);
+	}
+	for (size_t i = 0; rc > 0 && i < n; i++)
+		rc = queue_writer_rcpt(t->writer, list[i], orcpt != NULL ? orcpt : original, notify,
+				       error_r) > 0
+			     ? 1
+			     : -1;
+	free(original);
+	if (list != NULL)
+		cfg_list_free(&list);
+	return rc;
+}
+
 /* smtpd_data_rcpts: write the recipients, as the end-of-data effects
- * leave them (REDIRECT replaces them, BCC adds one each). 1 ok, -1 error
- * logged. */
-static int smtpd_data_rcpts(struct smtpd_session *s, const struct smtpd_effects *e)
+ * leave them (REDIRECT replaces them, BCC adds one each) and
+ * virtual_alias_maps expands them. 1 ok; else the reply to give (the
+ * problem is logged). */
+static int smtpd_data_rcpts(struct smtpd_session *s, const struct smtpd_effects *e,
+			    enum smtp_reply_id *reply_r)
 {
 	struct smtpd_txn *t = &s->txn;
 	char *error = NULL;
 	int rc = 1;
 	if (e->redirect != NULL) {
-		rc = queue_writer_rcpt(t->writer, e->redirect, NULL, 0, &error);
+		rc = smtpd_data_rcpt(s, e->redirect, NULL, 0, &error);
 	} else {
 		for (size_t i = 0; rc > 0 && i < t->n_rcpts; i++)
-			rc = queue_writer_rcpt(t->writer, t->rcpts[i].address, t->rcpts[i].orcpt,
-					       smtpd_data_notify(t->rcpts[i].notify), &error);
+			rc = smtpd_data_rcpt(s, t->rcpts[i].address, t->rcpts[i].orcpt,
+					     smtpd_data_notify(t->rcpts[i].notify), &error);
 	}
 	for (size_t i = 0; rc > 0 && i < e->n_bcc; i++)
-		rc = queue_writer_rcpt(t->writer, e->bcc[i], NULL, 0, &error);
-	if (rc < 0) {
-		log_warn("%s: queue file write error: %s", t->queue_id, error);
-		free(error);
+		rc = smtpd_data_rcpt(s, e->bcc[i], NULL, 0, &error);
+	if (rc == 0) {
+		log_warn("%s: %s -- message not accepted, try again later", t->queue_id, error);
+		*reply_r = SMTP_R_ALIAS_EXPANSION;
+	} else if (rc < 0) {
+		log_warn("%s: %s", t->queue_id, error);
+		*reply_r = SMTP_R_TEMP_FAILURE;
 	}
-	return rc;
+	free(error);
+	return rc > 0 ? 1 : -1;
 }
 
 /* smtpd_data_eod_checked: the end-of-data restrictions' verdict: apply
@@ -362,8 +405,16 @@ static void smtpd_data_eod_checked(struct smtpd_session *s, const struct smtpd_v
 			t->content_failed = 1;
 		}
 	}
-	if (t->content_failed || smtpd_data_rcpts(s, e) < 0) {
+	if (t->content_failed) {
 		smtpd_reply(s, SMTP_R_QUEUE_WRITE, NULL);
+		smtpd_txn_reset(s);
+		return;
+	}
+	enum smtp_reply_id reply;
+	if (smtpd_data_rcpts(s, e, &reply) < 0) {
+		/* A lookup failed or the expansion went too far: try again later,
+		 * as Postfix's cleanup does. */
+		smtpd_reply(s, reply, NULL);
 		smtpd_txn_reset(s);
 		return;
 	}

@@ -1,7 +1,11 @@
 /* smtpd_private.h: the structures shared by the files of posternd's SMTP
- * server (smtpd_server.c, smtpd_worker.c, smtpd_session.c and the command
- * files smtpd_cmd.c, smtpd_helo.c, smtpd_mail.c, smtpd_data.c). Nothing
- * outside them includes this; other modules use smtpd_session.h.
+ * server: smtpd_server.c, smtpd_worker.c, smtpd_session.c, the command
+ * files (smtpd_cmd.c, smtpd_helo.c, smtpd_mail.c, smtpd_data.c,
+ * smtpd_restrict.c) and the session's TLS and SASL glue
+ * (smtpd_tls_session.c, sasl_session.c). A session lives on one worker
+ * thread from accept to close: everything hanging off it is used on that
+ * thread only. Other modules see none of this: they get their settings
+ * from the configuration (smtpd_conf.h) and their facts as arguments.
  */
 #ifndef POSTERN_SMTPD_PRIVATE_H
 #define POSTERN_SMTPD_PRIVATE_H
@@ -24,10 +28,10 @@
 #include "smtpd_check.h"
 #include "smtpd_listen.h"
 #include "smtpd_server.h"
-#include "smtpd_session.h"
 
 struct event;
 struct evconnlistener;
+struct bufferevent;
 struct sasl_registry;
 struct sasl_server;
 struct smtpd_tls;

@@ -29,6 +29,7 @@
 #include "mem.h"
 #include "sasl_session.h"
 #include "smtpd_private.h"
+#include "smtpd_tls.h"
 #include "smtpd_tls_session.h"
 
 /* Stop reading while this much output waits for the client. */
@@ -41,46 +42,6 @@ int64_t smtpd_session_clock(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec;
-}
-
-struct event_base *smtpd_session_base(const struct smtpd_session *s)
-{
-	return s->worker->base;
-}
-
-struct bufferevent *smtpd_session_bev(const struct smtpd_session *s)
-{
-	return s->bev;
-}
-
-const struct relay_conf *smtpd_session_conf(const struct smtpd_session *s)
-{
-	return s->conf;
-}
-
-const struct smtpd_conf *smtpd_session_listener(const struct smtpd_session *s)
-{
-	return s->lconf;
-}
-
-const struct cfg *smtpd_session_view(const struct smtpd_session *s)
-{
-	return s->lconf->view;
-}
-
-const char *smtpd_session_namaddr(const struct smtpd_session *s)
-{
-	return s->namaddr;
-}
-
-const char *smtpd_session_client_addr(const struct smtpd_session *s)
-{
-	return s->addr;
-}
-
-int smtpd_session_tls_active(const struct smtpd_session *s)
-{
-	return s->tls_active;
 }
 
 void smtpd_log_reject(struct smtpd_session *s, const char *where, const char *text)
@@ -240,7 +201,8 @@ static void smtpd_session_read_cb(struct bufferevent *bev, void *arg)
 static void smtpd_session_flush(struct smtpd_session *s)
 {
 	struct evbuffer *out = bufferevent_get_output(s->bev);
-	if (evbuffer_get_length(out) == 0 || (bufferevent_get_enabled(s->bev) & EV_WRITE))
+	if (s->tls_active || evbuffer_get_length(out) == 0 ||
+	    (bufferevent_get_enabled(s->bev) & EV_WRITE))
 		return;
 	evutil_socket_t fd = bufferevent_getfd(s->bev);
 	/* The socket bufferevent keeps its output's front frozen for its own
@@ -361,7 +323,7 @@ void smtpd_session_input(struct smtpd_session *s)
 	/* Reading goes on while a command is answered asynchronously (the
 	 * input watermark bounds what piles up); it stops only for held
 	 * replies, a client that does not read, and the end. */
-	if (s->state != SMTPD_ST_QUIT && s->state != SMTPD_ST_CONNECT && s->n_delayed == 0 &&
+	if ((s->state == SMTPD_ST_COMMAND || s->state == SMTPD_ST_DATA) && s->n_delayed == 0 &&
 	    evbuffer_get_length(bufferevent_get_output(s->bev)) <= SMTPD_OUTPUT_HIGH &&
 	    !(bufferevent_get_enabled(s->bev) & EV_READ))
 		bufferevent_enable(s->bev, EV_READ);
@@ -525,7 +487,10 @@ void smtpd_session_start(struct smtpd_worker *w, int fd, const struct sockaddr *
 	s->namaddr = xasprintf("%s[%s]", s->name, s->addr);
 	s->enhanced = !(lc->discard_ehlo & SMTPD_EHLO_ENHANCEDSTATUSCODES);
 	s->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_disable(s->bev, EV_WRITE); /* smtpd_session_flush writes */
+	/* In plaintext, smtpd_session_flush writes; a TLS filter stacked on
+	 * this bufferevent (wrapper mode) needs libevent to write for it. */
+	if (!lc->tls->wrappermode)
+		bufferevent_disable(s->bev, EV_WRITE);
 	s->delay_ev = evtimer_new(w->base, smtpd_session_delay_cb, s);
 	s->lines = smtp_line_new(lc->line_length_limit, lc->bare_newline);
 	if (w->sessions != NULL)

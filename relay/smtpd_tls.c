@@ -73,9 +73,9 @@ static void smtpd_tls_failed(struct smtpd_tls *tls, struct bufferevent *bev, sho
 			errs[n++] = err;
 	}
 	ERR_clear_error();
-	const char *why = n > 0				? "-1"
+	const char *why = n > 0				 ? "-1"
 			  : (events & BEV_EVENT_TIMEOUT) ? "Connection timed out"
-							: "lost connection";
+							 : "lost connection";
 	log_info("SSL_accept error from %s: %s", tls->namaddr, why);
 	for (size_t i = 0; i < n; i++) {
 		char text[256];

@@ -51,13 +51,13 @@ enum smtpd_tls_level {
  * sessions of every worker. */
 struct smtpd_tls_server {
 	enum smtpd_tls_level level;
-	int wrappermode;	 /* smtpd_tls_wrappermode */
-	int auth_only;		 /* smtpd_tls_auth_only */
-	int received_header;	 /* smtpd_tls_received_header */
-	int ask_ccert;		 /* smtpd_tls_ask_ccert */
-	int loglevel;		 /* smtpd_tls_loglevel */
-	long long timeout;	 /* smtpd_starttls_timeout, seconds */
-	struct tls_ctx *ctx;	 /* owned; NULL when level is none and no wrapper mode */
+	int wrappermode;     /* smtpd_tls_wrappermode */
+	int auth_only;	     /* smtpd_tls_auth_only */
+	int received_header; /* smtpd_tls_received_header */
+	int ask_ccert;	     /* smtpd_tls_ask_ccert */
+	int loglevel;	     /* smtpd_tls_loglevel */
+	long long timeout;   /* smtpd_starttls_timeout, seconds */
+	struct tls_ctx *ctx; /* owned; NULL when level is none and no wrapper mode */
 };
 
 /* smtpd_tls_server_new: read the listener's TLS parameters from view. 1
@@ -67,8 +67,7 @@ struct smtpd_tls_server {
  * match its certificate, level encrypt or wrapper mode without a
  * certificate. Level may without any certificate is not an error: TLS is
  * then off with a warning logged, as Postfix does. */
-int smtpd_tls_server_new(const struct cfg *view, struct smtpd_tls_server **srv_r,
-			 char **error_r);
+int smtpd_tls_server_new(const struct cfg *view, struct smtpd_tls_server **srv_r, char **error_r);
 /* smtpd_tls_server_free: release *srvp and set it NULL; accepts NULL.
  * Sessions still in TLS keep their SSL objects (OpenSSL counts references). */
 void smtpd_tls_server_free(struct smtpd_tls_server **srvp);

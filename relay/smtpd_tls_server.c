@@ -13,8 +13,7 @@
 #include "mem.h"
 
 /* smtpd_tls_value: the expanded value of name, "" when undefined. */
-static int smtpd_tls_value(const struct cfg *view, const char *name, char **value_r,
-			   char **error_r)
+static int smtpd_tls_value(const struct cfg *view, const char *name, char **value_r, char **error_r)
 {
 	int ret = cfg_expand_param(view, name, value_r, error_r);
 	if (ret == 0)
@@ -36,8 +35,7 @@ static int smtpd_tls_bool(const struct cfg *view, const char *name, int *r, char
 	return ret;
 }
 
-static int smtpd_tls_level(const struct cfg *view, enum smtpd_tls_level *level_r,
-			   char **error_r)
+static int smtpd_tls_level(const struct cfg *view, enum smtpd_tls_level *level_r, char **error_r)
 {
 	char *value;
 	int enforce, use;
@@ -99,16 +97,14 @@ static int smtpd_tls_timeout(const struct cfg *view, long long *r, char **error_
 	return ret;
 }
 
-int smtpd_tls_server_new(const struct cfg *view, struct smtpd_tls_server **srv_r,
-			 char **error_r)
+int smtpd_tls_server_new(const struct cfg *view, struct smtpd_tls_server **srv_r, char **error_r)
 {
 	struct smtpd_tls_server *srv = xcalloc(1, sizeof(*srv));
 	int have_cert = 0;
 	if (smtpd_tls_level(view, &srv->level, error_r) < 0 ||
 	    smtpd_tls_bool(view, "smtpd_tls_wrappermode", &srv->wrappermode, error_r) < 0 ||
 	    smtpd_tls_bool(view, "smtpd_tls_auth_only", &srv->auth_only, error_r) < 0 ||
-	    smtpd_tls_bool(view, "smtpd_tls_received_header", &srv->received_header, error_r) <
-		    0 ||
+	    smtpd_tls_bool(view, "smtpd_tls_received_header", &srv->received_header, error_r) < 0 ||
 	    smtpd_tls_timeout(view, &srv->timeout, error_r) < 0 ||
 	    smtpd_tls_have_cert(view, &have_cert, error_r) < 0)
 		goto fail;
@@ -147,6 +143,5 @@ void smtpd_tls_server_free(struct smtpd_tls_server **srvp)
 
 int smtpd_tls_offer_starttls(const struct smtpd_tls_server *srv, int tls_active)
 {
-	return srv->ctx != NULL && srv->level != SMTPD_TLS_NONE && !srv->wrappermode &&
-	       !tls_active;
+	return srv->ctx != NULL && srv->level != SMTPD_TLS_NONE && !srv->wrappermode && !tls_active;
 }

@@ -32,6 +32,7 @@ static char *path(const char *name)
  * certificate, and settings (name, value, ..., NULL). */
 static struct cfg *view(const char *const *settings)
 {
+	/* clang-format off */
 	static const char *const defaults[] = {
 		"smtpd_tls_security_level", "",
 		"smtpd_use_tls", "no",
@@ -52,6 +53,7 @@ static struct cfg *view(const char *const *settings)
 		"smtpd_tls_fingerprint_digest", "sha256",
 		NULL,
 	};
+	/* clang-format on */
 	struct cfg *c = cfg_new(NULL);
 	for (size_t i = 0; defaults[i] != NULL; i += 2)
 		cfg_set(c, defaults[i], defaults[i + 1], NULL, 0);
@@ -76,25 +78,61 @@ static void test_server_settings(void)
 	} cases[] = {
 		{{NULL}, 1, SMTPD_TLS_NONE, 0, 0, "defaults: no TLS"},
 		{{"smtpd_use_tls", "yes"}, 1, SMTPD_TLS_MAY, 1, 1, "legacy smtpd_use_tls = yes"},
-		{{"smtpd_enforce_tls", "yes"}, 1, SMTPD_TLS_ENCRYPT, 1, 1,
+		{{"smtpd_enforce_tls", "yes"},
+		 1,
+		 SMTPD_TLS_ENCRYPT,
+		 1,
+		 1,
 		 "legacy smtpd_enforce_tls = yes"},
-		{{"smtpd_tls_security_level", "none", "smtpd_use_tls", "yes"}, 1, SMTPD_TLS_NONE, 0,
-		 0, "the level wins over the legacy parameters"},
+		{{"smtpd_tls_security_level", "none", "smtpd_use_tls", "yes"},
+		 1,
+		 SMTPD_TLS_NONE,
+		 0,
+		 0,
+		 "the level wins over the legacy parameters"},
 		{{"smtpd_tls_security_level", "may"}, 1, SMTPD_TLS_MAY, 1, 1, "level may"},
-		{{"smtpd_tls_security_level", "encrypt"}, 1, SMTPD_TLS_ENCRYPT, 1, 1,
+		{{"smtpd_tls_security_level", "encrypt"},
+		 1,
+		 SMTPD_TLS_ENCRYPT,
+		 1,
+		 1,
 		 "level encrypt"},
-		{{"smtpd_tls_wrappermode", "yes"}, 1, SMTPD_TLS_NONE, 1, 0,
+		{{"smtpd_tls_wrappermode", "yes"},
+		 1,
+		 SMTPD_TLS_NONE,
+		 1,
+		 0,
 		 "wrapper mode: a context, no STARTTLS"},
-		{{"smtpd_tls_security_level", "may", "smtpd_tls_chain_files", ""}, 1,
-		 SMTPD_TLS_NONE, 0, 0, "level may without a certificate: TLS off"},
-		{{"smtpd_tls_security_level", "encrypt", "smtpd_tls_chain_files", ""}, -1, 0, 0, 0,
+		{{"smtpd_tls_security_level", "may", "smtpd_tls_chain_files", ""},
+		 1,
+		 SMTPD_TLS_NONE,
+		 0,
+		 0,
+		 "level may without a certificate: TLS off"},
+		{{"smtpd_tls_security_level", "encrypt", "smtpd_tls_chain_files", ""},
+		 -1,
+		 0,
+		 0,
+		 0,
 		 "level encrypt without a certificate is refused"},
-		{{"smtpd_tls_wrappermode", "yes", "smtpd_tls_chain_files", ""}, -1, 0, 0, 0,
+		{{"smtpd_tls_wrappermode", "yes", "smtpd_tls_chain_files", ""},
+		 -1,
+		 0,
+		 0,
+		 0,
 		 "wrapper mode without a certificate is refused"},
 		{{"smtpd_tls_security_level", "dane"}, -1, 0, 0, 0, "level dane is refused"},
-		{{"smtpd_tls_security_level", "may", "smtpd_tls_protocols", "TLSv1.9"}, -1, 0, 0, 0,
+		{{"smtpd_tls_security_level", "may", "smtpd_tls_protocols", "TLSv1.9"},
+		 -1,
+		 0,
+		 0,
+		 0,
 		 "a bad protocol list is refused"},
-		{{"smtpd_tls_security_level", "may", "smtpd_starttls_timeout", "0"}, -1, 0, 0, 0,
+		{{"smtpd_tls_security_level", "may", "smtpd_starttls_timeout", "0"},
+		 -1,
+		 0,
+		 0,
+		 0,
 		 "a zero handshake timeout is refused"},
 		{{"smtpd_tls_auth_only", "maybe"}, -1, 0, 0, 0, "a bad boolean is refused"},
 	};
@@ -106,7 +144,8 @@ static void test_server_settings(void)
 		tap_is_int(ret, cases[i].ok, "%s%s%s", cases[i].what, error ? ": " : "",
 			   error ? error : "");
 		if (ret == 1) {
-			tap_ok(srv->level == cases[i].level && (srv->ctx != NULL) == cases[i].has_ctx &&
+			tap_ok(srv->level == cases[i].level &&
+				       (srv->ctx != NULL) == cases[i].has_ctx &&
 				       smtpd_tls_offer_starttls(srv, 0) == cases[i].offers &&
 				       !smtpd_tls_offer_starttls(srv, 1),
 			       "%s: level %d, context %d, STARTTLS offered %d", cases[i].what,
@@ -121,12 +160,12 @@ static void test_server_settings(void)
 /* The client side: a blocking OpenSSL client on a thread. */
 struct client {
 	int fd;
-	int starttls;	      /* speak plaintext STARTTLS first, pipelining a NOOP */
-	int max_version;      /* 0: any */
-	int with_cert;	      /* present client_cert */
-	int silent;	      /* connect and never say anything */
-	int ok;		      /* the handshake succeeded */
-	char reply[256];      /* the server's line after the handshake */
+	int starttls;	 /* speak plaintext STARTTLS first, pipelining a NOOP */
+	int max_version; /* 0: any */
+	int with_cert;	 /* present client_cert */
+	int silent;	 /* connect and never say anything */
+	int ok;		 /* the handshake succeeded */
+	char reply[256]; /* the server's line after the handshake */
 	char protocol[32];
 	char cipher[64];
 };
@@ -193,9 +232,9 @@ struct server {
 	struct event_base *base;
 	struct bufferevent *bev;
 	struct smtpd_tls *tls;
-	int done;	   /* done_cb was called */
-	int ok;		   /* ... with success */
-	char line[128];	   /* the first line read after the handshake */
+	int done;	/* done_cb was called */
+	int ok;		/* ... with success */
+	char line[128]; /* the first line read after the handshake */
 	struct buf received;
 };
 
@@ -241,8 +280,8 @@ static void server_done(void *arg, struct smtpd_tls *tls, struct bufferevent *be
 static void plain_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct server *sv = arg;
-	struct bufferevent *tls = smtpd_tls_starttls(sv->srv, bev, "client[127.0.0.1]", server_done,
-						     sv);
+	struct bufferevent *tls =
+		smtpd_tls_starttls(sv->srv, bev, "client[127.0.0.1]", server_done, sv);
 	if (tls == NULL)
 		event_base_loopexit(sv->base, NULL);
 	sv->bev = tls;
@@ -372,12 +411,11 @@ static void test_client_cert(void)
 				 i + 1 < len ? ":" : "");
 		tap_is_str(info->peer_fingerprint, hex, "the sha256 fingerprint");
 	}
-	tap_ok(strstr(sv.received.data,
-		      "\t(Client CN \"client.example.test\", Issuer \"Test CA\" (verified OK))\n") !=
-		       NULL,
+	tap_ok(strstr(sv.received.data, "\t(Client CN \"client.example.test\", Issuer \"Test CA\" "
+					"(verified OK))\n") != NULL,
 	       "the Received clause names the client certificate");
-	tap_ok(strstr(sv.received.data, "server-digest SHA256\n\t client-signature ECDSA (P-256)") !=
-		       NULL,
+	tap_ok(strstr(sv.received.data,
+		      "server-digest SHA256\n\t client-signature ECDSA (P-256)") != NULL,
 	       "... and its signature, on a line of its own");
 	buf_deinit(&sv.received);
 

@@ -6,6 +6,7 @@
 # (SERVFAIL, no server), and unbound's own local zones (test., the
 # reverse zones of 127/8 and 2001:db8::/32) do not hide the server's.
 . "$top_srcdir/tests/lib/harness.sh"
+H_TIME_LIMIT=120
 h_netns_enter "$@"
 
 probe=$top_builddir/tests/integration/check_dns_probe
@@ -65,10 +66,11 @@ tap_is "$out" "A host.broken.test tempfail(SERVFAIL)" "SERVFAIL is a temporary f
 
 h_dns_stop
 start=$(h_now_us)
-out=$("$probe" -t 3 A mx2.example.test)
+out=$("$probe" -t 2 A mx2.example.test)
 elapsed=$((($(h_now_us) - start) / 1000))
-[[ $out == "A mx2.example.test tempfail("* ]]
-tap_ok $? "without a DNS server: a temporary failure ($out)"
-[ "$elapsed" -lt 4000 ]
-tap_ok $? "reported within the timeout (${elapsed} ms)"
+tap_is "$out" "A mx2.example.test tempfail(timeout)" "without a DNS server: a temporary failure"
+# Bounded by the lookup timeout (with room for a loaded machine), not by
+# the resolver's own retries.
+[ "$elapsed" -lt 15000 ]
+tap_ok $? "reported after the timeout of 2 s (${elapsed} ms)"
 tap_done

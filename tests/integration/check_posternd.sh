@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
-H_TIME_LIMIT=120
+H_TIME_LIMIT=180
 h_netns_enter "$@"
 
 session=$top_srcdir/tests/integration/check_session.py
@@ -28,12 +28,20 @@ common_conf=(
 	'smtpd_hard_error_limit = 1000'
 )
 
+# trim VAR: strip the white space around the value of VAR.
+trim() {
+	local -n v=$1
+	v="${v#"${v%%[![:space:]]*}"}"
+	v="${v%"${v##*[![:space:]]}"}"
+}
 names=() overrides=() sources=() commands=()
 while IFS='|' read -r name over source cmds; do
 	[[ -z "$name" || "$name" == \#* ]] && continue
-	names+=("$(echo $name)")
+	trim name
+	trim source
+	names+=("$name")
 	overrides+=("$over")
-	sources+=("$(echo $source)")
+	sources+=("$source")
 	commands+=("$cmds")
 done <"$cases"
 tap_diag "${#names[@]} cases"
@@ -44,7 +52,7 @@ listener() {
 	[ -n "$3" ] && line+=" -o syslog_name=postfix/$3"
 	IFS=';' read -ra items <<<"${overrides[$2]}"
 	for item in "${items[@]}"; do
-		item=$(echo "$item" | sed 's/^ *//; s/ *$//')
+		trim item
 		[ -n "$item" ] && line+=" -o { $item }"
 	done
 	echo "$line"
@@ -73,7 +81,7 @@ run() {
 	local -a cmds opts=()
 	IFS=';' read -ra cmds <<<"${commands[$1]}"
 	for j in "${!cmds[@]}"; do
-		cmds[$j]=$(echo "${cmds[$j]}" | sed 's/^ *//; s/ *$//')
+		trim "cmds[$j]"
 	done
 	if [ "${cmds[0]}" == "-p" ]; then
 		opts=(-p)
@@ -82,11 +90,17 @@ run() {
 	"$session" -s "${sources[$1]}" "${opts[@]}" 127.0.0.1 "$2" "${cmds[@]}" |
 		grep -v '^\(EHLO\|HELO\) [^:]*: accepted$\|^RSET: '
 }
+# Postfix's sessions all at once (its log lines carry the case's syslog
+# name); posternd's one after the other (its log is split by session).
+pids=()
 for i in "${!names[@]}"; do
-	run "$i" $((21000 + i)) >"$TEST_TMP/ours.$i" &
-	run "$i" $((22000 + i)) >"$TEST_TMP/theirs.$i"
-	wait $!
+	run "$i" $((22000 + i)) >"$TEST_TMP/theirs.$i" &
+	pids+=($!)
 done
+for i in "${!names[@]}"; do
+	run "$i" $((21000 + i)) >"$TEST_TMP/ours.$i"
+done
+wait "${pids[@]}"
 
 pflog=$(pfx_log pf)
 ended() { [ "$(grep -c ': disconnect from ' "$1")" -ge "${#names[@]}" ]; }
@@ -113,4 +127,5 @@ done
 tap_ok $? "Postfix refuses a command in $rejected of the ${#names[@]} cases"
 sd_stop
 tap_is $? 0 "posternd stops cleanly"
+tap_is "$(grep -c 'Sanitizer\|runtime error' "$SD_LOG")" 0 "no sanitizer report from posternd"
 tap_done

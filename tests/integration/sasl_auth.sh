@@ -20,7 +20,7 @@
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
 . "$top_srcdir/tests/integration/tls_lib.sh"
-H_TIME_LIMIT=120
+H_TIME_LIMIT=240
 h_netns_enter "$@"
 h_dns_start
 
@@ -208,6 +208,9 @@ pf_id=$(sed -n 's/.*: \([0-9A-F]*\): client=.*sasl_username=bob.*/\1/p' "$(pfx_l
 pf_hdr=$(postcat -c "$(pfx_dir pf)/etc" -bh -q "$pf_id" 2>/dev/null | received)
 sd_hdr=$(sd_queue content "$id" | received)
 tap_is "$sd_hdr" "$pf_hdr" "the Received header has Postfix's lines: (Authenticated sender: bob), ESMTPSA"
+
+grep -q 'TLS connection established' "$SD_LOG"
+tap_ok $((!$?)) "smtpd_tls_loglevel = 0 (the default): no TLS summary lines"
 
 # Without Dovecot.
 tl_dovecot_stop

@@ -17,8 +17,13 @@ id=$(sed -n 's/.*250 2.0.0 Ok: queued as \([0-9A-Z]*\).*/\1/p' <<<"$out")
 tap_ok $? "swaks gets 250 2.0.0 Ok: queued as ID ($id)"
 tap_is "$(sd_queue list | cut -f1-3)" "$id	sender@example.net	rcpt@example.org" \
 	"the queue holds that message, its sender and recipient"
+# The client's name: 127.0.0.1's name in /etc/hosts (which resolves back),
+# as Postfix finds it, or "unknown".
+name=$(getent hosts 127.0.0.1 | awk '{ print $2; exit }')
+[ -n "$name" ] && [ "$(getent ahostsv4 "$name" | awk '$1 == "127.0.0.1"' | head -n1)" ] ||
+	name=unknown
 sd_queue content "$id" >"$TEST_TMP/content"
-head -n 1 "$TEST_TMP/content" | grep -q '^Received: from [^ ]* (unknown \[127.0.0.1\])'
+head -n 1 "$TEST_TMP/content" | grep -q "^Received: from [^ ]* ($name \[127.0.0.1\])"
 tap_ok $? "the content starts with our Received header"
 grep -q "by mx.example.test (Postfix) with ESMTP id $id" "$TEST_TMP/content"
 tap_ok $? "the Received header names us, the protocol and the queue id"
@@ -30,13 +35,13 @@ sd_queue envelope "$id" | grep -qx 'protocol=ESMTP'
 tap_ok $? "the envelope records the protocol"
 
 # The log lines pflogsumm and friends read.
-grep -q "postern/smtpd\[[0-9]*\]: connect from unknown\[127.0.0.1\]" "$SD_LOG"
-tap_ok $? "log: connect from unknown[127.0.0.1]"
-grep -q ": $id: client=unknown\[127.0.0.1\]$" "$SD_LOG"
-tap_ok $? "log: ID: client=unknown[127.0.0.1]"
+grep -q "postern/smtpd\[[0-9]*\]: connect from $name\[127.0.0.1\]" "$SD_LOG"
+tap_ok $? "log: connect from $name[127.0.0.1]"
+grep -q ": $id: client=$name\[127.0.0.1\]$" "$SD_LOG"
+tap_ok $? "log: ID: client=$name[127.0.0.1]"
 grep -q ": $id: from=<sender@example.net>, size=[0-9]*, nrcpt=1 (queue active)$" "$SD_LOG"
 tap_ok $? "log: ID: from=<sender@example.net>, size=N, nrcpt=1"
-grep -q "disconnect from unknown\[127.0.0.1\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5$" \
+grep -q "disconnect from $name\[127.0.0.1\] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5$" \
 	"$SD_LOG"
 tap_ok $? "log: disconnect from ... ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5"
 
@@ -65,6 +70,20 @@ rcpt=b@example.org - 0
 rcpt=c@example.org rfc822;C+2Bx@example.org 6" "the envelope has HELO, SMTP, both recipients, NOTIFY and ORCPT"
 grep -q "^	by mx.example.test (Postfix) with SMTP id $id2; " <(sd_queue content "$id2")
 tap_ok $? "two recipients: no 'for' clause in the Received header"
+
+# SIGHUP: new sessions see the new configuration; a broken one is refused
+# and the one in use stays.
+greeting() { printf 'R\nS QUIT\\r\\n\nE\n' | sd_chat 2525 | head -n 1; }
+sd_conf 'smtpd_banner = $myhostname ESMTP reloaded'
+kill -HUP "$(h_daemon_pid posternd)"
+h_wait_grep 'reload -- configuration' "$SD_LOG" 10
+tap_is "$(greeting)" "220 mx.example.test ESMTP reloaded" "SIGHUP: a new session gets the new banner"
+sd_conf 'smtpd_timeout = soon'
+kill -HUP "$(h_daemon_pid posternd)"
+h_wait_grep 'reload: .*smtpd_timeout.*keeping the configuration in use' "$SD_LOG" 10
+tap_ok $? "SIGHUP with a bad value: the error is logged and the configuration kept"
+tap_is "$(greeting)" "220 mx.example.test ESMTP reloaded" "... and sessions go on with it"
+sed -i '/^smtpd_timeout = soon$/d' "$SD_CONF/postern.cf"
 
 sd_stop
 tap_is $? 0 "posternd exits 0 on SIGTERM"

@@ -3,6 +3,9 @@
 # (issue 3, acceptance 5): each gets the greeting and an EHLO reply, then
 # all stay open; posternd's memory (VmRSS from /proc) grows by less than
 # 64 KiB per connection; then every connection still answers a NOOP.
+# Then the process-wide session limit: under an open file limit of 100,
+# posternd serves (100 - 64) / 2 = 18 sessions and answers the next ones
+# "421 4.3.2 All server ports are busy".
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
 H_TIME_LIMIT=90
@@ -77,4 +80,21 @@ tap_diag "VmRSS $before KiB before, $after KiB with $N idle sessions: $per bytes
 tap_ok $? "memory per idle connection is under 64 KiB ($per bytes)"
 sd_stop
 tap_is $? 0 "posternd stops cleanly with the sessions gone"
+
+h_daemon_start posternd sh -c 'ulimit -n 100; exec "$@" >>"$0" 2>&1' "$SD_LOG" \
+	"$SD_POSTERND" -f -c "$SD_CONF"
+h_wait_grep 'daemon started' "$SD_LOG" 10 || h_bail "posternd did not start again"
+/usr/bin/python3 - <<'PY' >"$TEST_TMP/limit.out"
+import socket
+socks, replies = [], []
+for i in range(20):
+    s = socket.create_connection(("127.0.0.1", 2525), timeout=10)
+    socks.append(s)
+    replies.append(s.recv(512).decode().split("\r\n")[0])
+for r in sorted(set(replies)):
+    print(replies.count(r), r)
+PY
+tap_is "$(cat "$TEST_TMP/limit.out")" "18 220 mx.example.test ESMTP Postfix
+2 421 4.3.2 All server ports are busy" "the open file limit bounds the sessions: 18 served, 2 told busy"
+sd_stop
 tap_done

@@ -1,7 +1,7 @@
 # smtpd_lib.sh: run posternd in an integration test. Source it after
 # tests/lib/harness.sh (and after h_netns_enter).
 #
-#   sd_init                  start the test DNS (h_dns_start: client names
+#   sd_init                  start the test DNS unless it runs (client names
 #                            are looked up) and write a fresh
 #                            configuration in $SD_CONF: postern.cf
 #                            with a test hostname, the queue in $SD_QUEUE,
@@ -26,7 +26,7 @@ SD_QTOOL="$top_builddir/tests/integration/smtpd_queue_tool"
 SD_POSTERND="$top_builddir/relay/posternd"
 
 sd_init() {
-	[ -n "${SD_DNS_STARTED:-}" ] || { h_dns_start; SD_DNS_STARTED=1; }
+	[ "$h_dns_running" -ne 0 ] || h_dns_start
 	rm -rf "$SD_CONF"
 	mkdir -p "$SD_CONF"
 	cat >"$SD_CONF/postern.cf" <<CF

@@ -10,18 +10,24 @@
 #    messages, never one from the forged sender;
 #  - bare LF, bare CR and NUL in commands, over-long command lines, an
 #    over-long header section, a header line longer than
-#    line_length_limit, dot-stuffing and the empty message.
+#    line_length_limit, dot-stuffing and the empty message;
+#  - a whole transaction pipelined after STARTTLS is discarded, never
+#    executed: only the one sent inside TLS is queued.
 . "$top_srcdir/tests/lib/harness.sh"
+. "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
+. "$top_srcdir/tests/integration/tls_lib.sh"
 H_TIME_LIMIT=120
 h_netns_enter "$@"
+tl_certs
 
 sd_init
 # No Message-Id/Date added: the stored content is exactly what was sent.
 sd_conf 'local_header_rewrite_clients =' 'header_size_limit = 2000'
 sd_master '127.0.0.1:2525 inet n - n - - smtpd' \
 	'127.0.0.1:2527 inet n - n - - smtpd -o smtpd_forbid_bare_newline=reject' \
-	'127.0.0.1:2528 inet n - n - - smtpd -o smtpd_forbid_bare_newline=normalize'
+	'127.0.0.1:2528 inet n - n - - smtpd -o smtpd_forbid_bare_newline=normalize' \
+	"127.0.0.1:2529 inet n - n - - smtpd -o smtpd_tls_security_level=may -o smtpd_tls_chain_files=$TL_CERTS/server.pem"
 sd_start
 
 # stored ID: the content after our Received header, lines joined with "|"
@@ -160,6 +166,39 @@ tap_is "$got" "220 mx.example.test ESMTP Postfix
 554 5.5.1 Error: no valid recipients
 221 2.0.0 Bye
 EOF" "an over-long RCPT line is refused whole (no recipient is added)"
+
+# A transaction pipelined after STARTTLS, in the clear, then a real one
+# inside TLS.
+before=$(sd_queue list | wc -l)
+got=$(tl_chat 2529 <<'EOS' | grep -v '^250-'
+R
+S EHLO c\r\n
+R
+S STARTTLS\r\nMAIL FROM:<evil@x>\r\nRCPT TO:<v@example.org>\r\nDATA\r\nSubject: evil\r\n\r\nbad\r\n.\r\n
+R
+T
+S EHLO c\r\n
+R
+S MAIL FROM:<good@example.net>\r\nRCPT TO:<rcpt@example.org>\r\nDATA\r\n
+R 3
+S Subject: inside\r\n\r\ntls\r\n.\r\nQUIT\r\n
+E
+EOS
+)
+tap_is "$(sed -e 's/queued as .*/queued as ID/' -e 's/^TLS TLSv.*/TLS/' <<<"$got")" "220 mx.example.test ESMTP Postfix
+250 SMTPUTF8
+220 2.0.0 Ready to start TLS
+TLS
+250 SMTPUTF8
+250 2.1.0 Ok
+250 2.1.5 Ok
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 Ok: queued as ID
+221 2.0.0 Bye
+EOF" "STARTTLS: what was pipelined after it is never answered"
+tap_is "$(($(sd_queue list | wc -l) - before))" 1 "STARTTLS: exactly one message is queued"
+sd_queue list | grep -q 'evil@x'
+tap_ok $((!$?)) "STARTTLS: nothing from the pipelined transaction"
 
 sd_stop
 tap_is $? 0 "posternd stops cleanly"

@@ -21,7 +21,7 @@
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
 . "$top_srcdir/tests/integration/tls_lib.sh"
-H_TIME_LIMIT=120
+H_TIME_LIMIT=240
 h_netns_enter "$@"
 h_dns_start
 
