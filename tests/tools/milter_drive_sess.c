@@ -247,10 +247,14 @@ static int sess_step(struct drive_sess *s, const struct milter_cmd *cmd,
 		if (rc < 0)
 			return -1;
 	}
-	if (sess_send(s, cmd, error_r) < 0)
+	/* Commands without an answer wait in the buffer, as Postfix's do, and
+	 * go out with the next one that has an answer (or QUIT, ABORT). */
+	if (milter_cmd_encode(&s->out, cmd, s->neg.max_data, error_r) < 0)
 		return -1;
 	if (!milter_neg_awaits_reply(&s->neg, cmd->code))
 		return 1;
+	if (sess_flush(s, error_r) < 0)
+		return -1;
 	for (;;) {
 		struct milter_reply r;
 		if (sess_read(s, &r, error_r) < 0 ||
