@@ -465,6 +465,8 @@ static sfsistat skel_envfrom(SMFICTX *ctx, char **argv)
 		m->sender = xstrndup(from + 1, len - 2);
 	else
 		m->sender = xstrdup(from);
+	log_debug(1, "%s: from=<%s> client=%s[%s]", milter_skel_queue_id(m), m->sender,
+		  milter_skel_conn_host(c), c->addr);
 	skel_queue_id(c);
 	if (skel_def->spool)
 		m->spool = milter_spool_new((size_t)s->spool_threshold, s->temp_directory);

@@ -153,12 +153,12 @@ h_daemon_stop unix 10
 tap_is $? 0 "the unprivileged daemon stops cleanly"
 
 # --- reload -----------------------------------------------------------------
-start_demo reload "$D/good.conf"
+start_demo reload "$D/good.conf" -v
 # One session with two messages, the first slow: the reload comes while it is
 # in progress, the second message follows on the same connection.
 "$drive" -d 15 inet:127.0.0.1:9901 "$D/slow.eml" "$D/plain.eml" >"$D/session.out" &
 drive_pid=$!
-sleep 0.5
+h_wait_grep 'from=<sender@example.test>' "$TEST_TMP/reload.log" 10
 sed -i 's/demo_greeting = hello/demo_greeting = bonjour/' "$D/good.conf"
 kill -HUP "$(h_daemon_pid reload)"
 h_wait_grep 'reloaded' "$TEST_TMP/reload.log" 5
@@ -177,9 +177,11 @@ out=$("$drive" inet:127.0.0.1:9901 "$D/plain.eml")
 tap_ok $([[ $out == *"greeting=bonjour"* ]] && echo 0 || echo 1) "... and the previous one stays in use"
 
 # --- stop ---------------------------------------------------------------------
+started=$(grep -c 'from=<sender@example.test>' "$TEST_TMP/reload.log")
 "$drive" inet:127.0.0.1:9901 "$D/slow.eml" >"$D/slow.out" &
 drive_pid=$!
-sleep 0.5
+# -v logs the start of each message: stop once this one has started.
+h_wait_until 10 eval '[ "$(grep -c "from=<sender@example.test>" "$TEST_TMP/reload.log")" -gt "$started" ]'
 h_daemon_stop reload 10
 tap_is $? 0 "SIGTERM with a message in progress: exit 0"
 wait "$drive_pid"

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,6 +411,7 @@ int main(int argc, char **argv)
 	char *client = xstrdup("client.example.test,127.0.0.30");
 	int c, rc;
 
+	signal(SIGPIPE, SIG_IGN); /* a milter that hangs up is an error, reported */
 	while ((c = getopt(argc, argv, "c:f:r:M:i:o:d:n:j:s:T:G:")) != -1) {
 		switch (c) {
 		case 'c':
