@@ -122,8 +122,7 @@ static int dkim_header(struct milter_skel_msg *m, const char *name, const char *
 }
 
 /* dkim_start_signing: a signer per key for the From domain. */
-static void dkim_start_signing(struct milter_skel_msg *m, struct dkim_msg *dm,
-			       const struct dkim_state *st)
+static void dkim_start_signing(struct dkim_msg *dm, const struct dkim_state *st)
 {
 	if (st->keys == NULL) {
 		dm->why_skipped = xstrdup("no signing keys configured");
@@ -144,7 +143,6 @@ static void dkim_start_signing(struct milter_skel_msg *m, struct dkim_msg *dm,
 						 dm->matches[i].identity, &st->sign_opts);
 	dm->n_signers = n;
 	dm->task = DKIM_TASK_SIGN;
-	(void)m;
 }
 
 /* dkim_start_verifying: a verifier fed the header so far. */
@@ -182,7 +180,7 @@ static int dkim_eoh(struct milter_skel_msg *m)
 	struct dkim_msg *dm = milter_skel_msg_data(m);
 
 	if (dm->originating && st->sign)
-		dkim_start_signing(m, dm, st);
+		dkim_start_signing(dm, st);
 	else if (!dm->originating && st->verify)
 		return dkim_start_verifying(m, dm, st, dc);
 	else

@@ -62,6 +62,7 @@ msg "$D/refuse.eml" "X-Demo: refuse"
 msg "$D/later.eml" "X-Demo: later"
 msg "$D/tag.eml" "X-Demo: tag"
 msg "$D/internal.eml" "X-Demo: internal"
+msg "$D/early.eml" "X-Demo-Early: yes" "X-After: this field is not looked at"
 msg "$D/slow.eml" "X-Demo-Sleep: 15"
 {
 	printf 'From: <a@example.test>\nSubject: big\n\n'
@@ -93,6 +94,9 @@ tap_is "$(find "$D/spool" -type f | wc -l)" 0 "the spool file has no name in tem
 out=$("$drive" inet:127.0.0.1:9901 "$D/refuse.eml")
 tap_is "$out" "eom REPLYCODE 550 5.7.1 Refused by the demo: as asked
 --" "outcome refused -> reject, with the reply from the outcome table"
+out=$("$drive" inet:127.0.0.1:9901 "$D/early.eml")
+tap_is "$out" "eom REPLYCODE 550 5.7.1 Refused by the demo
+--" "a decision in the header hook waits for the end (the MTA expects no reply to headers)"
 out=$("$drive" inet:127.0.0.1:9901 "$D/later.eml")
 tap_is "$out" "eom REPLYCODE 451 4.7.1 Try later
 --" "outcome later -> tempfail"
@@ -149,12 +153,12 @@ h_daemon_stop unix 10
 tap_is $? 0 "the unprivileged daemon stops cleanly"
 
 # --- reload -----------------------------------------------------------------
-start_demo reload "$D/good.conf"
+start_demo reload "$D/good.conf" -v
 # One session with two messages, the first slow: the reload comes while it is
 # in progress, the second message follows on the same connection.
 "$drive" -d 15 inet:127.0.0.1:9901 "$D/slow.eml" "$D/plain.eml" >"$D/session.out" &
 drive_pid=$!
-sleep 0.5
+h_wait_grep 'from=<sender@example.test>' "$TEST_TMP/reload.log" 10
 sed -i 's/demo_greeting = hello/demo_greeting = bonjour/' "$D/good.conf"
 kill -HUP "$(h_daemon_pid reload)"
 h_wait_grep 'reloaded' "$TEST_TMP/reload.log" 5
@@ -173,9 +177,11 @@ out=$("$drive" inet:127.0.0.1:9901 "$D/plain.eml")
 tap_ok $([[ $out == *"greeting=bonjour"* ]] && echo 0 || echo 1) "... and the previous one stays in use"
 
 # --- stop ---------------------------------------------------------------------
+started=$(grep -c 'from=<sender@example.test>' "$TEST_TMP/reload.log")
 "$drive" inet:127.0.0.1:9901 "$D/slow.eml" >"$D/slow.out" &
 drive_pid=$!
-sleep 0.5
+# -v logs the start of each message: stop once this one has started.
+h_wait_until 10 eval '[ "$(grep -c "from=<sender@example.test>" "$TEST_TMP/reload.log")" -gt "$started" ]'
 h_daemon_stop reload 10
 tap_is $? 0 "SIGTERM with a message in progress: exit 0"
 wait "$drive_pid"
