@@ -47,6 +47,7 @@ struct milter_skel_conn {
 	char *host;
 	char addr[INET6_ADDRSTRLEN];
 	int leadspc;	/* header values keep their leading white space */
+	int connected;	/* the connect hook ran */
 	struct buf hdr; /* scratch: a header value as the hooks see it */
 	struct milter_skel_msg msg;
 };
@@ -330,6 +331,10 @@ static struct milter_skel_conn *skel_conn(SMFICTX *ctx)
 		buf_init(&c->hdr, 0);
 		smfi_setpriv(ctx, c);
 	}
+	/* Every callback may come first: an MTA (or garbage) need not send
+	 * CONNECT before the rest. */
+	if (c->snap == NULL)
+		c->snap = milter_skel_snap_current();
 	c->ctx = ctx;
 	return c;
 }
@@ -410,11 +415,20 @@ static sfsistat skel_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return SMFIS_CONTINUE;
 }
 
+/* skel_connected: run the connect hook once per connection. */
+static int skel_connected(struct milter_skel_conn *c)
+{
+	if (c->connected)
+		return MILTER_SKEL_CONTINUE;
+	c->connected = 1;
+	if (skel_def->hooks->connect == NULL)
+		return MILTER_SKEL_CONTINUE;
+	return skel_def->hooks->connect(c, &c->data);
+}
+
 static sfsistat skel_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 {
 	struct milter_skel_conn *c = skel_conn(ctx);
-	if (c->snap == NULL)
-		c->snap = milter_skel_snap_current();
 	free(c->host);
 	c->host = xstrdup(host != NULL ? host : "unknown");
 	c->addr[0] = '\0';
@@ -424,9 +438,7 @@ static sfsistat skel_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->addr,
 			  sizeof(c->addr));
-	if (skel_def->hooks->connect == NULL)
-		return SMFIS_CONTINUE;
-	return skel_decide(c, skel_def->hooks->connect(c, &c->data), 0);
+	return skel_decide(c, skel_connected(c), 0);
 }
 
 static sfsistat skel_envfrom(SMFICTX *ctx, char **argv)
@@ -436,6 +448,10 @@ static sfsistat skel_envfrom(SMFICTX *ctx, char **argv)
 	const struct milter_skel_settings *s = &c->snap->skel;
 
 	skel_msg_reset(m);
+	/* MAIL without CONNECT: the client is unknown. */
+	int rc = skel_connected(c);
+	if (rc != MILTER_SKEL_CONTINUE)
+		return skel_decide(c, rc, 0);
 	m->active = 1;
 	skel_busy_add(1);
 	const char *from = argv[0] != NULL ? argv[0] : "";
