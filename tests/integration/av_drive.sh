@@ -113,6 +113,27 @@ tap_is "$("$drive" $S "$M/eicar-plain.eml" | tail -n 2 | head -n 1)" "eom DISCAR
 h_daemon_stop small 10
 sed -i '/^on_virus = discard$/d' "$A/av.conf"
 
+# --- in the background: the watcher runs in the daemon, not in the parent
+# that started it -------------------------------------------------------------
+cp -r "$A/db" "$A/db2"
+sed -e 's/^socket = .*/socket = inet:127.0.0.1:8896/' -e "s|^database_directory = .*|database_directory = $A/db2|" \
+	"$A/av.conf" >"$A/bg.conf"
+printf 'pid_file = %s\ndatabase_reload_delay = 0\n' "$A/bg.pid" >>"$A/bg.conf"
+"$av" -c "$A/bg.conf"
+tap_is $? 0 "postern-av starts in the background"
+tap_on_exit "kill \$(cat '$A/bg.pid')"
+printf 'Subject: marker\n\nPOSTERN-BACKGROUND-MARKER\n' >"$A/marker.eml"
+tap_is "$("$drive" inet:127.0.0.1:8896 "$A/marker.eml" | tail -n 2 | head -n 1)" "eom ACCEPT" \
+	"the marker is clean at first"
+printf 'Postern.Test.Background:0:*:%s\n' "$(printf POSTERN-BACKGROUND-MARKER | od -An -v -tx1 |
+	tr -d ' \n')" >"$A/db2/marker.ndb"
+marker_rejected() { "$drive" inet:127.0.0.1:8896 "$A/marker.eml" | grep -q 'Postern.Test.Background'; }
+h_wait_until 10 marker_rejected
+tap_ok $? "a new database file is picked up by the background daemon"
+kill "$(cat "$A/bg.pid")"
+h_wait_until 10 eval '! test -e "$A/bg.pid"'
+tap_ok $? "SIGTERM stops it (the pid file goes)"
+
 # --- malformed traffic ------------------------------------------------------------------
 start_av rough
 out=$("$drive" -T 7 $S "$M/eicar-b64.eml")
