@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -725,6 +726,33 @@ static int skel_socket_owner(const char *path, const struct milter_skel_settings
 	return 1;
 }
 
+/* skel_nodelay: turn Nagle's algorithm off on libmilter's listening TCP
+ * socket (accepted connections inherit it). libmilter writes each reply
+ * at the end of a message (header changes, then the verdict) with its own
+ * write; with Nagle on, the second waits for the MTA's delayed ACK, 40 ms
+ * a message. libmilter does not give the descriptor out: it is the
+ * listening socket on our port. */
+static void skel_nodelay(const struct sockspec *spec)
+{
+	for (int fd = 3; fd < 1024; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int listening = 0, on = 1;
+		socklen_t olen = sizeof(listening);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &olen) < 0 || !listening ||
+		    getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+			continue;
+		unsigned port = ss.ss_family == AF_INET
+					? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+				: ss.ss_family == AF_INET6
+					? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+					: 0;
+		if (port == spec->port &&
+		    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) < 0)
+			log_warn("TCP_NODELAY: %s", strerror(errno));
+	}
+}
+
 int milter_skel_cb_open(const struct milter_skel_def *def, char **error_r)
 {
 	static struct smfiDesc desc = {
@@ -766,6 +794,8 @@ int milter_skel_cb_open(const struct milter_skel_def *def, char **error_r)
 	}
 	if (spec->kind == SOCKSPEC_UNIX && skel_socket_owner(spec->path, &snap->skel, error_r) < 0)
 		goto done;
+	if (spec->kind == SOCKSPEC_INET)
+		skel_nodelay(spec);
 	rc = 1;
 done:
 	sockspec_free(&spec);

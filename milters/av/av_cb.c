@@ -77,11 +77,11 @@ static int av_setup(const void *settings, void **state_r, char **error_r)
 		return -1;
 	}
 	gethostname(host, sizeof(host) - 1);
-	struct av_engine *e = av_reload_engine(st->reload);
 	st->scanned_value = xasprintf("postern-av %s (libclamav %s) on %s", PACKAGE_VERSION,
 				      av_engine_version(), host);
-	log_info("signatures: %u from %s", av_engine_signatures(e), s->database_directory);
-	av_engine_unref(&e);
+	/* Not av_reload_engine(): the daemon forks after setup, and the
+	 * watching thread must start in the process that stays. */
+	log_info("signatures: %u from %s", av_reload_signatures(st->reload), s->database_directory);
 	*state_r = st;
 	return 1;
 }

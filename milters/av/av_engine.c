@@ -3,9 +3,8 @@
  * that make libclamav report what it could not scan, and the mapping of
  * its answers to enum av_scan_kind.
  */
-#include "av_engine.h"
+#include "av_engine_private.h"
 
-#include <clamav.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,13 +37,6 @@ static const char *const av_unscanned_names[] = {
 
 static pthread_once_t av_once = PTHREAD_ONCE_INIT;
 static cl_error_t av_init_rc;
-
-/* What libclamav reports about one scan through its callbacks (their
- * context argument). */
-struct av_scan_ctx {
-	char last[AV_SCAN_NAME_MAX];  /* the last alert reported */
-	char error[AV_SCAN_NAME_MAX]; /* the first error message */
-};
 
 /* The scan running on this thread, for av_clamav_msg(): libclamav gives
  * its message callback no context for errors raised before a scan has
@@ -174,6 +166,7 @@ int av_engine_load(const struct av_engine_opts *opts, struct av_engine **engine_
 		return -1;
 	}
 	cl_engine_set_clcb_virus_found(cl, av_found);
+	av_unpack_register(cl);
 	struct av_engine *e = xcalloc(1, sizeof(*e));
 	e->cl = cl;
 	e->signatures = sigs;
@@ -268,16 +261,22 @@ static int av_is_detection(const char *virname)
 }
 
 /* av_classify: libclamav's answer as an av_scan: a detection wins, then
- * an error libclamav reported on the way, then what it returned. */
-static void av_classify(cl_error_t rc, const char *virname, const char *error, struct av_scan *scan)
+ * an error libclamav reported on the way, then what it returned, then an
+ * archive it could not unpack. */
+static void av_classify(cl_error_t rc, const char *virname, const struct av_scan_ctx *ctx,
+			struct av_scan *scan)
 {
-	if (*error != '\0' && !(rc == CL_VIRUS && virname != NULL && av_is_detection(virname))) {
-		av_scan_set(scan, AV_SCAN_ERROR, error);
+	if (ctx->error[0] != '\0' &&
+	    !(rc == CL_VIRUS && virname != NULL && av_is_detection(virname))) {
+		av_scan_set(scan, AV_SCAN_ERROR, ctx->error);
 		return;
 	}
 	switch (rc) {
 	case CL_CLEAN:
-		av_scan_set(scan, AV_SCAN_CLEAN, "");
+		if (ctx->unpack.lost[0] != '\0')
+			av_scan_set(scan, AV_SCAN_UNSCANNED, ctx->unpack.lost);
+		else
+			av_scan_set(scan, AV_SCAN_CLEAN, "");
 		return;
 	case CL_VIRUS:
 		if (virname == NULL)
@@ -307,20 +306,21 @@ static void av_scan_source(struct av_engine *engine, struct av_source *src, stru
 	};
 	const char *virname = NULL;
 	unsigned long scanned = 0;
-	struct av_scan_ctx ctx = {"", ""};
+	struct av_scan_ctx ctx;
 
 	cl_fmap_t *map = cl_fmap_open_handle(src, 0, AV_PREFIX_LEN + src->len, av_pread, 0);
 	if (map == NULL) {
 		av_scan_set(scan, AV_SCAN_ERROR, "cannot map the message");
 		return;
 	}
+	memset(&ctx, 0, sizeof(ctx));
 	av_thread_scan = &ctx;
 	cl_error_t rc = cl_scanmap_callback(map, NULL, &virname, &scanned, engine->cl, &so, &ctx);
 	av_thread_scan = NULL;
 	/* virname points into the engine, which our reference keeps alive. */
 	if (virname == NULL && ctx.last[0] != '\0')
 		virname = ctx.last;
-	av_classify(rc, virname, ctx.error, scan);
+	av_classify(rc, virname, &ctx, scan);
 	cl_fmap_close(map);
 }
 

@@ -214,6 +214,61 @@ static void test_fd(const char *db)
 	av_engine_unref(&e);
 }
 
+/* msg_with: a message with one attachment of len bytes. */
+static struct buf *msg_with(const char *name, const void *data, size_t len)
+{
+	struct buf *m = av_test_msg_attachments(0, NULL);
+	buf_truncate(m, m->len - strlen("--B--\r\n"));
+	av_test_attach_bytes(m, name, data, len);
+	buf_append_str(m, "--B--\r\n");
+	return m;
+}
+
+static void test_unpack(const char *db)
+{
+	struct av_engine_opts o = opts_for(db);
+	struct av_engine *e = load(&o);
+	char *ei = av_test_eicar();
+	struct buf *zip = buf_new(0);
+	if (e == NULL)
+		return;
+
+	av_test_zip(zip, "eicar.txt", ei, 0);
+	struct buf *m = msg_with("stored.zip", zip->data, zip->len);
+	check_scan(e, m, AV_SCAN_VIRUS, "Postern.Test.EICAR", "EICAR in a stored zip");
+	buf_free(&m);
+
+	buf_reset(zip);
+	av_test_zip(zip, "hello.txt", "hello, world\n", 0);
+	m = msg_with("clean.zip", zip->data, zip->len);
+	check_scan(e, m, AV_SCAN_CLEAN, "", "a clean zip is clean");
+	buf_free(&m);
+	check_scan(e, zip, AV_SCAN_CLEAN, "", "... also when its member comes from the cache");
+
+	/* Compression method 14 (LZMA), which libclamav cannot unpack: the
+	 * EICAR bytes are not visible as they are (each byte is changed). */
+	char *hidden = xstrdup(ei);
+	for (char *p = hidden; *p != '\0'; p++)
+		*p = (char)(*p ^ 0x20);
+	buf_reset(zip);
+	av_test_zip(zip, "eicar.txt", hidden, 14);
+	m = msg_with("lzma.zip", zip->data, zip->len);
+	check_scan(e, m, AV_SCAN_UNSCANNED, "Postern.NotUnpacked.ZIP",
+		   "a zip member libclamav cannot unpack: unscanned, not clean");
+	buf_free(&m);
+
+	static const char rar[] = "Rar!\x1a\x07\x00\xcf\x90\x73\x00\x00\x0d\x00\x00\x00\x00\x00"
+				  "\x00\x00 the rest of an archive libclamav cannot open";
+	m = msg_with("x.rar", rar, sizeof(rar) - 1);
+	check_scan(e, m, AV_SCAN_UNSCANNED, "Postern.NotUnpacked.RAR",
+		   "a RAR archive (Debian's libclamav has no unrar): unscanned");
+	buf_free(&m);
+	buf_free(&zip);
+	free(hidden);
+	free(ei);
+	av_engine_unref(&e);
+}
+
 static void test_temp_dir(const char *db)
 {
 	struct av_engine_opts o = opts_for(db);
@@ -247,6 +302,7 @@ int main(void)
 	test_limits(db);
 	test_fd(db);
 	test_temp_dir(db);
+	test_unpack(db);
 	free(db);
 	av_test_rm_tree(tap_tmpdir());
 	return tap_done();

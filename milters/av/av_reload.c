@@ -275,6 +275,14 @@ int av_reload_now(struct av_reload *r, const struct av_engine_opts *opts, unsign
 	return 1;
 }
 
+unsigned av_reload_signatures(struct av_reload *r)
+{
+	pthread_mutex_lock(&r->lock);
+	unsigned n = av_engine_signatures(r->engine);
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
 unsigned av_reload_generation(struct av_reload *r)
 {
 	pthread_mutex_lock(&r->lock);

@@ -52,6 +52,10 @@ struct av_engine *av_reload_engine(struct av_reload *reload);
 int av_reload_now(struct av_reload *reload, const struct av_engine_opts *opts, unsigned delay_ms,
 		  char **error_r);
 
+/* av_reload_signatures: how many signatures the current engine holds.
+ * Unlike av_reload_engine(), starts no thread (safe before a fork). */
+unsigned av_reload_signatures(struct av_reload *reload);
+
 /* av_reload_generation: how many engines have been swapped in (1 after
  * av_reload_new()); for logging and tests. */
 unsigned av_reload_generation(struct av_reload *reload);

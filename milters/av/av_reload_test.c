@@ -86,6 +86,7 @@ static void test_watch(const char *db)
 		return;
 	}
 	tap_is_int(av_reload_generation(r), 1, "with its first engine");
+	tap_is_int(av_reload_signatures(r), 2, "holding the two test signatures");
 	struct av_engine *old = av_reload_engine(r);
 	tap_is_int(scan_text(old, marker, NULL, 0), AV_SCAN_CLEAN,
 		   "the marker is clean before its signature exists");
@@ -94,6 +95,7 @@ static void test_watch(const char *db)
 	write_in(db, "marker.ndb", sig);
 	free(sig);
 	tap_ok(wait_generation(r, 2), "a new database file is picked up");
+	tap_is_int(av_reload_signatures(r), 3, "the new engine has three signatures");
 	struct av_engine *cur = av_reload_engine(r);
 	tap_is_int(scan_text(cur, marker, name, sizeof(name)), AV_SCAN_VIRUS,
 		   "the new engine knows the new signature");

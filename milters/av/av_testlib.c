@@ -56,15 +56,93 @@ void av_test_make_db(const char *dir)
 	free(e);
 }
 
-void av_test_base64(struct buf *out, const char *data)
+static void base64_bytes(struct buf *out, const unsigned char *data, size_t n)
 {
-	size_t n = strlen(data);
 	for (size_t i = 0; i < n; i += 57) {
 		unsigned char line[80];
-		int len = EVP_EncodeBlock(line, (const unsigned char *)data + i,
-					  (int)(n - i < 57 ? n - i : 57));
+		int len = EVP_EncodeBlock(line, data + i, (int)(n - i < 57 ? n - i : 57));
 		buf_printf(out, "%.*s\r\n", len, (const char *)line);
 	}
+}
+
+void av_test_base64(struct buf *out, const char *data)
+{
+	base64_bytes(out, (const unsigned char *)data, strlen(data));
+}
+
+/* The CRC-32 of zip (polynomial 0xEDB88320). */
+static unsigned long zip_crc(const unsigned char *p, size_t n)
+{
+	unsigned long crc = 0xffffffffUL;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320UL & (0UL - (crc & 1)));
+	}
+	return crc ^ 0xffffffffUL;
+}
+
+static void le(struct buf *out, unsigned long v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		buf_append_char(out, (char)((v >> (8 * i)) & 0xff));
+}
+
+void av_test_zip(struct buf *out, const char *name, const char *data, unsigned method)
+{
+	size_t nlen = strlen(name), dlen = strlen(data), start = out->len;
+	unsigned long crc = zip_crc((const unsigned char *)data, dlen);
+	/* local file header, data */
+	le(out, 0x04034b50, 4);
+	le(out, 20, 2);
+	le(out, 0, 2);
+	le(out, method, 2);
+	le(out, 0, 4); /* time, date */
+	le(out, crc, 4);
+	le(out, dlen, 4);
+	le(out, dlen, 4);
+	le(out, nlen, 2);
+	le(out, 0, 2);
+	buf_append(out, name, nlen);
+	buf_append(out, data, dlen);
+	size_t central = out->len;
+	/* central directory header */
+	le(out, 0x02014b50, 4);
+	le(out, 20, 2);
+	le(out, 20, 2);
+	le(out, 0, 2);
+	le(out, method, 2);
+	le(out, 0, 4);
+	le(out, crc, 4);
+	le(out, dlen, 4);
+	le(out, dlen, 4);
+	le(out, nlen, 2);
+	le(out, 0, 2); /* extra */
+	le(out, 0, 2); /* comment */
+	le(out, 0, 2); /* disk */
+	le(out, 0, 2); /* internal attributes */
+	le(out, 0, 4); /* external attributes */
+	le(out, 0, 4); /* offset of the local header */
+	buf_append(out, name, nlen);
+	size_t end = out->len;
+	/* end of central directory */
+	le(out, 0x06054b50, 4);
+	le(out, 0, 4);
+	le(out, 1, 2);
+	le(out, 1, 2);
+	le(out, end - central, 4);
+	le(out, central - start, 4);
+	le(out, 0, 2);
+}
+
+void av_test_attach_bytes(struct buf *m, const char *name, const void *data, size_t len)
+{
+	buf_printf(m,
+		   "--B\r\nContent-Type: application/octet-stream; name=\"%s\"\r\n"
+		   "Content-Transfer-Encoding: base64\r\n"
+		   "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n",
+		   name, name);
+	base64_bytes(m, data, len);
 }
 
 static const char head[] = "Received: from client.example.test by mail.example.test\r\n"

@@ -33,6 +33,15 @@ void av_test_attach(struct buf *m, const char *name, const char *data);
 /* av_test_base64: append data as base64 lines of 76 characters. */
 void av_test_base64(struct buf *out, const char *data);
 
+/* av_test_zip: a zip archive with one member name holding data, stored
+ * under compression method (0: stored, as is; any other number: data is
+ * written as is but labelled with that method, e.g. 14 for LZMA). The
+ * archive is appended to out. */
+void av_test_zip(struct buf *out, const char *name, const char *data, unsigned method);
+
+/* av_test_attach_bytes: av_test_attach() for len bytes that may hold NULs. */
+void av_test_attach_bytes(struct buf *m, const char *name, const void *data, size_t len);
+
 /* av_test_rm_tree: remove path and everything under it; a missing path is
  * fine. */
 void av_test_rm_tree(const char *path);

@@ -23,7 +23,8 @@ printf '%s:%s:Postern.Test.ClamExe\n' "$(md5sum <"$testfiles/clam.exe" | cut -d'
 	"$(stat -c %s "$testfiles/clam.exe")" >"$out/db/test.hdb"
 
 # Archives: EICAR (padded so that deflate really compresses it) in a zip,
-# that zip nested 20 deep, a zip of 10,050 files, an encrypted zip.
+# that zip nested 20 deep, a zip of 10,050 files, an encrypted zip, EICAR
+# in a zip compressed with LZMA, a RAR archive.
 /usr/bin/python3 - "$work" <<'PY'
 import io, sys, zipfile
 work = sys.argv[1]
@@ -44,6 +45,11 @@ with zipfile.ZipFile(b, "w", zipfile.ZIP_STORED) as z:
     for i in range(10050):
         z.writestr(f"dir/file{i:05d}.txt", f"file number {i}\n")
 open(f"{work}/many.zip", "wb").write(b.getvalue())
+# Compression methods and formats libclamav cannot unpack: LZMA in a zip,
+# and RAR (Debian builds libclamav without unrar): a RAR header and junk.
+open(f"{work}/lzma.zip", "wb").write(zbytes("eicar.txt", inner, zipfile.ZIP_LZMA))
+open(f"{work}/archive.rar", "wb").write(
+    b"Rar!\x1a\x07\x00\xcf\x90\x73\x00\x00\x0d\x00\x00\x00\x00\x00\x00\x00" + b"x" * 200)
 PY
 cp "$testfiles/clam.exe" "$work/clam.exe"
 (cd "$work" && rm -f encrypted.zip && zip -q -P secret encrypted.zip clam.exe)
@@ -85,4 +91,6 @@ msg clamzip 'clam.zip attached' "$testfiles/clam.zip"
 msg nested20 'EICAR in a zip nested 20 deep' "$work/nested20.zip"
 msg many 'A zip of 10050 files' "$work/many.zip"
 msg encrypted 'An encrypted zip' "$work/encrypted.zip"
+msg lzma 'EICAR in an LZMA zip' "$work/lzma.zip"
+msg rar 'A RAR archive' "$work/archive.rar"
 rm -rf "$work"
