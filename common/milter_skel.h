@@ -46,6 +46,13 @@
  * Threads: libmilter runs hooks for different connections at the same
  * time; the hooks of one connection never run concurrently. Settings and
  * state reached through a connection are read-only.
+ *
+ * A libmilter defect the skeleton cannot guard against: libmilter 8.17
+ * keeps the macros of a MACRO packet as it finds them, and smfi_getsymval()
+ * reads past the end of a list with an odd number of strings. No MTA sends
+ * such a packet, but whoever can connect to the socket can crash the milter
+ * with one: keep the socket for the MTA only (a unix socket with
+ * socket_mode, or loopback).
  */
 #ifndef POSTERN_MILTER_SKEL_H
 #define POSTERN_MILTER_SKEL_H

@@ -50,8 +50,10 @@ struct milter_skel_conn {
 	void *data; /* the milter's */
 	char *host;
 	char addr[INET6_ADDRSTRLEN];
-	int leadspc;	/* header values keep their leading white space */
-	struct buf hdr; /* scratch: a header value as the hooks see it */
+	int leadspc;	      /* header values keep their leading white space */
+	int connected;	      /* the connect hook ran */
+	unsigned long pflags; /* SMFIP_* agreed with the MTA */
+	struct buf hdr;	      /* scratch: a header value as the hooks see it */
 	struct milter_skel_msg msg;
 };
 
@@ -403,6 +405,10 @@ static struct milter_skel_conn *skel_conn(SMFICTX *ctx)
 		buf_init(&c->hdr, 0);
 		smfi_setpriv(ctx, c);
 	}
+	/* Every callback may come first: an MTA (or garbage) need not send
+	 * CONNECT before the rest. */
+	if (c->snap == NULL)
+		c->snap = milter_skel_snap_current();
 	c->ctx = ctx;
 	return c;
 }
@@ -476,18 +482,31 @@ static sfsistat skel_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			 "wanted 0x%lx)",
 			 skel_def->name, f0, want);
 	*pf0 = f0 & want;
-	*pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	/* Header fields and body need no answer each (fewer round trips):
+	 * decisions made there wait for the end of the message. */
+	*pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA |
+		     SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY);
 	*pf2 = 0;
 	*pf3 = 0;
+	c->pflags = *pf1;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	return SMFIS_CONTINUE;
+}
+
+/* skel_connected: run the connect hook once per connection. */
+static int skel_connected(struct milter_skel_conn *c)
+{
+	if (c->connected)
+		return MILTER_SKEL_CONTINUE;
+	c->connected = 1;
+	if (skel_def->hooks->connect == NULL)
+		return MILTER_SKEL_CONTINUE;
+	return skel_def->hooks->connect(c, &c->data);
 }
 
 static sfsistat skel_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 {
 	struct milter_skel_conn *c = skel_conn(ctx);
-	if (c->snap == NULL)
-		c->snap = milter_skel_snap_current();
 	free(c->host);
 	c->host = xstrdup(host != NULL ? host : "unknown");
 	c->addr[0] = '\0';
@@ -497,9 +516,7 @@ static sfsistat skel_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->addr,
 			  sizeof(c->addr));
-	if (skel_def->hooks->connect == NULL)
-		return SMFIS_CONTINUE;
-	return skel_decide(c, skel_def->hooks->connect(c, &c->data), 0);
+	return skel_decide(c, skel_connected(c), 0);
 }
 
 static sfsistat skel_envfrom(SMFICTX *ctx, char **argv)
@@ -509,6 +526,10 @@ static sfsistat skel_envfrom(SMFICTX *ctx, char **argv)
 	const struct milter_skel_settings *s = &c->snap->skel;
 
 	skel_msg_reset(m);
+	/* MAIL without CONNECT: the client is unknown. */
+	int rc = skel_connected(c);
+	if (rc != MILTER_SKEL_CONTINUE)
+		return skel_decide(c, rc, 0);
 	m->active = 1;
 	skel_busy_add(1);
 	const char *from = argv[0] != NULL ? argv[0] : "";
@@ -560,17 +581,28 @@ static const char *skel_header_value(struct milter_skel_conn *c, const char *val
 	return buf_cstr(&c->hdr);
 }
 
-static sfsistat skel_header(SMFICTX *ctx, char *name, char *value)
+/* skel_content: the answer to a header field, the end of the header or a
+ * body piece. When the MTA agreed not to wait for one (nr), there is none,
+ * and a decision waits for the end of the message. */
+static sfsistat skel_content(struct milter_skel_conn *c, int rc, unsigned long nr)
 {
-	struct milter_skel_conn *c = skel_conn(ctx);
+	if ((c->pflags & nr) == 0)
+		return skel_decide(c, rc, 0);
+	if (rc != MILTER_SKEL_CONTINUE && c->msg.active && c->msg.pending == MILTER_SKEL_CONTINUE)
+		c->msg.pending = rc;
+	return SMFIS_NOREPLY;
+}
+
+static int skel_header_step(struct milter_skel_conn *c, const char *name, const char *value)
+{
 	struct milter_skel_msg *m = &c->msg;
 	skel_queue_id(c);
 	if (skel_skip(m))
-		return SMFIS_CONTINUE;
+		return MILTER_SKEL_CONTINUE;
 	const char *v = skel_header_value(c, value);
 	size_t nlen = strlen(name), vlen = strlen(v);
 	if (skel_count(c, nlen + 1 + vlen + 2))
-		return SMFIS_CONTINUE;
+		return MILTER_SKEL_CONTINUE;
 	int rc = MILTER_SKEL_CONTINUE;
 	if (m->spool != NULL) {
 		char *line = xasprintf("%s:%s\r\n", name, v);
@@ -579,32 +611,48 @@ static sfsistat skel_header(SMFICTX *ctx, char *name, char *value)
 	}
 	if (rc == MILTER_SKEL_CONTINUE && skel_def->hooks->header != NULL)
 		rc = skel_def->hooks->header(m, name, v);
-	return skel_decide(c, rc, 0);
+	return rc;
+}
+
+static sfsistat skel_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct milter_skel_conn *c = skel_conn(ctx);
+	return skel_content(c, skel_header_step(c, name, value), SMFIP_NR_HDR);
+}
+
+static int skel_eoh_step(struct milter_skel_conn *c)
+{
+	struct milter_skel_msg *m = &c->msg;
+	skel_queue_id(c);
+	if (skel_skip(m) || skel_count(c, 2))
+		return MILTER_SKEL_CONTINUE;
+	int rc = skel_spool(m, "\r\n", 2);
+	if (rc == MILTER_SKEL_CONTINUE && skel_def->hooks->eoh != NULL)
+		rc = skel_def->hooks->eoh(m);
+	return rc;
 }
 
 static sfsistat skel_eoh(SMFICTX *ctx)
 {
 	struct milter_skel_conn *c = skel_conn(ctx);
+	return skel_content(c, skel_eoh_step(c), SMFIP_NR_EOH);
+}
+
+static int skel_body_step(struct milter_skel_conn *c, const unsigned char *data, size_t len)
+{
 	struct milter_skel_msg *m = &c->msg;
-	skel_queue_id(c);
-	if (skel_skip(m) || skel_count(c, 2))
-		return SMFIS_CONTINUE;
-	int rc = skel_spool(m, "\r\n", 2);
-	if (rc == MILTER_SKEL_CONTINUE && skel_def->hooks->eoh != NULL)
-		rc = skel_def->hooks->eoh(m);
-	return skel_decide(c, rc, 0);
+	if (skel_skip(m) || skel_count(c, len))
+		return MILTER_SKEL_CONTINUE;
+	int rc = skel_spool(m, data, len);
+	if (rc == MILTER_SKEL_CONTINUE && skel_def->hooks->body != NULL)
+		rc = skel_def->hooks->body(m, data, len);
+	return rc;
 }
 
 static sfsistat skel_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
 	struct milter_skel_conn *c = skel_conn(ctx);
-	struct milter_skel_msg *m = &c->msg;
-	if (skel_skip(m) || skel_count(c, len))
-		return SMFIS_CONTINUE;
-	int rc = skel_spool(m, data, len);
-	if (rc == MILTER_SKEL_CONTINUE && skel_def->hooks->body != NULL)
-		rc = skel_def->hooks->body(m, data, len);
-	return skel_decide(c, rc, 0);
+	return skel_content(c, skel_body_step(c, data, len), SMFIP_NR_BODY);
 }
 
 static sfsistat skel_eom(SMFICTX *ctx)

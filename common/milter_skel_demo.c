@@ -4,6 +4,8 @@
  *   X-Demo: refuse | later | tag | internal   that outcome ("ok" otherwise)
  *   X-Demo-Sleep: N                           wait N tenths of a second at
  *                                             the end of the message
+ *   X-Demo-Early: anything                    refuse at once, from the
+ *                                             header hook
  * and at the end of every message it lets through inserts at the top
  *   X-Demo-Seen: greeting=GREETING spool=memory|file size=N queue=ID
  * where GREETING is the demo_greeting parameter of the snapshot the
@@ -74,6 +76,8 @@ static int demo_header(struct milter_skel_msg *m, const char *name, const char *
 	value += strspn(value, " \t");
 	if (strcasecmp(name, "X-Demo-Sleep") == 0)
 		dm->sleep_tenths = atoi(value);
+	if (strcasecmp(name, "X-Demo-Early") == 0)
+		return DEMO_REFUSED;
 	if (strcasecmp(name, "X-Demo") != 0)
 		return MILTER_SKEL_CONTINUE;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)

@@ -62,6 +62,7 @@ msg "$D/refuse.eml" "X-Demo: refuse"
 msg "$D/later.eml" "X-Demo: later"
 msg "$D/tag.eml" "X-Demo: tag"
 msg "$D/internal.eml" "X-Demo: internal"
+msg "$D/early.eml" "X-Demo-Early: yes" "X-After: this field is not looked at"
 msg "$D/slow.eml" "X-Demo-Sleep: 15"
 {
 	printf 'From: <a@example.test>\nSubject: big\n\n'
@@ -93,6 +94,9 @@ tap_is "$(find "$D/spool" -type f | wc -l)" 0 "the spool file has no name in tem
 out=$("$drive" inet:127.0.0.1:9901 "$D/refuse.eml")
 tap_is "$out" "eom REPLYCODE 550 5.7.1 Refused by the demo: as asked
 --" "outcome refused -> reject, with the reply from the outcome table"
+out=$("$drive" inet:127.0.0.1:9901 "$D/early.eml")
+tap_is "$out" "eom REPLYCODE 550 5.7.1 Refused by the demo
+--" "a decision in the header hook waits for the end (the MTA expects no reply to headers)"
 out=$("$drive" inet:127.0.0.1:9901 "$D/later.eml")
 tap_is "$out" "eom REPLYCODE 451 4.7.1 Try later
 --" "outcome later -> tempfail"

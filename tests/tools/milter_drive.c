@@ -25,8 +25,8 @@
  *                       prints "messages=N seconds=S rate=R" and the
  *                       number of each final reply
  *   -T STEP             malformed traffic: the bytes of a whole session for
- *                       the first MESSAGE, cut after 0, STEP, 2 STEP, ...
- *                       bytes, one connection each
+ *                       the first MESSAGE (from the -c client), cut after 0,
+ *                       STEP, 2 STEP, ... bytes, one connection each
  *   -G COUNT            malformed traffic: COUNT sessions of that stream
  *                       with random damage (seeds 1..COUNT)
  * The malformed modes print "sessions=N" and exit 0 when every connection
@@ -326,17 +326,35 @@ static int raw_session(const char *socket, const char *data, size_t len)
 	return 1;
 }
 
-/* damage: change the stream at random, as seed says. */
+/* damage: change the stream at random, as seed says: the data of packets
+ * anywhere, and the length and command bytes of the packets after the last
+ * MACRO packet; then perhaps cut it short. MACRO packets stay intact:
+ * libmilter 8.17 (smfi_getsymval) reads past the end of a macro list with
+ * an odd number of strings, a defect of libmilter that no MTA triggers and
+ * no milter can guard against; see milter_skel.h. */
 static void damage(struct buf *b, unsigned seed)
 {
+	size_t starts[256], n = 0, last_macro_end = 0;
+	for (size_t off = 0; off + 5 <= b->len && n < 256;) {
+		const unsigned char *p = (const unsigned char *)b->data + off;
+		size_t len = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+		starts[n++] = off;
+		if (p[4] == MILTER_CMD_MACRO)
+			last_macro_end = off + 4 + len;
+		off += 4 + len;
+	}
 	srandom(seed);
 	int flips = 1 + (int)(random() % 8);
-	for (int i = 0; i < flips && b->len > 0; i++)
-		b->data[random() % (long)b->len] = (char)(random() & 0xff);
-	if (random() % 4 == 0 && b->len > 4) {
-		size_t at = (size_t)random() % (b->len - 4);
-		uint32_t big = (uint32_t)random();
-		memcpy(b->data + at, &big, 4);
+	for (int i = 0; i < flips && n > 0; i++) {
+		size_t k = (size_t)random() % n;
+		size_t start = starts[k], end = k + 1 < n ? starts[k + 1] : b->len;
+		if (b->data[start + 4] == MILTER_CMD_MACRO)
+			continue;
+		/* Before the last MACRO packet only the data (after the length
+		 * and the command byte) may change. */
+		size_t first = start >= last_macro_end ? start : start + 5;
+		if (first < end)
+			b->data[first + (size_t)random() % (end - first)] = (char)(random() & 0xff);
 	}
 	if (random() % 4 == 0)
 		buf_truncate(b, (size_t)random() % (b->len + 1));
@@ -359,7 +377,7 @@ static int mode_malformed(const struct drive_opts *o)
 	}
 	buf_init(&stream, 0);
 	buf_init(&copy, 0);
-	drive_blind_stream(&stream, &msg);
+	drive_blind_stream(&stream, &msg, o->host, o->addr);
 	for (size_t cut = 0; o->cut_step > 0 && cut < stream.len && rc == 0;
 	     cut += (size_t)o->cut_step, sessions++)
 		rc = raw_session(o->socket, stream.data, cut) < 0;

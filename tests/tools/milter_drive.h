@@ -93,7 +93,9 @@ int drive_sess_message(struct drive_sess *s, int connect, const char *client_hos
 void drive_result_deinit(struct drive_result *res);
 
 /* drive_blind_stream: the bytes of a whole session (OPTNEG to QUIT) as one
- * block, for malformed-traffic tests that cut or damage it. */
-void drive_blind_stream(struct buf *out, const struct drive_msg *msg);
+ * block, for malformed-traffic tests that cut or damage it; the client is
+ * host and addr (NULL: unknown). */
+void drive_blind_stream(struct buf *out, const struct drive_msg *msg, const char *host,
+			const char *addr);
 
 #endif

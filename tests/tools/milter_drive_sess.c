@@ -247,10 +247,14 @@ static int sess_step(struct drive_sess *s, const struct milter_cmd *cmd,
 		if (rc < 0)
 			return -1;
 	}
-	if (sess_send(s, cmd, error_r) < 0)
+	/* Commands without an answer wait in the buffer, as Postfix's do, and
+	 * go out with the next one that has an answer (or QUIT, ABORT). */
+	if (milter_cmd_encode(&s->out, cmd, s->neg.max_data, error_r) < 0)
 		return -1;
 	if (!milter_neg_awaits_reply(&s->neg, cmd->code))
 		return 1;
+	if (sess_flush(s, error_r) < 0)
+		return -1;
 	for (;;) {
 		struct milter_reply r;
 		if (sess_read(s, &r, error_r) < 0 ||
@@ -375,7 +379,8 @@ static void blind_put(struct buf *out, const struct milter_cmd *cmd)
 		free(error);
 }
 
-void drive_blind_stream(struct buf *out, const struct drive_msg *msg)
+void drive_blind_stream(struct buf *out, const struct drive_msg *msg, const char *host,
+			const char *addr)
 {
 	const char *mail_v[] = {"<sender@example.test>", NULL};
 	const char *rcpt_v[] = {"<rcpt@example.test>", NULL};
@@ -387,10 +392,12 @@ void drive_blind_stream(struct buf *out, const struct drive_msg *msg)
 					      .protocol = MILTER_PROTO_ALL};
 	blind_put(out, &cmd);
 	cmd = (struct milter_cmd){.code = MILTER_CMD_CONNECT};
-	cmd.u.connect.host = "client.example.test";
-	cmd.u.connect.family = MILTER_FAMILY_INET;
+	cmd.u.connect.host = host;
+	cmd.u.connect.family = addr == NULL		   ? MILTER_FAMILY_UNKNOWN
+			       : strchr(addr, ':') != NULL ? MILTER_FAMILY_INET6
+							   : MILTER_FAMILY_INET;
 	cmd.u.connect.port = 54321;
-	cmd.u.connect.addr = "192.0.2.30";
+	cmd.u.connect.addr = addr;
 	blind_put(out, &cmd);
 	cmd = (struct milter_cmd){.code = MILTER_CMD_MAIL};
 	cmd.u.args = (struct milter_strv){1, mail_v};
