@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "header.h"
 #include "headers_engine.h"
@@ -187,44 +186,44 @@ static int edit_header(struct milter_skel_msg *m, const struct headers_edit *e)
 	return rc;
 }
 
+/* The body rewritten while the spool is read: sent to the MTA in pieces. */
+struct body_out {
+	struct milter_skel_msg *m;
+	struct headers_body_writer w;
+	struct buf out;
+	int rc;
+};
+
+static int body_piece(const void *data, size_t len, void *context)
+{
+	struct body_out *b = context;
+
+	headers_body_write(&b->w, data, len, &b->out);
+	if (buf_len(&b->out) >= 65536) {
+		b->rc = milter_skel_replacebody(b->m, buf_cstr(&b->out), buf_len(&b->out));
+		buf_reset(&b->out);
+	}
+	return b->rc > 0;
+}
+
 /* edit_body: write the changed body from the spool. */
 static int edit_body(struct milter_skel_msg *m, const struct headers_result *r)
 {
 	struct headers_msg *hm = milter_skel_msg_data(m);
-	struct milter_spool *spool = milter_skel_spool(m);
-	struct headers_body_writer w;
-	struct buf out;
-	const void *mem;
-	size_t len;
-	int rc = 1;
+	struct body_out b = {.m = m, .rc = 1};
+	char *error = NULL;
 
-	buf_init(&out, 0);
-	headers_body_writer_init(&w, r);
-	if (milter_spool_memory(spool, &mem, &len)) {
-		const char *all = mem;
-		headers_body_write(&w, all + hm->header_bytes, len - hm->header_bytes, &out);
-	} else {
-		char chunk[65536];
-		off_t at = (off_t)hm->header_bytes;
-		ssize_t n;
-		while (rc > 0 &&
-		       (n = pread(milter_spool_fd(spool), chunk, sizeof(chunk), at)) > 0) {
-			at += n;
-			headers_body_write(&w, chunk, (size_t)n, &out);
-			if (buf_len(&out) >= sizeof(chunk)) {
-				rc = milter_skel_replacebody(m, buf_cstr(&out), buf_len(&out));
-				buf_reset(&out);
-			}
-		}
-		if (n < 0) {
-			log_error("%s: read the spool: %m", milter_skel_queue_id(m));
-			rc = -1;
-		}
+	buf_init(&b.out, 0);
+	headers_body_writer_init(&b.w, r);
+	if (milter_spool_read(milter_skel_spool(m), hm->header_bytes, body_piece, &b, &error) < 0) {
+		log_error("%s: %s", milter_skel_queue_id(m), error);
+		free(error);
+		b.rc = -1;
 	}
-	if (rc > 0)
-		rc = milter_skel_replacebody(m, buf_cstr(&out), buf_len(&out));
-	buf_deinit(&out);
-	return rc;
+	if (b.rc > 0)
+		b.rc = milter_skel_replacebody(m, buf_cstr(&b.out), buf_len(&b.out));
+	buf_deinit(&b.out);
+	return b.rc;
 }
 
 /* edit_rcpts: REDIRECT replaces every recipient; BCC adds some. */

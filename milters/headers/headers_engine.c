@@ -35,7 +35,6 @@ struct headers_scan {
 struct headers_where {
 	int primary;
 	size_t index;
-	size_t name_index;
 	const char *name;
 	size_t name_len;
 	size_t offset;
@@ -49,6 +48,18 @@ static void scan_log(struct headers_scan *s, const struct headers_hit *hit, cons
 		s->log(hit, error, s->context);
 }
 
+/* name_index: the place of the index-th primary header among those of
+ * its name (counted only when an edit needs it). */
+static size_t name_index(const struct headers_scan *s, size_t index)
+{
+	size_t nth = 1;
+
+	for (size_t i = 0; i < index; i++)
+		if (strcasecmp(s->names[i], s->names[index]) == 0)
+			nth++;
+	return nth;
+}
+
 static void scan_edit(struct headers_scan *s, enum headers_edit_kind kind,
 		      const struct headers_where *w, const char *text)
 {
@@ -56,7 +67,7 @@ static void scan_edit(struct headers_scan *s, enum headers_edit_kind kind,
 		.kind = kind,
 		.primary = w->primary,
 		.index = w->index,
-		.name_index = w->name_index,
+		.name_index = w->primary ? name_index(s, w->index) : 0,
 		.name = w->primary ? xstrndup(w->name, w->name_len) : NULL,
 		.offset = w->offset,
 		.len = w->len,
@@ -182,11 +193,6 @@ static void scan_header(struct headers_scan *s, const struct mime_header *h)
 
 	if (w.primary) {
 		w.index = s->n_names;
-		w.name_index = 1;
-		for (size_t i = 0; i < s->n_names; i++)
-			if (strlen(s->names[i]) == h->name_len &&
-			    strncasecmp(s->names[i], h->text, h->name_len) == 0)
-				w.name_index++;
 		s->names = xreallocarray(s->names, s->n_names + 1, sizeof(*s->names));
 		s->names[s->n_names++] = xstrndup(h->text, h->name_len);
 	} else {

@@ -145,8 +145,10 @@ struct headers_scan *headers_scan_new(const struct headers_rules *rules, headers
 void headers_scan_free(struct headers_scan **scan_r);
 
 /* headers_scan_feed: len more bytes of the message. Returns 1 while the
- * outcome may still change, 0 once it cannot (a REJECT, DISCARD, PASS or
- * lookup error: further input is ignored). */
+ * outcome may still change, 0 once it cannot (a REJECT or a lookup error:
+ * further input is ignored). After DISCARD, REDIRECT or PASS no table is
+ * consulted any more, but the message is still parsed to its end, since
+ * MIME nesting beyond the limit still makes Postfix refuse it. */
 int headers_scan_feed(struct headers_scan *scan, const void *data, size_t len);
 
 /* headers_scan_finish: the end of the message; the result is complete

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# headers_bench.sh: throughput and latency of postern-headers,
+# postern-attach and postern-dsn, and Postfix with postern-headers as its
+# milter against Postfix running the same tables as its built-in
+# header_checks/body_checks, all in the same run. Run it by hand, as root,
+# from the source tree after a build:
+#
+#   tests/bench/headers_bench.sh [BUILD_DIR] [MESSAGES] [SESSIONS] [WHAT...]
+#
+# (defaults: build, 2000, 8, all of: headers attach dsn postfix;
+# tests/bench/attach_bench.sh and dsn_bench.sh run one part). It runs in a
+# private network namespace (tests/lib/harness.sh). The message is 100 KB
+# with 10 base64 attachments (for postern-dsn: a bounce returning it).
+#   alone:    tests/tools/milter-drive sends MESSAGES messages over SESSIONS
+#             parallel milter connections (a new one every 20 messages):
+#             messages/s; then 300 messages over one connection, one at a
+#             time: the mean time per message, protocol and client
+#             included (so at least the time the milter adds).
+#   postfix:  smtp-source sends MESSAGES messages over SESSIONS sessions to
+#             a private Postfix 3.7 with the tables of tests/data/headers as
+#             header_checks/body_checks, and to one with the same tables in
+#             postern-headers (smtpd_milters); mail goes to the discard
+#             transport. Each runs twice, alternately; the better run counts.
+# Printed: one line per measurement and the ratios.
+set -u
+args=("$@")
+top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+top_builddir=$(cd "${1:-$top_srcdir/build}" && pwd)
+export top_srcdir top_builddir
+MESSAGES=${2:-2000}
+SESSIONS=${3:-8}
+shift $(($# < 3 ? $# : 3))
+WHAT=${*:-headers attach dsn postfix}
+H_TIME_LIMIT=1800
+. "$top_srcdir/tests/lib/harness.sh"
+. "$top_srcdir/tests/lib/postfix.sh"
+h_netns_enter "${args[@]}"
+
+B=$TEST_TMP/bench
+mkdir -p "$B"
+chmod 755 "$TEST_TMP" "$B"
+drive=$top_builddir/tests/tools/milter-drive
+cp "$top_srcdir"/tests/data/headers/*.pcre "$top_srcdir"/tests/data/dsn/*.pcre "$B/"
+chmod 644 "$B"/*.pcre
+
+python3 - "$B" <<'PY'
+import base64, os, random, sys
+out = sys.argv[1]
+rnd = random.Random(7)
+parts = []
+for i in range(10):
+    data = bytes(rnd.getrandbits(8) for _ in range(7300))
+    text = base64.b64encode(data).decode()
+    lines = "\r\n".join(text[j:j + 76] for j in range(0, len(text), 76))
+    parts.append('--b\r\nContent-Type: application/pdf; name="report%d.pdf"\r\n'
+                 'Content-Disposition: attachment; filename="report%d.pdf"\r\n'
+                 "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n" % (i, i, lines))
+msg = ("From: Alice <alice@example.test>\r\nTo: Bob <bob@example.test>\r\n"
+       "Subject: monthly reports\r\nDate: Mon, 02 Nov 2026 10:00:00 +0000\r\n"
+       "Message-ID: <bench@example.test>\r\nMIME-Version: 1.0\r\n"
+       'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+       "--b\r\nContent-Type: text/plain\r\n\r\nThe reports are attached.\r\n" +
+       "".join(parts) + "--b--\r\n")
+open(os.path.join(out, "msg.eml"), "w", newline="").write(msg)
+bounce = ("From: MAILER-DAEMON@mx1.corp.internal (Mail Delivery System)\r\n"
+          "To: alice@example.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+          "MIME-Version: 1.0\r\nContent-Type: multipart/report; "
+          'report-type=delivery-status;\r\n\tboundary="Q.1/mx1.corp.internal"\r\n\r\n'
+          "--Q.1/mx1.corp.internal\r\nContent-Type: text/plain\r\n\r\n"
+          "This is the mail system at host mx1.corp.internal.\r\n\r\n"
+          "<bob@example.test>: host mbox.corp.internal[127.0.0.41] said: 550 5.1.1\r\n"
+          "    <bob@mbox.corp.internal>: user unknown (in reply to RCPT TO command)\r\n\r\n"
+          "--Q.1/mx1.corp.internal\r\nContent-Type: message/delivery-status\r\n\r\n"
+          "Reporting-MTA: dns; mx1.corp.internal\r\n\r\n"
+          "Final-Recipient: rfc822; bob@example.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+          "Remote-MTA: dns; mbox.corp.internal\r\n"
+          "Diagnostic-Code: smtp; 550 5.1.1 <bob@mbox.corp.internal>: user unknown\r\n\r\n"
+          "--Q.1/mx1.corp.internal\r\nContent-Type: message/rfc822\r\n\r\n"
+          "Received: from client (client [127.0.0.30])\r\n\tby mx1.corp.internal (Postfix)"
+          " with ESMTP id Q\r\n" + msg + "\r\n--Q.1/mx1.corp.internal--\r\n")
+open(os.path.join(out, "bounce.eml"), "w", newline="").write(bounce)
+PY
+
+# alone NAME PORT FILE [DRIVE-OPTIONS]: a milter on its own; prints rate and
+# mean time per message.
+alone() {
+	local name=$1 port=$2 file=$3
+	shift 3
+	"$drive" "$@" -n 100 -j 2 "inet:127.0.0.1:$port" "$file" >/dev/null # warm up
+	local many one
+	many=$("$drive" "$@" -n "$MESSAGES" -j "$SESSIONS" -s 20 "inet:127.0.0.1:$port" "$file")
+	one=$("$drive" "$@" -n 300 -j 1 -s 20 "inet:127.0.0.1:$port" "$file")
+	local rate=${many#*rate=} rate1=${one#*rate=}
+	rate=${rate%% *}
+	rate1=${rate1%% *}
+	printf '%-16s %8.0f msg/s (%d connections)  %6.3f ms/msg (one at a time)  [%s]\n' \
+		"$name" "$rate" "$SESSIONS" "$(echo "1000 / $rate1" | bc -l)" "${many#* rate=* }"
+}
+
+start() { # NAME PORT BINARY [SETTING...]
+	local name=$1 port=$2 bin=$3
+	shift 3
+	printf '%s\n' "socket = inet:127.0.0.1:$port" "user =" "$@" >"$B/$name.conf"
+	h_daemon_start "$name" "$bin" -f -c "$B/$name.conf"
+	h_wait_port 127.0.0.1 "$port" || h_bail "$name did not start"
+}
+
+echo "# one 100 KB message with 10 attachments ($(stat -c %s "$B/msg.eml") bytes)"
+for what in $WHAT; do
+	case $what in
+	headers)
+		start headers 8893 "$top_builddir/milters/headers/postern-headers" \
+			"header_checks = pcre:$B/header_checks.pcre" "body_checks = pcre:$B/body_checks.pcre"
+		alone postern-headers 8893 "$B/msg.eml"
+		;;
+	attach)
+		start attach 8894 "$top_builddir/milters/attach/postern-attach"
+		alone postern-attach 8894 "$B/msg.eml"
+		;;
+	dsn)
+		start dsn 8896 "$top_builddir/milters/dsn/postern-dsn" \
+			"delivery_status_filter = pcre:$B/status_filter.pcre" \
+			"internal_received_checks = pcre:$B/internal_received.pcre"
+		alone "postern-dsn" 8896 "$B/bounce.eml" -f ''
+		;;
+	postfix) ;;
+	*) h_bail "unknown part: $what" ;;
+	esac
+done
+
+[[ " $WHAT " == *" postfix "* ]] || exit 0
+[[ " $WHAT " == *" headers "* ]] || h_bail "postfix needs headers"
+for inst in builtin milter; do
+	port=$([ $inst = builtin ] && echo 10025 || echo 10026)
+	pfx_init $inst "127.0.0.1:$port"
+	pfx_conf $inst 'default_transport = discard' 'smtpd_client_connection_count_limit = 0' \
+		'smtpd_client_message_rate_limit = 0' 'in_flow_delay = 0' 'default_process_limit = 200'
+done
+pfx_conf builtin "header_checks = pcre:$B/header_checks.pcre" \
+	"body_checks = pcre:$B/body_checks.pcre"
+pfx_conf milter 'smtpd_milters = inet:127.0.0.1:8893' 'milter_default_action = tempfail'
+pfx_start builtin || h_bail "postfix builtin did not start"
+pfx_start milter || h_bail "postfix milter did not start"
+
+# source PORT: messages/s smtp-source gets through.
+source_rate() {
+	local t0 t1
+	t0=$(h_now_us)
+	smtp-source -s "$SESSIONS" -m "$MESSAGES" -F "$B/msg.eml" -f alice@example.test \
+		-t bob@example.test "127.0.0.1:$1" >/dev/null 2>&1 || h_bail "smtp-source failed"
+	t1=$(h_now_us)
+	echo "$MESSAGES * 1000000 / ($t1 - $t0)" | bc -l
+}
+smtp-source -s 2 -m 50 -F "$B/msg.eml" 127.0.0.1:10025 >/dev/null 2>&1
+smtp-source -s 2 -m 50 -F "$B/msg.eml" 127.0.0.1:10026 >/dev/null 2>&1
+best_b=0 best_m=0
+for round in 1 2; do
+	b=$(source_rate 10025)
+	m=$(source_rate 10026)
+	printf 'postfix round %d: built-in header_checks %.0f msg/s, postern-headers milter %.0f msg/s\n' \
+		"$round" "$b" "$m"
+	(($(echo "$b > $best_b" | bc))) && best_b=$b
+	(($(echo "$m > $best_m" | bc))) && best_m=$m
+done
+printf 'postfix + postern-headers / postfix built-in: %.2f (target >= 0.90)\n' \
+	"$(echo "$best_m / $best_b" | bc -l)"
+pfx_stop builtin
+pfx_stop milter
