@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "attach_engine.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,25 +47,14 @@ static const struct attach_rules *rules(void)
 	return r;
 }
 
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_attach_engine: %s\n", what);
-	abort();
-}
-
 static void run(const uint8_t *data, size_t size, size_t chunk, struct buf *out)
 {
 	struct attach_scan *s = attach_scan_new(rules());
-	size_t at = 0, step = 1;
+	struct fuzz_pieces pieces = fuzz_pieces_init(size, chunk);
+	size_t at, n;
 
-	while (at < size) {
-		size_t n = chunk == 0 ? size - at : step;
-		if (n > size - at)
-			n = size - at;
+	while (fuzz_pieces_next(&pieces, &at, &n)) {
 		attach_scan_feed(s, data + at, n);
-		at += n;
-		if (chunk != 0)
-			step = step % chunk + 1;
 	}
 	attach_scan_finish(s);
 	const struct attach_result *r = attach_scan_result(s);
@@ -73,14 +63,14 @@ static void run(const uint8_t *data, size_t size, size_t chunk, struct buf *out)
 	for (size_t i = 0; i < r->n_findings; i++) {
 		const struct attach_finding *f = &r->findings[i];
 		if (f->strip && f->offset + f->len > size)
-			fail("a finding beyond the input");
+			fuzz_fail("a finding beyond the input");
 		if (f->cls > worst)
 			worst = f->cls;
 		buf_printf(out, "\n%d %s %s %d %zu %zu", (int)f->cls, f->name, f->reason, f->strip,
 			   f->offset, f->len);
 	}
 	if (worst != r->worst)
-		fail("the worst class is not that of the worst finding");
+		fuzz_fail("the worst class is not that of the worst finding");
 	struct attach_strip_writer w;
 	attach_strip_init(&w, r, ATTACH_UNSCANNED, "removed");
 	buf_append_str(out, "\nbody:");
@@ -93,16 +83,6 @@ static void run(const uint8_t *data, size_t size, size_t chunk, struct buf *out)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct buf whole, cut;
-
-	buf_init(&whole, 0);
-	buf_init(&cut, 0);
-	run(data, size, 0, &whole);
-	run(data, size, size < 64 ? 1 : 13, &cut);
-	if (buf_len(&whole) != buf_len(&cut) ||
-	    memcmp(buf_cstr(&whole), buf_cstr(&cut), buf_len(&cut)))
-		fail("whole and chunked input give different results");
-	buf_deinit(&whole);
-	buf_deinit(&cut);
+	fuzz_check_chunking(data, size, run);
 	return 0;
 }

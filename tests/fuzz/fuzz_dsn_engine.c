@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dsn_engine.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,27 +41,16 @@ static const struct dsn_rules *rules(enum dsn_return ret)
 	return r[ret];
 }
 
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_dsn_engine: %s\n", what);
-	abort();
-}
-
 static struct dsn_scan *run(const struct dsn_rules *rr, const uint8_t *data, size_t size,
 			    size_t chunk, struct buf *out)
 {
 	struct dsn_scan *s = dsn_scan_new(rr, 1);
-	size_t at = 0, step = 1;
+	struct fuzz_pieces pieces = fuzz_pieces_init(size, chunk);
+	size_t at, n;
 
-	while (at < size) {
-		size_t n = chunk == 0 ? size - at : step;
-		if (n > size - at)
-			n = size - at;
+	while (fuzz_pieces_next(&pieces, &at, &n)) {
 		if (!dsn_scan_feed(s, data + at, n))
 			break;
-		at += n;
-		if (chunk != 0)
-			step = step % chunk + 1;
 	}
 	dsn_scan_finish(s);
 	const struct dsn_result *r = dsn_scan_result(s);
@@ -85,9 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dsn_scan *s = run(rr, data, size, 0, &whole);
 	dsn_scan_free(&s);
 	s = run(rr, data, size, size < 64 ? 1 : 13, &cut);
-	if (buf_len(&whole) != buf_len(&cut) ||
-	    memcmp(buf_cstr(&whole), buf_cstr(&cut), buf_len(&cut)))
-		fail("whole and chunked input give different results");
+	fuzz_expect_same(&whole, &cut);
 	const struct dsn_result *r = dsn_scan_result(s);
 	if (r->is_dsn && r->mime_errors == 0 && !r->tempfail) {
 		/* The headers unchanged (the edits only change values), the new
@@ -102,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			dsn_scan_feed(s2, buf_cstr(&again), buf_len(&again));
 			dsn_scan_finish(s2);
 			if (!dsn_scan_result(s2)->is_dsn)
-				fail("a rewritten DSN is no DSN any more");
+				fuzz_fail("a rewritten DSN is no DSN any more");
 			dsn_scan_free(&s2);
 			buf_deinit(&again);
 		}

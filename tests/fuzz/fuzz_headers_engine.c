@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "headers_engine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,12 +49,6 @@ static const struct headers_rules *rules(void)
 	return r;
 }
 
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_headers_engine: %s\n", what);
-	abort();
-}
-
 /* summary: everything the result says, as text. */
 static void summary(const struct headers_result *r, struct buf *out)
 {
@@ -76,22 +71,17 @@ static void summary(const struct headers_result *r, struct buf *out)
 static void run(const uint8_t *data, size_t size, size_t chunk, struct buf *out)
 {
 	struct headers_scan *s = headers_scan_new(rules(), NULL, NULL);
-	size_t at = 0, step = 1;
+	struct fuzz_pieces pieces = fuzz_pieces_init(size, chunk);
+	size_t at, n;
 
-	while (at < size) {
-		size_t n = chunk == 0 ? size - at : step;
-		if (n > size - at)
-			n = size - at;
+	while (fuzz_pieces_next(&pieces, &at, &n)) {
 		headers_scan_feed(s, data + at, n);
-		at += n;
-		if (chunk != 0)
-			step = step % chunk + 1;
 	}
 	headers_scan_finish(s);
 	const struct headers_result *r = headers_scan_result(s);
 	for (size_t i = 0; i < r->n_edits; i++)
 		if (!r->edits[i].primary && r->edits[i].offset + r->edits[i].len > size)
-			fail("an edit beyond the input");
+			fuzz_fail("an edit beyond the input");
 	summary(r, out);
 	struct headers_body_writer w;
 	headers_body_writer_init(&w, r);
@@ -104,16 +94,6 @@ static void run(const uint8_t *data, size_t size, size_t chunk, struct buf *out)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct buf whole, cut;
-
-	buf_init(&whole, 0);
-	buf_init(&cut, 0);
-	run(data, size, 0, &whole);
-	run(data, size, size < 64 ? 1 : 13, &cut);
-	if (buf_len(&whole) != buf_len(&cut) ||
-	    memcmp(buf_cstr(&whole), buf_cstr(&cut), buf_len(&cut)))
-		fail("whole and chunked input give different results");
-	buf_deinit(&whole);
-	buf_deinit(&cut);
+	fuzz_check_chunking(data, size, run);
 	return 0;
 }
