@@ -13,7 +13,8 @@
 #   smtpd_client_recipient_rate_limit, smtpd_client_event_limit_exceptions,
 #   soft_bounce, smtpd_helo_required, command sequence and syntax errors,
 #   smtpd_forbidden_commands, the session limit (master.cf maxproc) and
-#   header_size_limit (differs: Postfix truncates, we refuse).
+#   smtpd_discard_ehlo_keywords, header_size_limit (differs: Postfix
+#   truncates, we refuse).
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
@@ -38,6 +39,7 @@ listeners=(
 	'11 -o soft_bounce=yes'
 	'12 -o smtpd_helo_required=yes'
 	'13 -o header_size_limit=1000'
+	'14 -o smtpd_discard_ehlo_keywords=pipelining,size,dsn,8bitmime,silent-discard'
 )
 
 sd_init
@@ -54,7 +56,7 @@ done
 sd_master "${ours[@]}" '127.0.0.1:2599 inet n - n - 1 smtpd'
 sd_start
 pfx_start pfx || h_bail "Postfix did not start"
-h_wait_port 127.0.0.1 2613 || h_bail "Postfix does not listen"
+h_wait_port 127.0.0.1 2614 || h_bail "Postfix does not listen"
 
 # norm: what may differ without meaning anything (queue ids, the EHLO
 # keywords: we offer no ETRN or CHUNKING).
@@ -181,6 +183,24 @@ theirs=$(for i in 1 2 3; do printf 'R\nS QUIT\\r\\n\nE\n' | sd_chat 2606 | norm;
 tap_is "$out" "$theirs" "smtpd_client_connection_rate_limit: the same replies as Postfix"
 grep -q 'warning: Connection rate limit exceeded: 3 from [^ ]*\[127.0.0.1\] for service 127.0.0.1:2506' "$SD_LOG"
 tap_ok $? "the connection rate warning is logged as Postfix logs it"
+
+# smtpd_discard_ehlo_keywords: the EHLO keywords both servers offer, among
+# those we implement (we offer no ETRN or CHUNKING, and VRFY only when
+# disable_vrfy_command = no), without and with discarding.
+keywords() {
+	sd_chat "$1" <<<'R
+S EHLO client.example\r\n
+R
+S QUIT\r\n
+E' | sed -n 's/^250[- ]\([A-Z0-9]*\).*/\1/p' |
+		grep -x 'PIPELINING\|SIZE\|8BITMIME\|DSN\|ENHANCEDSTATUSCODES\|SMTPUTF8' | sort | tr '\n' ' '
+}
+for nn in 00 14; do
+	ours=$(keywords "25$nn")
+	tap_is "$ours" "$(keywords "26$nn")" "EHLO keywords on port ${nn} ($ours): the same as Postfix"
+done
+tap_is "$(keywords 2514)" "ENHANCEDSTATUSCODES SMTPUTF8 " \
+	"smtpd_discard_ehlo_keywords removes the listed keywords"
 
 # Differences on purpose.
 compare "header_size_limit" 13 "R
