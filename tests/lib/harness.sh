@@ -7,6 +7,8 @@
 #                            Call it before any check or process start.
 #   H_TIME_LIMIT             seconds before the test is stopped (default 60);
 #                            set it before h_netns_enter
+#   H_TIME_SCALE             multiplies H_TIME_LIMIT (default 1; the
+#                            sanitizer build's `make check` sets 3)
 #   h_addr_add ADDR          make a test address local: 127.0.0.0/8 or
 #                            2001:db8::/32 (added to lo as /32 or /128)
 #   h_daemon_start NAME CMD...  run CMD in the background (output in
@@ -136,6 +138,7 @@ h_netns_enter() {
 	# inner run is killed. timeout leads a process group of its own: the
 	# inner run and the daemons it starts.
 	local rc=0 start=$SECONDS
+	H_TIME_LIMIT=$((H_TIME_LIMIT * ${H_TIME_SCALE:-1}))
 	H_NETNS=$name TMPDIR=$TEST_TMP \
 		timeout -k 5 "$H_TIME_LIMIT" ip netns exec "$name" "$BASH" "$0" "$@" &
 	h_inner_pid=$!
