@@ -9,6 +9,8 @@
 #                            set it before h_netns_enter
 #   H_TIME_SCALE             multiplies H_TIME_LIMIT (default 1; the
 #                            sanitizer build's `make check` sets 3)
+#   H_MEMORY_SCALE           what a test multiplies its memory bounds by
+#                            (default 1; 3 in the sanitizer build)
 #   h_addr_add ADDR          make a test address local: 127.0.0.0/8 or
 #                            2001:db8::/32 (added to lo as /32 or /128)
 #   h_daemon_start NAME CMD...  run CMD in the background (output in
