@@ -22,11 +22,18 @@
 #             common/milter_skel_demo.c, which reads the message and inserts
 #             one header: the cost of the protocol, libmilter and the
 #             skeleton, for comparison.
-#   postfix:  smtp-source sends MESSAGES messages over SESSIONS sessions to
-#             a private Postfix 3.7 with the tables of tests/data/headers as
-#             header_checks/body_checks, and to one with the same tables in
-#             postern-headers (smtpd_milters); mail goes to the discard
-#             transport. Each runs twice, alternately; the better run counts.
+#   postfix:  smtp-source sends MESSAGES messages over SESSIONS sessions
+#             (one message per session, as on an MX; SMTP_SOURCE_OPTS=-d in
+#             the environment keeps sessions open) to three private Postfix
+#             3.7 instances: "builtin" with the tables of tests/data/headers
+#             as header_checks/body_checks, "milter" with the same tables in
+#             postern-headers (smtpd_milters), "bare" with postern-headers
+#             without tables (what being a milter costs at all); mail goes
+#             to the discard transport and every message must be delivered.
+#             ROUNDS rounds (default 3), the instances in turn; per run:
+#             messages/s, and the CPU time per message of the instance's
+#             Postfix processes and of its milter (from /proc: on a shared
+#             machine, steadier than the rate). The best rate counts.
 # Printed: one line per measurement and the ratios.
 set -u
 args=("$@")
