@@ -90,7 +90,9 @@ static char *body_of(const struct headers_result *r, const char *msg, size_t chu
 	headers_body_writer_init(&w, r);
 	for (size_t at = 0; at < len; at += chunk)
 		headers_body_write(&w, body + at, len - at < chunk ? len - at : chunk, &out);
-	return buf_detach(&out);
+	char *text = buf_detach(&out);
+	buf_deinit(&out); /* detaching leaves an empty buffer */
+	return text;
 }
 
 #define MULTIPART                                                                                  \
