@@ -484,14 +484,32 @@ static sfsistat skel_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			 skel_def->name, f0, want);
 	*pf0 = f0 & want;
 	/* Header fields and body need no answer each (fewer round trips):
-	 * decisions made there wait for the end of the message. */
-	*pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA |
-		     SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY);
+	 * decisions made there wait for the end of the message. So do the
+	 * connection and MAIL when the milter has no connect hook (nothing can
+	 * refuse a connection), and RCPT when it has no rcpt hook. */
+	unsigned long nr = SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+	if (skel_def->hooks->connect == NULL)
+		nr |= SMFIP_NR_CONN | SMFIP_NR_MAIL;
+	if (skel_def->hooks->rcpt == NULL)
+		nr |= SMFIP_NR_RCPT;
+	*pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | nr);
 	*pf2 = 0;
 	*pf3 = 0;
 	c->pflags = *pf1;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	return SMFIS_CONTINUE;
+}
+
+/* skel_content: the answer to MAIL, a header field, the end of the header
+ * or a body piece. When the MTA agreed not to wait for one (nr), there is
+ * none, and a decision waits for the end of the message. */
+static sfsistat skel_content(struct milter_skel_conn *c, int rc, unsigned long nr)
+{
+	if ((c->pflags & nr) == 0)
+		return skel_decide(c, rc, 0);
+	if (rc != MILTER_SKEL_CONTINUE && c->msg.active && c->msg.pending == MILTER_SKEL_CONTINUE)
+		c->msg.pending = rc;
+	return SMFIS_NOREPLY;
 }
 
 /* skel_connected: run the connect hook once per connection. */
@@ -517,7 +535,10 @@ static sfsistat skel_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->addr,
 			  sizeof(c->addr));
-	return skel_decide(c, skel_connected(c), 0);
+	int rc = skel_connected(c);
+	if (c->pflags & SMFIP_NR_CONN)
+		return SMFIS_NOREPLY; /* no connect hook: rc is CONTINUE */
+	return skel_decide(c, rc, 0);
 }
 
 static sfsistat skel_envfrom(SMFICTX *ctx, char **argv)
@@ -545,8 +566,8 @@ static sfsistat skel_envfrom(SMFICTX *ctx, char **argv)
 	if (skel_def->spool)
 		m->spool = milter_spool_new((size_t)s->spool_threshold, s->temp_directory);
 	if (skel_def->hooks->mail == NULL)
-		return SMFIS_CONTINUE;
-	return skel_decide(c, skel_def->hooks->mail(m, &m->data), 0);
+		return skel_content(c, MILTER_SKEL_CONTINUE, SMFIP_NR_MAIL);
+	return skel_content(c, skel_def->hooks->mail(m, &m->data), SMFIP_NR_MAIL);
 }
 
 static sfsistat skel_envrcpt(SMFICTX *ctx, char **argv)
@@ -562,7 +583,7 @@ static sfsistat skel_envrcpt(SMFICTX *ctx, char **argv)
 	else
 		m->rcpts[m->n_rcpts++] = xstrdup(to);
 	if (skel_def->hooks->rcpt == NULL || skel_skip(m))
-		return SMFIS_CONTINUE;
+		return (c->pflags & SMFIP_NR_RCPT) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 	sfsistat rc = skel_decide(c, skel_def->hooks->rcpt(m, m->rcpts[m->n_rcpts - 1]), 0);
 	if (rc == SMFIS_REJECT || rc == SMFIS_TEMPFAIL)
 		free(m->rcpts[--m->n_rcpts]);
@@ -582,18 +603,6 @@ static const char *skel_header_value(struct milter_skel_conn *c, const char *val
 		buf_append_char(&c->hdr, *p);
 	}
 	return buf_cstr(&c->hdr);
-}
-
-/* skel_content: the answer to a header field, the end of the header or a
- * body piece. When the MTA agreed not to wait for one (nr), there is none,
- * and a decision waits for the end of the message. */
-static sfsistat skel_content(struct milter_skel_conn *c, int rc, unsigned long nr)
-{
-	if ((c->pflags & nr) == 0)
-		return skel_decide(c, rc, 0);
-	if (rc != MILTER_SKEL_CONTINUE && c->msg.active && c->msg.pending == MILTER_SKEL_CONTINUE)
-		c->msg.pending = rc;
-	return SMFIS_NOREPLY;
 }
 
 static int skel_header_step(struct milter_skel_conn *c, const char *name, const char *value)

@@ -63,6 +63,9 @@ struct mime_config {
 	size_t part_count_limit;      /* entities per message (10000) */
 	size_t part_info_limit;	      /* bytes of parameters and file names per part (65536) */
 	int disable_mime;	      /* disable_mime_input_processing (no) */
+	int no_decoding;	      /* leave leaf content transfer-encoded: body lines carry
+					 no decoded bytes and base64 or quoted-printable
+					 defects go unreported (no) */
 };
 
 /* mime_config_init: the defaults above. */

@@ -65,9 +65,9 @@ static char *read_file(const char *path, size_t *len_r)
 		buf_append(&b, chunk, n);
 	fclose(f);
 	*len_r = buf_len(&b);
-	char *data = buf_detach(&b);
-	buf_deinit(&b); /* detach leaves a fresh allocation */
-	return data;
+	char *text = buf_detach(&b);
+	buf_deinit(&b); /* detaching leaves an empty buffer */
+	return text;
 }
 
 static enum attach_class expected(const char *file)

@@ -39,9 +39,9 @@ static char *read_file(const char *file)
 		buf_append(&b, chunk, n);
 	fclose(f);
 	free(path);
-	char *data = buf_detach(&b);
-	buf_deinit(&b); /* detach leaves a fresh allocation */
-	return data;
+	char *text = buf_detach(&b);
+	buf_deinit(&b); /* detaching leaves an empty buffer */
+	return text;
 }
 
 static struct dsn_rules *rules_new(enum dsn_return ret, int tables)
@@ -120,9 +120,9 @@ static char *rebuilt(const char *msg, struct dsn_scan *s)
 	buf_append_str(&out, "\r\n");
 	const struct buf *b = dsn_scan_body(s);
 	buf_append(&out, buf_cstr(b), buf_len(b));
-	char *data = buf_detach(&out);
-	buf_deinit(&out); /* detach leaves a fresh allocation */
-	return data;
+	char *text = buf_detach(&out);
+	buf_deinit(&out); /* detaching leaves an empty buffer */
+	return text;
 }
 
 static void test_bounce(void)

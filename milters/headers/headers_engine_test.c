@@ -90,9 +90,9 @@ static char *body_of(const struct headers_result *r, const char *msg, size_t chu
 	headers_body_writer_init(&w, r);
 	for (size_t at = 0; at < len; at += chunk)
 		headers_body_write(&w, body + at, len - at < chunk ? len - at : chunk, &out);
-	char *data = buf_detach(&out);
-	buf_deinit(&out); /* detach leaves a fresh allocation */
-	return data;
+	char *text = buf_detach(&out);
+	buf_deinit(&out); /* detaching leaves an empty buffer */
+	return text;
 }
 
 #define MULTIPART                                                                                  \

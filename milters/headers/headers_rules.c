@@ -72,6 +72,9 @@ int headers_rules_new(const struct headers_rules_spec *spec, struct headers_rule
 
 	r->body_limit = spec->body_checks_size_limit;
 	r->mime = spec->mime;
+	/* The checks see the lines as sent, as Postfix's do: decoding the
+	 * attachments would be work for nothing. */
+	r->mime.no_decoding = 1;
 	for (int cls = 0; cls < HEADERS_N_CLASSES; cls++) {
 		if (open_class(r, (enum headers_class)cls, spec->tables[cls], error_r) < 0) {
 			headers_rules_free(&r);

@@ -1,7 +1,8 @@
 /* fuzz_mime.c: libFuzzer target for the MIME parser (common/mime.h).
  *
  * Each input is parsed twice with the same configuration (chosen from a
- * hash of the input, so small limits and tiny line pieces get exercised):
+ * hash of the input, so small limits, tiny line pieces and no_decoding get
+ * exercised):
  * once in one piece and once cut into chunks (byte by byte for small
  * inputs). The target aborts when the two event streams differ (the
  * chunking property), when the raw bytes of the events do not rebuild the
@@ -89,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.part_info_limit = 64 + (h >> 3) % 512;
 		cfg.disable_mime = (h >> 30) == 3;
 	}
+	cfg.no_decoding = (h >> 29 & 3) == 1;
 	parse(&cfg, data, size, 0, &whole);
 	parse(&cfg, data, size, size < 4096 ? 1 : 1 + h % 97, &chunked);
 	if (strcmp(buf_cstr(&whole.desc), buf_cstr(&chunked.desc)) != 0)

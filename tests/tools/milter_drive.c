@@ -22,8 +22,12 @@
  *   -n COUNT -j JOBS [-s PER_CONN]   benchmark: COUNT messages (the files
  *                       in turn) over JOBS parallel connections, a new
  *                       connection every PER_CONN messages (0: never);
- *                       prints "messages=N seconds=S rate=R" and the
- *                       number of each final reply
+ *                       prints "messages=N seconds=S rate=R", the
+ *                       number of each final reply, and the median and
+ *                       99th percentile of the time per message in ms
+ *                       ("median_ms=M p99_ms=P": from the first packet of
+ *                       the message, or of the connection for the first
+ *                       message on one, to the final reply)
  *   -T STEP             malformed traffic: the bytes of a whole session for
  *                       the first MESSAGE (from the -c client), cut after 0,
  *                       STEP, 2 STEP, ... bytes, one connection each
@@ -71,6 +75,7 @@ struct drive_bench {
 	pthread_mutex_t lock;
 	long next;	 /* messages handed out */
 	long codes[256]; /* final replies by code */
+	long *usecs;	 /* time per message, by message number */
 	int failed;
 };
 
@@ -152,11 +157,21 @@ static void message_macros(const struct drive_opts *o, long n, struct drive_macr
 	free(qid);
 }
 
-/* one_message: send text as message n of session s. 1 ok, -1 failed. */
+static long usecs_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* one_message: send text as message n of session s. 1 ok, -1 failed.
+ * usec_r (may be NULL): the time the milter conversation took, the
+ * client's parsing of text not included. */
 static int one_message(struct drive_sess *s, const struct drive_opts *o, long n, int connect,
 		       const char *text, size_t len, struct drive_result *res,
-		       struct drive_msg *msg)
+		       struct drive_msg *msg, long *usec_r)
 {
+	struct timespec t0;
 	struct drive_macros m;
 	char *error = NULL;
 	if (drive_msg_parse(msg, text, len, &error) < 0) {
@@ -165,8 +180,11 @@ static int one_message(struct drive_sess *s, const struct drive_opts *o, long n,
 		return -1;
 	}
 	message_macros(o, n, &m);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = drive_sess_message(s, connect, o->host, o->addr, o->sender, o->rcpts, &m, msg, res,
 				    &error);
+	if (usec_r != NULL)
+		*usec_r = usecs_since(&t0);
 	macros_free(&m);
 	if (rc < 0) {
 		fprintf(stderr, "milter-drive: %s\n", error);
@@ -193,7 +211,7 @@ static int mode_session(const struct drive_opts *o)
 		const struct timespec tenth = {0, 100 * 1000 * 1000};
 		for (int k = 0; i > 0 && k < o->pause_tenths; k++)
 			nanosleep(&tenth, NULL);
-		if (one_message(&s, o, (long)i, i == 0, text, len, &res, &msg) < 0) {
+		if (one_message(&s, o, (long)i, i == 0, text, len, &res, &msg, NULL) < 0) {
 			rc = 1;
 		} else {
 			printf("%s--\n", buf_cstr(&res.log));
@@ -250,7 +268,8 @@ static void *bench_job(void *arg)
 		struct drive_result res;
 		struct drive_msg msg;
 		size_t f = (size_t)n % o->n_files;
-		int rc = one_message(&s, o, n, first, b->texts[f], b->lens[f], &res, &msg);
+		int rc = one_message(&s, o, n, first, b->texts[f], b->lens[f], &res, &msg,
+				     &b->usecs[n]);
 		drive_msg_deinit(&msg);
 		pthread_mutex_lock(&b->lock);
 		if (rc < 0)
@@ -267,6 +286,24 @@ static void *bench_job(void *arg)
 	return NULL;
 }
 
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+/* print_latency: median and 99th percentile (nearest rank) of the n times
+ * in usecs (sorted here), in milliseconds. */
+static void print_latency(long *usecs, long n)
+{
+	if (n == 0)
+		return;
+	qsort(usecs, (size_t)n, sizeof(*usecs), cmp_long);
+	long median = n % 2 ? usecs[n / 2] : (usecs[n / 2 - 1] + usecs[n / 2]) / 2;
+	long rank = (99 * n + 99) / 100; /* ceil(0.99 n), 1-based */
+	printf(" median_ms=%.3f p99_ms=%.3f", median / 1000.0, usecs[rank - 1] / 1000.0);
+}
+
 static int mode_bench(const struct drive_opts *o)
 {
 	struct drive_bench b = {.o = o, .lock = PTHREAD_MUTEX_INITIALIZER};
@@ -275,6 +312,7 @@ static int mode_bench(const struct drive_opts *o)
 
 	b.texts = xcalloc(o->n_files, sizeof(*b.texts));
 	b.lens = xcalloc(o->n_files, sizeof(*b.lens));
+	b.usecs = xcalloc((size_t)o->count, sizeof(*b.usecs));
 	for (size_t i = 0; i < o->n_files; i++)
 		b.texts[i] = read_file(o->files[i], &b.lens[i]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -291,11 +329,14 @@ static int mode_bench(const struct drive_opts *o)
 	for (int c = 0; c < 256; c++)
 		if (b.codes[c] > 0)
 			printf(" %s=%ld", milter_reply_name(c) + strlen("SMFIR_"), b.codes[c]);
+	if (!b.failed)
+		print_latency(b.usecs, o->count);
 	printf("\n");
 	for (size_t i = 0; i < o->n_files; i++)
 		free(b.texts[i]);
 	free(b.texts);
 	free(b.lens);
+	free(b.usecs);
 	free(threads);
 	return b.failed ? 1 : 0;
 }
