@@ -7,7 +7,8 @@
 #   top_srcdir=.. top_builddir=. bash ../tests/bench/spf_bench.sh
 # Knobs (environment): CLIENTS concurrent persistent connections (10),
 # PC_REQ / PY_REQ requests per connection for postern-spf (2000) and for
-# policyd-spf (100).
+# policyd-spf (100), WORKERS postern-spf's evaluation threads (its
+# default when unset).
 #
 # The load client (policyd/spf/spf_bench_client) keeps its connections
 # open as Postfix's smtpd processes do and has one request in flight per
@@ -77,8 +78,10 @@ awk -v n=$((CLIENTS * PC_REQ)) -v warmup="$warmup" 'BEGIN {
 	tail -n $((CLIENTS * PY_REQ)) "$TEST_TMP/uncached"
 } >"$TEST_TMP/uncached.py"
 
-printf 'socket = unix:%s\nuser = nobody\nskip_addresses =\n' "$TEST_TMP/postern.sock" \
-	>"$TEST_TMP/spf.conf"
+{
+	printf 'socket = unix:%s\nuser = nobody\nskip_addresses =\n' "$TEST_TMP/postern.sock"
+	[ -z "${WORKERS:-}" ] || echo "workers = $WORKERS"
+} >"$TEST_TMP/spf.conf"
 h_daemon_start postern "$top_builddir/policyd/spf/postern-spf" -f -c "$TEST_TMP/spf.conf"
 h_wait_file "$TEST_TMP/postern.sock" || h_bail "postern-spf did not start"
 
