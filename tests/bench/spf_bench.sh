@@ -113,32 +113,38 @@ PY
 h_daemon_start pyspf python3 "$TEST_TMP/spawn.py" "$TEST_TMP/py.sock" "$TEST_TMP/pyconf"
 h_wait_file "$TEST_TMP/py.sock" || h_bail "policyd-spf spawner did not start"
 
-run() { # NAME SOCKET REQUESTS CASES RESULT_FILE
+run() { # NAME SOCKET CLIENTS REQUESTS CASES RESULT_FILE
 	local out rc
-	out=$("$client" "unix:$2" "$CLIENTS" "$3" "$4")
+	out=$("$client" "unix:$2" "$3" "$4" "$5")
 	rc=$?
-	echo "# $1, $CLIENTS clients: $out"
-	tap_is "$rc" 0 "$1: every answer as expected"
+	echo "# $1, $3 clients: $out"
+	tap_is "$rc" 0 "$1, $3 clients: every answer as expected"
 	awk '{ for (i = 1; i < NF; i++) if ($i == "rps" || $i == "p99_ms") print $(i + 1) }' \
-		<<<"$out" | paste -sd' ' >"$TEST_TMP/$5"
+		<<<"$out" | paste -sd' ' >"$TEST_TMP/$6"
 }
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg) before the first run, $(nproc) CPUs"
 # warm-up: one pass over the cached cases (fills postern-spf's cache)
 "$client" "unix:$TEST_TMP/postern.sock" 1 5 "$TEST_TMP/cached" >/dev/null
-run "postern-spf cached" "$TEST_TMP/postern.sock" "$PC_REQ" "$TEST_TMP/cached" pc
-run "policyd-spf cached" "$TEST_TMP/py.sock" "$PY_REQ" "$TEST_TMP/cached" yc
-run "postern-spf uncached" "$TEST_TMP/postern.sock" "$PC_REQ" "$TEST_TMP/uncached" pu
-run "policyd-spf uncached" "$TEST_TMP/py.sock" "$PY_REQ" "$TEST_TMP/uncached.py" yu
+run "postern-spf cached" "$TEST_TMP/postern.sock" "$CLIENTS" "$PC_REQ" "$TEST_TMP/cached" pc
+run "policyd-spf cached" "$TEST_TMP/py.sock" "$CLIENTS" "$PY_REQ" "$TEST_TMP/cached" yc
+run "postern-spf uncached" "$TEST_TMP/postern.sock" "$CLIENTS" "$PC_REQ" "$TEST_TMP/uncached" pu
+run "policyd-spf uncached" "$TEST_TMP/py.sock" "$CLIENTS" "$PY_REQ" "$TEST_TMP/uncached.py" yu
+# one client: the time a cached answer takes without other requests queued
+run "postern-spf cached" "$TEST_TMP/postern.sock" 1 "$PC_REQ" "$TEST_TMP/cached" p1
+run "policyd-spf cached" "$TEST_TMP/py.sock" 1 "$PY_REQ" "$TEST_TMP/cached" y1
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg) after the last run"
 read -r pc_rps pc_p99 <"$TEST_TMP/pc"
 read -r yc_rps yc_p99 <"$TEST_TMP/yc"
 read -r pu_rps pu_p99 <"$TEST_TMP/pu"
 read -r yu_rps yu_p99 <"$TEST_TMP/yu"
+read -r _ p1_p99 <"$TEST_TMP/p1"
+read -r _ y1_p99 <"$TEST_TMP/y1"
 awk -v a="$pc_rps" -v b="$yc_rps" -v c="$pu_rps" -v d="$yu_rps" -v p="$pc_p99" 'BEGIN {
 	printf "# requests/s ratio postern-spf/policyd-spf: cached %.1fx, uncached %.1fx " \
 		"(target 20x: %s)\n", a / b, c / d, (a / b >= 20 && c / d >= 20) ? "met" : "missed"
 	printf "# postern-spf cached p99 %s ms (target under 1 ms: %s)\n", p,
 		(p < 1) ? "met" : "missed" }'
 echo "# p99 ms: postern-spf cached $pc_p99, uncached $pu_p99;" \
-	"policyd-spf cached $yc_p99, uncached $yu_p99"
+	"policyd-spf cached $yc_p99, uncached $yu_p99;" \
+	"one client, cached: postern-spf $p1_p99, policyd-spf $y1_p99"
 tap_done
