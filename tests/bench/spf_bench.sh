@@ -6,8 +6,8 @@
 # the namespace), after make check has built the load client:
 #   top_srcdir=.. top_builddir=. bash ../tests/bench/spf_bench.sh
 # Knobs (environment): CLIENTS concurrent persistent connections (10),
-# PC_REQ / PY_REQ requests per connection for postern-spf (2000) and for
-# policyd-spf (100), WORKERS postern-spf's evaluation threads (its
+# PC_REQ / PY_REQ requests per connection for postern-spf (5000) and for
+# policyd-spf (300), WORKERS postern-spf's evaluation threads (its
 # default when unset).
 #
 # The load client (policyd/spf/spf_bench_client) keeps its connections
@@ -30,7 +30,7 @@ H_TIME_LIMIT=900
 h_netns_enter "$@"
 data=$top_srcdir/tests/data/spf
 client=$top_builddir/policyd/spf/spf_bench_client
-: "${CLIENTS:=10}" "${PC_REQ:=2000}" "${PY_REQ:=100}"
+: "${CLIENTS:=10}" "${PC_REQ:=5000}" "${PY_REQ:=300}"
 command -v policyd-spf >/dev/null || h_bail "install postfix-policyd-spf-python"
 [ -x "$client" ] || h_bail "build $client first (make check)"
 
