@@ -17,8 +17,8 @@
  * latency runs from its write to the end of its answer. Prints
  *   requests N wrong W rps R p50_ms A p90_ms B p99_ms C max_ms D
  * and exits 1 when an answer did not start with the expected prefix (case
- * ignored; the
- * first few are shown on stderr), 2 on usage or connection errors.
+ * ignored; the first few are shown on stderr), 2 on usage or connection
+ * errors.
  *
  * Single-threaded with epoll so that the client itself costs little of
  * the CPU the servers under test share with it. */
