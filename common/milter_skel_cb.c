@@ -484,9 +484,11 @@ static sfsistat skel_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			 skel_def->name, f0, want);
 	*pf0 = f0 & want;
 	/* Header fields and body need no answer each (fewer round trips):
-	 * decisions made there wait for the end of the message. */
+	 * decisions made there wait for the end of the message. Nor does a
+	 * recipient when the milter has no rcpt hook. */
 	*pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA |
-		     SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY);
+		     SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY |
+		     (skel_def->hooks->rcpt == NULL ? SMFIP_NR_RCPT : 0));
 	*pf2 = 0;
 	*pf3 = 0;
 	c->pflags = *pf1;
@@ -561,7 +563,9 @@ static sfsistat skel_envrcpt(SMFICTX *ctx, char **argv)
 		m->rcpts[m->n_rcpts++] = xstrndup(to + 1, len - 2);
 	else
 		m->rcpts[m->n_rcpts++] = xstrdup(to);
-	if (skel_def->hooks->rcpt == NULL || skel_skip(m))
+	if (skel_def->hooks->rcpt == NULL)
+		return (c->pflags & SMFIP_NR_RCPT) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	if (skel_skip(m))
 		return SMFIS_CONTINUE;
 	sfsistat rc = skel_decide(c, skel_def->hooks->rcpt(m, m->rcpts[m->n_rcpts - 1]), 0);
 	if (rc == SMFIS_REJECT || rc == SMFIS_TEMPFAIL)
