@@ -86,6 +86,36 @@ eom ACCEPT
 h_wait_grep '\]: Q1: outcome=ok action=accept greeting=hello$' "$TEST_TMP/demo.log" 5
 tap_ok $? "the verdict line starts with the queue id from macro i"
 
+# Nagle off on the listening socket and on a connection it accepted (else
+# each message that gets a header change waits for a delayed ACK): the
+# demo's TCP sockets, taken with pidfd_getfd(2) while a connection is open.
+out=$(/usr/bin/python3 - "$(h_daemon_pid demo)" <<'PY'
+import ctypes, os, socket, sys, time
+pid = int(sys.argv[1])
+client = socket.create_connection(("127.0.0.1", 9901))
+time.sleep(0.5)
+libc = ctypes.CDLL(None, use_errno=True)
+pidfd = os.pidfd_open(pid)
+for fd in sorted(int(f) for f in os.listdir(f"/proc/{pid}/fd")):
+    try:
+        if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"):
+            continue
+    except OSError:
+        continue
+    n = libc.syscall(438, pidfd, fd, 0)  # pidfd_getfd
+    if n < 0:
+        continue
+    s = socket.socket(fileno=n)
+    if s.family == socket.AF_INET and s.type == socket.SOCK_STREAM:
+        kind = "listening" if s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) else "accepted"
+        print(kind, s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+    s.close()
+client.close()
+PY
+)
+tap_is "$out" "listening 1
+accepted 1" "TCP_NODELAY on the listening socket and on the connection it accepted"
+
 out=$("$drive" -i Q2 inet:127.0.0.1:9901 "$D/big.eml")
 tap_ok $([[ $out == *"spool=file size=$big_size queue=Q2"* ]] && echo 0 || echo 1) \
 	"past spool_threshold the message is in a file, every byte of it"
