@@ -282,8 +282,10 @@ static enum smtp_try smtp_try(struct smtp_session *s, const struct deliver_targe
 	if (deliver_conn_open(&t->addr, q->conf->connect_timeout, q->stop, &s->conn, &fail,
 			      &error) < 0) {
 		free(s->fail);
-		s->fail = xasprintf("connect to %s: %s", s->where,
-				    fail == DELIVER_CONN_TIMEOUT ? "Connection timed out" : error);
+		const char *why = fail == DELIVER_CONN_TIMEOUT ? "Connection timed out" : error;
+		if (strncmp(why, "connect: ", 9) == 0)
+			why += 9;
+		s->fail = xasprintf("connect to %s: %s", s->where, why);
 		snprintf(s->fail_dsn, sizeof(s->fail_dsn), "4.4.1");
 		s->fail_perm = 0;
 		s->stopped = fail == DELIVER_CONN_STOPPED;
