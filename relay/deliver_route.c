@@ -95,13 +95,17 @@ static int deliver_route_literal(struct deliver_route *r, const char *host, unsi
  * found, 0 none exist (*nxdomain_r set when the name does not exist), -1
  * a lookup failed with none found (*why_r). */
 static int deliver_route_host(struct dns *dns, struct event_base *base, struct deliver_route *r,
-			      const char *host, unsigned port, int *nxdomain_r, char **why_r)
+			      const char *host, unsigned port, unsigned families, int *nxdomain_r,
+			      char **why_r)
 {
 	static const enum dns_type types[] = {DNS_T_A, DNS_T_AAAA};
+	static const unsigned fam[] = {DELIVER_ROUTE_IPV4, DELIVER_ROUTE_IPV6};
 	size_t before = r->n;
 	int tempfail = 0;
 	*nxdomain_r = 0;
 	for (size_t k = 0; k < 2; k++) {
+		if (!(families & fam[k]))
+			continue;
 		struct deliver_lookup l;
 		deliver_lookup(dns, base, host, types[k], &l);
 		if (l.status == DNS_TEMPFAIL && !tempfail) {
@@ -133,7 +137,7 @@ static int deliver_route_mx_cmp(const void *a, const void *b)
 
 /* deliver_route_dns: the targets of host by DNS, with MX when mx. */
 static int deliver_route_dns(struct deliver_route *r, const char *host, unsigned port, int mx,
-			     char dsn_r[16], char **error_r)
+			     unsigned families, char dsn_r[16], char **error_r)
 {
 	struct event_base *base = event_base_new();
 	struct dns *dns = NULL;
@@ -173,7 +177,7 @@ static int deliver_route_dns(struct deliver_route *r, const char *host, unsigned
 						     host);
 				break;
 			}
-			deliver_route_host(dns, base, r, l.rr[i].text, port, &nx, &why);
+			deliver_route_host(dns, base, r, l.rr[i].text, port, families, &nx, &why);
 		}
 		if (r->n > 0 && *error_r == NULL)
 			rc = 1;
@@ -186,7 +190,7 @@ static int deliver_route_dns(struct deliver_route *r, const char *host, unsigned
 			rc = -1;
 		}
 	} else {
-		rc = deliver_route_host(dns, base, r, host, port, &nx, &why);
+		rc = deliver_route_host(dns, base, r, host, port, families, &nx, &why);
 		if (rc <= 0) {
 			snprintf(dsn_r, 16, rc < 0 ? "4.4.3" : "5.4.4");
 			*error_r = xasprintf("Host or domain name not found. Name service error "
@@ -217,8 +221,8 @@ static int deliver_route_unix(struct deliver_route *r, const char *path, char ds
 	return 1;
 }
 
-int deliver_route_find(const char *nexthop, int lmtp, struct deliver_route *route_r,
-		       char dsn_r[16], char **error_r)
+int deliver_route_find(const char *nexthop, int lmtp, unsigned families,
+		       struct deliver_route *route_r, char dsn_r[16], char **error_r)
 {
 	memset(route_r, 0, sizeof(*route_r));
 	*error_r = NULL;
@@ -263,7 +267,7 @@ int deliver_route_find(const char *nexthop, int lmtp, struct deliver_route *rout
 		*error_r = xasprintf("no host in next hop \"%s\"", nexthop);
 		rc = -1;
 	} else if (!deliver_route_literal(route_r, host, port)) {
-		rc = deliver_route_dns(route_r, host, port, mx, dsn_r, error_r);
+		rc = deliver_route_dns(route_r, host, port, mx, families, dsn_r, error_r);
 	}
 	free(host);
 	if (rc <= 0)

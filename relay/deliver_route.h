@@ -15,6 +15,10 @@
 
 #include "sockspec.h"
 
+/* Address families to use (inet_protocols). */
+#define DELIVER_ROUTE_IPV4 0x1u
+#define DELIVER_ROUTE_IPV6 0x2u
+
 struct deliver_target {
 	char *host; /* the host name ("mx1.example.test"), the literal, or the unix path */
 	struct sockspec_addr addr;
@@ -26,13 +30,14 @@ struct deliver_route {
 };
 
 /* deliver_route_find: the targets of nexthop (forms in deliver_smtp.h;
- * lmtp selects the LMTP forms and port 24). 1 with *route_r filled
+ * lmtp selects the LMTP forms and port 24), with addresses of the
+ * families in families only (host names are looked up for those). 1 with *route_r filled
  * (release with deliver_route_deinit); 0 permanent failure and -1
  * temporary failure, both with dsn_r (16 bytes) and *error_r, the text
  * Postfix logs ("Host or domain name not found. Name service error for
  * name=... type=MX: Host not found"). */
-int deliver_route_find(const char *nexthop, int lmtp, struct deliver_route *route_r,
-		       char dsn_r[16], char **error_r);
+int deliver_route_find(const char *nexthop, int lmtp, unsigned families,
+		       struct deliver_route *route_r, char dsn_r[16], char **error_r);
 /* deliver_route_deinit: free the targets; accepts a zeroed route. */
 void deliver_route_deinit(struct deliver_route *route);
 

@@ -331,7 +331,7 @@ int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r
 	struct deliver_route route;
 	char dsn[16] = "4.4.1";
 	char *error = NULL;
-	int rc = deliver_route_find(req->nexthop, req->lmtp, &route, dsn, &error);
+	int rc = deliver_route_find(req->nexthop, req->lmtp, req->conf->families, &route, dsn, &error);
 	if (rc <= 0) {
 		for (size_t k = 0; k < req->n_rcpts; k++)
 			deliver_status_set(&st_r[k], rc == 0 ? QUEUE_RCPT_BOUNCED : QUEUE_RCPT_DEFERRED,

@@ -33,10 +33,12 @@
 #include <stddef.h>
 
 #include "deliver.h"
+#include "deliver_route.h"
 
 /* Timeouts in seconds (smtp_connect_timeout, smtp_helo_timeout, ...). */
 struct deliver_smtp_conf {
 	char *helo_name; /* smtp_helo_name */
+	unsigned families; /* inet_protocols: DELIVER_ROUTE_IPV4 | DELIVER_ROUTE_IPV6 */
 	long long connect_timeout, helo_timeout, mail_timeout, rcpt_timeout;
 	long long data_init_timeout, data_xfer_timeout, data_done_timeout, quit_timeout;
 };

@@ -3,8 +3,10 @@
 #include "sched_conf.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "cfg_expand.h"
+#include "cfg_list.h"
 #include "cfg_value.h"
 #include "mem.h"
 #include "relay_conf_value.h"
@@ -36,6 +38,24 @@ static int sched_conf_nexthop(struct sched_conf *c, const struct cfg *v, char **
 	return rc;
 }
 
+/* sched_conf_families: the address families of inet_protocols. */
+static int sched_conf_families(struct sched_conf *c, const struct cfg *v, char **error_r)
+{
+	char **items = NULL;
+	if (relay_conf_list(v, "inet_protocols", &items, NULL, error_r) < 0)
+		return -1;
+	for (size_t i = 0; items[i] != NULL; i++) {
+		if (strcmp(items[i], "all") == 0 || strcmp(items[i], "ipv4") == 0)
+			c->smtp.families |= DELIVER_ROUTE_IPV4;
+		if (strcmp(items[i], "all") == 0 || strcmp(items[i], "ipv6") == 0)
+			c->smtp.families |= DELIVER_ROUTE_IPV6;
+	}
+	cfg_list_free(&items);
+	if (c->smtp.families == 0)
+		c->smtp.families = DELIVER_ROUTE_IPV4 | DELIVER_ROUTE_IPV6;
+	return 1;
+}
+
 int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **error_r)
 {
 	struct sched_conf *c = xcalloc(1, sizeof(*c));
@@ -59,6 +79,8 @@ int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **err
 		 relay_conf_time(v, "smtp_data_done_timeout", &s->data_done_timeout, error_r) > 0 &&
 		 relay_conf_time(v, "smtp_quit_timeout", &s->quit_timeout, error_r) > 0 &&
 		 sched_conf_nexthop(c, v, error_r) > 0;
+	if (ok)
+		ok = sched_conf_families(c, v, error_r) > 0;
 	if (!ok) {
 		sched_conf_free(&c);
 		return -1;
