@@ -29,8 +29,10 @@ void deliver_status_deinit(struct deliver_status *st)
 {
 	free(st->relay);
 	free(st->text);
+	free(st->diag);
 	st->relay = NULL;
 	st->text = NULL;
+	st->diag = NULL;
 }
 
 /* append_delay: Postfix's delay format with delay_logging_resolution_limit

@@ -16,6 +16,8 @@ struct deliver_status {
 	char dsn[16];		     /* enhanced status code, e.g. "2.0.0" */
 	char *relay;		     /* malloc'd: "none", "host[addr]:port", ... */
 	char *text;		     /* malloc'd: the reason, e.g. "delivered to maildir" */
+	char *diag;		     /* malloc'd or NULL: the peer's own reply for a DSN's
+					Diagnostic-Code ("smtp; 550 5.1.1 ...") */
 };
 
 /* deliver_status_set: fill st (releasing what it held) with state, dsn,
@@ -24,7 +26,8 @@ void deliver_status_set(struct deliver_status *st, enum queue_rcpt_state state, 
 			const char *relay, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* deliver_status_deinit: free the strings of st; accepts a zeroed one. */
+/* deliver_status_deinit: free the strings of st and clear them; accepts a
+ * zeroed one. */
 void deliver_status_deinit(struct deliver_status *st);
 
 /* When the steps of one delivery happened, microseconds since the epoch. */

@@ -127,5 +127,6 @@ void deliver_smtp_reply_status(const struct smtp_reply *r, const char *where, co
 		deliver_status_set(st, r->code < 500 ? QUEUE_RCPT_DEFERRED : QUEUE_RCPT_BOUNCED, dsn,
 				   where, "host %s said: %s (in reply to %s command)", where, line,
 				   cmd);
+	st->diag = xasprintf("smtp; %s", line);
 	free(line);
 }

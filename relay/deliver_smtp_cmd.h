@@ -46,7 +46,8 @@ void deliver_smtp_stuff_end(struct deliver_smtp_stuff *s, struct buf *out);
  * to command cmd ("RCPT TO", "end of DATA"; NULL for a success): 2xx
  * delivered with text "NNN D.D.D text", 4xx deferred and 5xx bounced with
  * "host WHERE said: NNN D.D.D text (in reply to CMD command)". A reply
- * without an enhanced status code gets X.0.0. */
+ * without an enhanced status code gets X.0.0; st->diag is "smtp; NNN
+ * D.D.D text" for a DSN's Diagnostic-Code. */
 void deliver_smtp_reply_status(const struct smtp_reply *r, const char *where, const char *cmd,
 			       struct deliver_status *st);
 

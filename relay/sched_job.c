@@ -1,6 +1,6 @@
 /* sched_job.c: one delivery on its own thread: open the queue file,
  * run the transport for the job's recipients, apply maximal_queue_lifetime,
- * record the results durably and log them, and hand the job back to the
+ * queue the bounce notification, record the results durably and log them, and hand the job back to the
  * scheduler (see scheduler.h). */
 #include <errno.h>
 #include <stdint.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "deliver_dsn.h"
 #include "deliver_maildir.h"
 #include "deliver_simple.h"
 #include "deliver_smtp.h"
@@ -71,6 +72,24 @@ static void sched_job_expire(const struct sched_job *job, int64_t arrival_us,
 	}
 }
 
+/* sched_job_bounce: queue the notification for the recipients that
+ * bounced, before their state is recorded (a crash in between sends it
+ * twice, never not at all). When it cannot be queued they are deferred
+ * instead, to bounce at a later attempt. */
+static void sched_job_bounce(struct sched_job *job, const struct queue_msg *msg,
+			     struct deliver_status *st)
+{
+	char *error = NULL;
+	if (deliver_dsn_bounce(job->s->qd, msg, job->rcpts, st, job->n_rcpts,
+			       job->s->conf->myhostname, &error) >= 0)
+		return;
+	log_error("%s: cannot queue the non-delivery notification: %s", job->m->id, error);
+	free(error);
+	for (size_t k = 0; k < job->n_rcpts; k++)
+		if (st[k].state == QUEUE_RCPT_BOUNCED)
+			st[k].state = QUEUE_RCPT_DEFERRED;
+}
+
 /* sched_job_run: the delivery; sets job->interrupted when nothing was
  * recorded. */
 static void sched_job_run(struct sched_job *job)
@@ -91,6 +110,7 @@ static void sched_job_run(struct sched_job *job)
 	if (sched_job_transport(job, msg, st, &t) > 0) {
 		t.done_us = sched_now_us();
 		sched_job_expire(job, job->m->arrival_us, st, job->n_rcpts);
+		sched_job_bounce(job, msg, st);
 		if (deliver_record_all(msg, job->rcpts, st, job->n_rcpts, &t, &error) < 0) {
 			log_error("%s: cannot record the delivery results: %s", job->m->id,
 				  error);
