@@ -148,7 +148,6 @@ int sched_job_start(struct sched_job *job)
 	pthread_t tid;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
 	int rc = pthread_create(&tid, &attr, sched_job_thread, job);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
