@@ -25,9 +25,8 @@
  *   doubles, as in Postfix). A recipient deferred when the message is
  *   older than maximal_queue_lifetime is bounced instead (0: one attempt).
  * - hold/ is never looked at.
- *
- * The bounce messages themselves (RFC 3464) are not generated yet: a
- * bounced recipient is logged with status=bounced.
+ * - Bounced recipients get an RFC 3464 notification (deliver_dsn.h), one
+ *   per delivery that bounced some; delay warnings are not sent yet.
  */
 #ifndef POSTERN_SCHEDULER_H
 #define POSTERN_SCHEDULER_H
