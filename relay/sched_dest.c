@@ -47,11 +47,7 @@ static void sched_dest_start(struct sched *s, struct sched_dest *d)
 		job->next = NULL;
 		d->running++;
 		s->running++;
-		if (sched_job_start(job) < 0) {
-			job->interrupted = 1;
-			sched_dest_done(s, job);
-			return;
-		}
+		sched_job_start(job);
 	}
 }
 

@@ -125,11 +125,10 @@ static void sched_job_run(struct sched_job *job)
 	queue_msg_free(&msg);
 }
 
-static void *sched_job_thread(void *arg)
+/* sched_job_post: hand the finished job back to the scheduler thread. */
+static void sched_job_post(struct sched_job *job)
 {
-	struct sched_job *job = arg;
 	struct sched *s = job->s;
-	sched_job_run(job);
 	pthread_mutex_lock(&s->lock);
 	job->next = s->done;
 	s->done = job;
@@ -139,10 +138,17 @@ static void *sched_job_thread(void *arg)
 	if (write(s->done_fd, &one, sizeof(one)) < 0)
 		log_panic("scheduler: eventfd write: %s", strerror(errno));
 	pthread_mutex_unlock(&s->lock);
+}
+
+static void *sched_job_thread(void *arg)
+{
+	struct sched_job *job = arg;
+	sched_job_run(job);
+	sched_job_post(job);
 	return NULL;
 }
 
-int sched_job_start(struct sched_job *job)
+void sched_job_start(struct sched_job *job)
 {
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -152,9 +158,9 @@ int sched_job_start(struct sched_job *job)
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		log_warn("%s: cannot start a delivery thread: %s", job->m->id, strerror(rc));
-		return -1;
+		job->interrupted = 1;
+		sched_job_post(job);
 	}
-	return 1;
 }
 
 void sched_job_free(struct sched_job **jp)

@@ -86,9 +86,10 @@ void sched_dest_done(struct sched *s, struct sched_job *job);
 void sched_dest_free_all(struct sched *s);
 
 /* sched_job_start: run job on a new thread; when it ends it goes on
- * s->done and s->done_fd is signalled. 1 ok, -1 (thread not started,
- * logged): the caller treats the job as interrupted. */
-int sched_job_start(struct sched_job *job);
+ * s->done and s->done_fd is signalled. A thread that cannot be started
+ * is logged and the job goes on s->done at once, interrupted (its message
+ * stays in active/ until the next start). */
+void sched_job_start(struct sched_job *job);
 /* sched_job_free: release *jp; accepts NULL; clears *jp. */
 void sched_job_free(struct sched_job **jp);
 
