@@ -9,9 +9,7 @@
 #     by parameters) and the delivered one is never delivered again;
 #   - maximal_queue_lifetime: the deferred recipient is bounced once the
 #     message is too old, and the message leaves the queue;
-#   - the hold queue is left alone;
-#   - receiving goes on while deliveries wait on a destination whose
-#     concurrency limit is 1.
+#   - the hold queue is left alone.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
 H_TIME_LIMIT=120
