@@ -29,8 +29,10 @@ void deliver_status_deinit(struct deliver_status *st)
 {
 	free(st->relay);
 	free(st->text);
+	free(st->diag);
 	st->relay = NULL;
 	st->text = NULL;
+	st->diag = NULL;
 }
 
 /* append_delay: Postfix's delay format with delay_logging_resolution_limit
@@ -93,13 +95,22 @@ char *deliver_log_line(const struct queue_msg *msg, const char *rcpt,
 int deliver_record(struct queue_msg *msg, size_t i, const struct deliver_status *st,
 		   const struct deliver_times *t, char **error_r)
 {
-	char *line;
+	return deliver_record_all(msg, &i, st, 1, t, error_r);
+}
 
-	if (queue_msg_rcpt_update(msg, i, st->state, error_r) < 0 ||
-	    queue_msg_sync(msg, error_r) < 0)
+int deliver_record_all(struct queue_msg *msg, const size_t *rcpts,
+		       const struct deliver_status *st, size_t n, const struct deliver_times *t,
+		       char **error_r)
+{
+	for (size_t k = 0; k < n; k++)
+		if (queue_msg_rcpt_update(msg, rcpts[k], st[k].state, error_r) < 0)
+			return -1;
+	if (queue_msg_sync(msg, error_r) < 0)
 		return -1;
-	line = deliver_log_line(msg, queue_msg_rcpt(msg, i)->address, st, t);
-	log_info("%s", line);
-	free(line);
+	for (size_t k = 0; k < n; k++) {
+		char *line = deliver_log_line(msg, queue_msg_rcpt(msg, rcpts[k])->address, &st[k], t);
+		log_info("%s", line);
+		free(line);
+	}
 	return 1;
 }

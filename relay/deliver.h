@@ -16,6 +16,8 @@ struct deliver_status {
 	char dsn[16];		     /* enhanced status code, e.g. "2.0.0" */
 	char *relay;		     /* malloc'd: "none", "host[addr]:port", ... */
 	char *text;		     /* malloc'd: the reason, e.g. "delivered to maildir" */
+	char *diag;		     /* malloc'd or NULL: the peer's own reply for a DSN's
+					Diagnostic-Code ("smtp; 550 5.1.1 ...") */
 };
 
 /* deliver_status_set: fill st (releasing what it held) with state, dsn,
@@ -24,7 +26,8 @@ void deliver_status_set(struct deliver_status *st, enum queue_rcpt_state state, 
 			const char *relay, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* deliver_status_deinit: free the strings of st; accepts a zeroed one. */
+/* deliver_status_deinit: free the strings of st and clear them; accepts a
+ * zeroed one. */
 void deliver_status_deinit(struct deliver_status *st);
 
 /* When the steps of one delivery happened, microseconds since the epoch. */
@@ -49,5 +52,12 @@ char *deliver_log_line(const struct queue_msg *msg, const char *rcpt,
  * be tried again). msg must be open in QUEUE_MSG_UPDATE mode. */
 int deliver_record(struct queue_msg *msg, size_t i, const struct deliver_status *st,
 		   const struct deliver_times *t, char **error_r);
+
+/* deliver_record_all: deliver_record for n recipients (indexes rcpts,
+ * results st) at once: every status written, one sync, then one log line
+ * each. 1 ok; -1 with *error_r (nothing logged). */
+int deliver_record_all(struct queue_msg *msg, const size_t *rcpts,
+		       const struct deliver_status *st, size_t n, const struct deliver_times *t,
+		       char **error_r);
 
 #endif

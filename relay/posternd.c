@@ -24,6 +24,7 @@
 #include "mem.h"
 #include "queue.h"
 #include "relay_conf.h"
+#include "scheduler.h"
 #include "smtpd_server.h"
 
 #define POSTERND_USAGE "usage: posternd [-c DIR] [-f] [-o name=value] [-v] [-V]"
@@ -32,6 +33,7 @@ struct posternd {
 	struct cli_opts opts;
 	struct relay_conf *conf;
 	struct smtpd_server *srv;
+	struct sched *sched;
 	struct daemon_pidfile *pidfile;
 	int stop;
 };
@@ -156,6 +158,8 @@ int main(int argc, char **argv)
 	posternd_privileges(d.conf);
 	if (smtpd_server_start(d.srv, 0, &error) < 0)
 		log_fatal("%s", error);
+	if (sched_new(d.conf, &d.sched, &error) < 0)
+		log_fatal("%s", error);
 	daemon_detach_ready();
 	if (!d.opts.foreground)
 		log_init("smtpd", LOG_DEST_SYSLOG);
@@ -165,6 +169,7 @@ int main(int argc, char **argv)
 	posternd_run(&d);
 
 	log_info("terminating on signal");
+	sched_free(&d.sched);
 	smtpd_server_free(&d.srv);
 	daemon_pidfile_close(&d.pidfile);
 	daemon_signals_deinit();

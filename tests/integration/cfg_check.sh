@@ -37,9 +37,9 @@ tap_is "$out" "$d/master.cf:1: note: service 127.0.0.1:2525/inet: an SMTP listen
 	"the listener is a note, not a warning"
 tap_is "$("$postern" check -c "$d" 2>/dev/null)" "$out" "postern check -c DIR is postern -c DIR check"
 
-d=$(conf warn postern.cf 'relayhost = mail.example.com
+d=$(conf warn postern.cf 'content_filter = smtp:mail.example.com
 something_odd = 1
-relayhost = mail2.example.com
+content_filter = smtp:mail2.example.com
 smtp_use_tls = yes # a comment here is part of the value
 smtpd_banner = $myhostname $mail_nmae
 html_directory = /usr/share/doc
@@ -52,11 +52,11 @@ expect() { # LINE-PATTERN NAME
 	tap_ok $? "$2"
 	[ $? -eq 0 ] || tap_diag "$out"
 }
-expect "^$d/postern.cf:3: warning: relayhost: Postfix parameter, not yet supported by Postern" \
+expect "^$d/postern.cf:3: warning: content_filter: Postfix parameter, not yet supported by Postern" \
 	"an unsupported parameter is named at the line of its last definition"
 expect "^$d/postern.cf:2: warning: something_odd: unknown parameter that nothing refers to" \
 	"an unknown, unused parameter"
-expect "^$d/postern.cf:3: warning: overriding earlier entry: relayhost=mail.example.com (line 1)" \
+expect "^$d/postern.cf:3: warning: overriding earlier entry: content_filter=smtp:mail.example.com (line 1)" \
 	"an overridden entry"
 expect "^$d/postern.cf:4: warning: smtp_use_tls: bad boolean value \"yes # a comment here is part of the value\"" \
 	"a value Postfix would reject, with the # that is part of it"

@@ -5,8 +5,11 @@
 #                            are looked up) and write a fresh
 #                            configuration in $SD_CONF: postern.cf
 #                            with a test hostname, the queue in $SD_QUEUE,
-#                            mynetworks 127.0.0.0/8; master.cf with one
-#                            listener on 127.0.0.1:2525
+#                            mynetworks 127.0.0.0/8, the queue manager
+#                            disabled (master_service_disable = qmgr.fifo,
+#                            so mail stays in incoming/; delivery tests
+#                            start posternd with -o master_service_disable=);
+#                            master.cf with one listener on 127.0.0.1:2525
 #   sd_conf 'name = value'...  append postern.cf lines
 #   sd_master 'line'...      replace master.cf with these lines
 #   sd_start [ARGS...]       start posternd -f -c $SD_CONF ARGS (daemon
@@ -37,6 +40,7 @@ queue_directory = $SD_QUEUE
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 smtpd_error_sleep_time = 0
+master_service_disable = qmgr.fifo
 CF
 	printf '%s\n' "127.0.0.1:2525 inet n - n - - smtpd" >"$SD_CONF/master.cf"
 	# posternd runs as mail_owner (postfix): it must reach its files

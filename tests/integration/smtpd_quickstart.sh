@@ -11,7 +11,7 @@ h_netns_enter "$@"
 sd_init
 conf=$(cd "$top_srcdir/conf/quickstart" && pwd)
 h_daemon_start posternd sh -c 'exec "$@" >>"$0" 2>&1' "$SD_LOG" \
-	"$SD_POSTERND" -f -c "$conf" -o "queue_directory=$SD_QUEUE"
+	"$SD_POSTERND" -f -c "$conf" -o "queue_directory=$SD_QUEUE" -o master_service_disable=qmgr.fifo
 h_wait_grep 'daemon started' "$SD_LOG" 10 || h_bail "posternd did not start: $(tail -n 5 "$SD_LOG")"
 tap_is "$(grep -c ': error: \|fatal' "$SD_LOG")" 0 "conf/quickstart: posternd starts without errors"
 
