@@ -46,23 +46,21 @@ int tls_cipherlist(const struct cfg *view, const char *grade, const char *exclus
 	buf_init(&list, 0);
 	buf_append_str(&list, base);
 	free(base);
-	char **names = NULL;
-	if (exclusions != NULL &&
-	    cfg_split_at(exclusions, TLS_CIPHER_SEPARATORS, &names, NULL, error_r) < 0) {
-		buf_deinit(&list);
-		return -1;
-	}
-	for (size_t n = 0; names != NULL && names[n] != NULL; n++) {
-		if (strchr("!+-@", names[n][0]) != NULL) {
-			*error_r = xasprintf("invalid unary '!+-@' in cipher exclusion \"%s\"",
-					     names[n]);
-			cfg_list_free(&names);
+	/* Split as Postfix does (mystrtok): braces group nothing here, so no
+	 * name can smuggle a separator into the OpenSSL cipher string. */
+	char *copy = xstrdup(exclusions != NULL ? exclusions : ""), *rest = copy, *name;
+	while ((name = strsep(&rest, TLS_CIPHER_SEPARATORS)) != NULL) {
+		if (*name == '\0')
+			continue;
+		if (strchr("!+-@", name[0]) != NULL) {
+			*error_r = xasprintf("invalid unary '!+-@' in cipher exclusion \"%s\"", name);
+			free(copy);
 			buf_deinit(&list);
 			return -1;
 		}
-		buf_printf(&list, ":!%s", names[n]);
+		buf_printf(&list, ":!%s", name);
 	}
-	cfg_list_free(&names);
+	free(copy);
 	*list_r = buf_detach(&list);
 	buf_deinit(&list);
 	return 1;
