@@ -10,6 +10,8 @@ top=$(pwd)
 BUILD_PACKAGES=(autoconf automake libtool pkg-config make gcc
 	libpcre2-dev libssl-dev libevent-dev libunbound-dev libmilter-dev
 	libopendkim-dev libspf2-dev libclamav-dev libcrypt-dev libseccomp-dev libarchive-dev)
+# What the demo suggests to send mail with.
+DEMO_PACKAGES=(swaks)
 # Real peers and tools the tests drive.
 TEST_PACKAGES=(postfix postfix-pcre nsd iproute2 bind9-dnsutils procps
 	clang libclang-rt-14-dev python3 swaks
@@ -105,7 +107,13 @@ run_demo() {
 	local conf=$top/conf/quickstart work=/var/tmp/postern-quickstart
 	say "checking the example configuration in conf/quickstart"
 	build/relay/postern -c "$conf" check || true
-	mkdir -p "$work"
+	# posternd drops to mail_owner (conf/quickstart: postern), a system
+	# account without a shell or home, and delivers as that user.
+	id -u postern >/dev/null 2>&1 ||
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin postern
+	mkdir -p "$work/Maildir"
+	chown postern "$work/Maildir"
 	local log=$work/posternd.log
 	: >"$log"
 	say "starting posternd on 127.0.0.1:2525 (smtp) and 127.0.0.1:2587 (submission)"
@@ -135,9 +143,11 @@ Relay elsewhere through the submission listener as the demo user:
         --auth-user demo --auth-password demo-password \\
         --from demo@postern.localhost --to someone@example.org
 
-Delivery is not built yet, so every accepted message stays in the queue,
-one file per message, named by the queue id of its 250 reply:
-  ls -l $work/queue/incoming
+Mail to a local address is delivered to the maildir; read it with
+  ls $work/Maildir/new; cat $work/Maildir/new/*
+Mail to other domains is accepted and then discarded (default_transport =
+discard: in conf/quickstart/postern.cf): the demo sends nothing off this
+machine. Messages waiting for delivery are in $work/queue.
 
 Ctrl-C stops posternd (messages being committed get their reply first).
 
@@ -156,13 +166,14 @@ MSG
 	kill "$tailer" 2>/dev/null
 	trap - INT TERM
 	echo
-	say "posternd stopped (exit status $rc); the queue is in $work/queue"
-	ls -l "$work/queue/incoming"
+	say "posternd stopped (exit status $rc); delivered mail is in $work/Maildir/new"
+	ls -l "$work/Maildir/new"
 }
 
 install_missing "${BUILD_PACKAGES[@]}"
 case "${1:-}" in
 "")
+	install_missing "${DEMO_PACKAGES[@]}"
 	run_demo
 	;;
 test)

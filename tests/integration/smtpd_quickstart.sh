@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # smtpd_quickstart.sh: the example configuration ./quickstart.sh runs
 # (conf/quickstart) works with posternd: the two sessions the demo
-# suggests are accepted and queued (one to a local address, one relayed by
-# the demo user through the submission listener), and an unauthenticated
-# client is turned away from submission.
+# suggests are accepted (one to a local address, one relayed by the demo
+# user through the submission listener), an unauthenticated client is
+# turned away from submission, and the local message can then be read in
+# the maildir while the relayed one is discarded (the demo sends nothing
+# off the machine). Only the queue and maildir paths are changed.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
 h_netns_enter "$@"
 
 sd_init
 conf=$(cd "$top_srcdir/conf/quickstart" && pwd)
+# posternd delivers as mail_owner, as ./quickstart.sh arranges for its
+# maildir; the account ./quickstart.sh creates for the demo (postern) may
+# not exist here, so the test runs as postfix, as the other tests do.
+mkdir "$TEST_TMP/Maildir" && chown postfix "$TEST_TMP/Maildir"
 h_daemon_start posternd sh -c 'exec "$@" >>"$0" 2>&1' "$SD_LOG" \
-	"$SD_POSTERND" -f -c "$conf" -o "queue_directory=$SD_QUEUE" -o master_service_disable=qmgr.fifo
+	"$SD_POSTERND" -f -c "$conf" -o "queue_directory=$SD_QUEUE" -o mail_owner=postfix \
+	-o "local_transport=maildir:$TEST_TMP/Maildir"
 h_wait_grep 'daemon started' "$SD_LOG" 10 || h_bail "posternd did not start: $(tail -n 5 "$SD_LOG")"
 tap_is "$(grep -c ': error: \|fatal' "$SD_LOG")" 0 "conf/quickstart: posternd starts without errors"
 
 out=$(swaks --server 127.0.0.1:2525 --helo demo.example --from you@example.org \
-	--to postmaster@postern.localhost 2>&1)
+	--to postmaster@postern.localhost --header "Subject: quickstart test" 2>&1)
 grep -q '^<-  250 2.0.0 Ok: queued as ' <<<"$out"
 tap_ok $? "smtp: mail to a local address is queued"
 out=$(swaks --server 127.0.0.1:2587 --helo demo.example --auth PLAIN --auth-user demo \
@@ -28,7 +35,17 @@ out=$(swaks --server 127.0.0.1:2587 --helo demo.example --from you@example.org \
 	--to postmaster@postern.localhost 2>&1)
 grep -q '^<\*\* 554 5.7.1 .*Client host rejected: Access denied' <<<"$out"
 tap_ok $? "submission: an unauthenticated client is refused"
-tap_is "$(sd_queue count)" 2 "two messages are in the queue"
+h_wait_grep 'to=<postmaster@postern.localhost>.* status=sent' "$SD_LOG" 30
+tap_ok $? "the local message is delivered"
+msg=$(find "$TEST_TMP/Maildir/new" -type f)
+tap_is "$(wc -l <<<"$msg")" 1 "one message is in the maildir's new/"
+grep -q '^Subject: quickstart test' "$msg" && grep -q '^Delivered-To: postmaster@postern.localhost' "$msg"
+tap_ok $? "... the message sent, with its Delivered-To header"
+h_wait_grep 'to=<someone@example.org>.* relay=none.* status=sent \(quickstart demo, not delivered\)' \
+	"$SD_LOG" 30
+tap_ok $? "the relayed message is discarded, as the demo configuration says"
+h_wait_until 30 eval '[ "$(sd_queue count)" = 0 ]'
+tap_is "$(sd_queue count)" 0 "the queue is empty"
 sd_stop
 tap_is $? 0 "posternd stops cleanly"
 tap_done
