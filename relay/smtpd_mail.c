@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "log.h"
 #include "mem.h"
+#include "milter_client_smtpd.h"
 #include "smtpd_private.h"
 #include "xtext.h"
 
@@ -36,6 +37,7 @@ void smtpd_txn_reset(struct smtpd_session *s)
 	FREE_AND_NULL(s->pending_rcpt.orcpt);
 	if (s->chk != NULL)
 		smtpd_check_reset_transaction(s->chk);
+	milter_client_smtpd_reset(s);
 	queue_writer_abort(&t->writer);
 	t->queue_id[0] = '\0';
 	t->in_header = 0;
