@@ -110,6 +110,9 @@ void milter_chain_free(struct milter_chain **cp);
 void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
 			const struct smtpd_facts *facts, const char *const *esmtp_args,
 			milter_done_fn *done, void *arg);
+/* milter_chain_session_reply: the refusal a milter gave at CONNECT or
+ * HELO (the session goes on; each MAIL gets it), or NULL. */
+const struct smtp_reply *milter_chain_session_reply(const struct milter_chain *c);
 /* milter_chain_content: append message content (as it will be queued). */
 void milter_chain_content(struct milter_chain *c, const void *data, size_t len);
 /* milter_chain_content_size: the bytes appended so far. */

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "mem.h"
@@ -36,6 +37,7 @@ struct milter_chain {
 	void *arg;
 	struct event *finish_ev;
 	struct smtp_reply *reply;
+	struct smtp_reply *session_reply; /* a refusal at CONNECT or HELO, given at MAIL */
 	int discard;
 	/* The message. */
 	struct buf content;
@@ -95,6 +97,7 @@ void milter_chain_free(struct milter_chain **cp)
 	if (c->finish_ev != NULL)
 		event_free(c->finish_ev);
 	smtp_reply_free(&c->reply);
+	smtp_reply_free(&c->session_reply);
 	buf_deinit(&c->content);
 	buf_deinit(&c->new_body);
 	if (c->msg_parsed)
@@ -159,6 +162,15 @@ static void milter_chain_finish_cb(evutil_socket_t fd, short what, void *arg)
  * event loop, so the session's callback never runs inside a request. */
 static void milter_chain_finish(struct milter_chain *c)
 {
+	if (c->reply != NULL &&
+	    (c->stage == SMTPD_CHECK_CONNECT || c->stage == SMTPD_CHECK_HELO)) {
+		/* As Postfix: the session goes on, and each MAIL gets the
+		 * refusal; the milters are not asked again. */
+		c->session_reply = c->reply;
+		c->reply = NULL;
+		for (size_t i = 0; i < c->n; i++)
+			c->slots[i].skip_session = 1;
+	}
 	if (c->stage == SMTPD_CHECK_END_OF_DATA && c->reply == NULL) {
 		if (c->edited || c->new_body_set)
 			milter_msg_format(&c->msg, &c->result.content);
@@ -335,10 +347,13 @@ static void milter_chain_send_stage(struct milter_chain *c)
 	}
 	struct milter_cmd cmd = {.code = code};
 	const char *argv[64];
-	char *addr = NULL;
+	char *addr = NULL, *host = NULL;
 	switch (code) {
 	case MILTER_CMD_CONNECT:
-		cmd.u.connect.host = f->client_name;
+		/* Postfix gives "[addr]" for a client without a verified name. */
+		host = strcmp(f->client_name, "unknown") == 0 ? xasprintf("[%s]", f->client_addr)
+							      : xstrdup(f->client_name);
+		cmd.u.connect.host = host;
 		cmd.u.connect.family = strchr(f->client_addr, ':') != NULL ? MILTER_FAMILY_INET6
 									   : MILTER_FAMILY_INET;
 		cmd.u.connect.port = (uint16_t)atoi(f->client_port != NULL ? f->client_port : "0");
@@ -364,6 +379,7 @@ static void milter_chain_send_stage(struct milter_chain *c)
 	}
 	if (milter_chain_macros(c, code) < 0) {
 		free(addr);
+		free(host);
 		milter_chain_failed(c);
 		return;
 	}
@@ -371,10 +387,12 @@ static void milter_chain_send_stage(struct milter_chain *c)
 		milter_conn_request(sl->conn, &cmd, c->conf->milters[c->cur].command_timeout,
 				    milter_chain_stage_reply, c);
 		free(addr);
+		free(host);
 		return;
 	}
 	int rc = milter_conn_send(sl->conn, &cmd);
 	free(addr);
+	free(host);
 	if (rc < 0) {
 		milter_chain_failed(c);
 		return;
@@ -440,11 +458,22 @@ void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
 		milter_msg_parse(&c->msg, c->content.data, c->content.len);
 		c->msg_parsed = 1;
 	}
+	if (stage == SMTPD_CHECK_MAIL && c->session_reply != NULL) {
+		c->reply = smtp_reply_custom(c->session_reply->code, c->session_reply->dsn,
+					     buf_cstr(&c->session_reply->text));
+		milter_chain_finish(c);
+		return;
+	}
 	if (c->discard) {
 		milter_chain_finish(c);
 		return;
 	}
 	milter_chain_next(c);
+}
+
+const struct smtp_reply *milter_chain_session_reply(const struct milter_chain *c)
+{
+	return c->session_reply;
 }
 
 /* ---- the content and the end of the message ---- */
@@ -587,6 +616,17 @@ static int milter_chain_content_reply(void *arg, const struct milter_reply *r)
 	return 0;
 }
 
+/* milter_chain_own_received: the index of the Received field the relay
+ * added (the first one: only PREPEND fields come before it), which
+ * milters do not see, as under Postfix; n_hdrs when there is none. */
+static size_t milter_chain_own_received(const struct milter_chain *c)
+{
+	for (size_t i = 0; i < c->msg.n_hdrs; i++)
+		if (strcasecmp(c->msg.hdrs[i].name, "Received") == 0)
+			return i;
+	return c->msg.n_hdrs;
+}
+
 /* milter_chain_eom_step: send the next piece of the message to the
  * current milter: header fields, EOH, body chunks, then BODYEOB. */
 static void milter_chain_eom_step(struct milter_chain *c)
@@ -597,7 +637,10 @@ static void milter_chain_eom_step(struct milter_chain *c)
 	struct milter_cmd cmd = {0};
 	for (;;) {
 		if (c->hdr_i < c->msg.n_hdrs && milter_neg_sends(neg, MILTER_CMD_HEADER)) {
-			const struct milter_hdr *h = &c->msg.hdrs[c->hdr_i++];
+			size_t i = c->hdr_i++;
+			const struct milter_hdr *h = &c->msg.hdrs[i];
+			if (i == milter_chain_own_received(c))
+				continue;
 			const char *v = h->value;
 			if (!(neg->protocol & MILTER_PROTO_HDR_LEADSPC))
 				while (*v == ' ' || *v == '\t')

@@ -147,6 +147,10 @@ static int milter_conn_reply(struct milter_conn *mc, const struct milter_packet 
 		}
 		milter_decoder_set_max(mc->dec, mc->neg.max_data);
 		mc->negotiated = 1;
+	} else if (r.code == MILTER_REPLY_SKIP && mc->cmd == MILTER_CMD_BODY &&
+		   (mc->offer.protocol & MILTER_PROTO_SKIP)) {
+		/* libmilter sends SKIP whenever the MTA offered it, whether or
+		 * not the milter asked for it; Postfix takes it. */
 	} else if (milter_neg_reply_ok(&mc->neg, mc->cmd, r.code, &error) < 0) {
 		milter_conn_fail(mc, "unexpected reply", error);
 		free(error);

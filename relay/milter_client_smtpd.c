@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "mem.h"
@@ -35,6 +36,19 @@ int milter_client_smtpd_stage(struct smtpd_session *s, enum smtpd_check_stage st
 		s->milters = milter_chain_new(s->lconf->milters, s->worker->base);
 	s->milter_next = next;
 	milter_chain_stage(s->milters, stage, &s->facts, NULL, milter_client_smtpd_done, s);
+	return 1;
+}
+
+int milter_client_smtpd_greet(struct smtpd_session *s)
+{
+	const struct smtp_reply *r = s->milters ? milter_chain_session_reply(s->milters) : NULL;
+	if (r == NULL || r->code < 500)
+		return 0;
+	char *text = xasprintf("%s ESMTP not accepting connections", s->lconf->myhostname);
+	struct smtp_reply *greet = smtp_reply_custom(554, NULL, text);
+	smtpd_reply_send(s, greet);
+	smtp_reply_free(&greet);
+	free(text);
 	return 1;
 }
 

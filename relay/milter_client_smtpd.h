@@ -20,6 +20,11 @@ struct smtpd_verdict;
  * on at once). */
 int milter_client_smtpd_stage(struct smtpd_session *s, enum smtpd_check_stage stage,
 			      void (*next)(struct smtpd_session *s, const struct smtpd_verdict *v));
+/* milter_client_smtpd_greet: after CONNECT: when a milter refused the
+ * connection with a 5xx reply, send Postfix's "554 HOST ESMTP not
+ * accepting connections" greeting and return 1; else 0 (the caller
+ * greets). */
+int milter_client_smtpd_greet(struct smtpd_session *s);
 /* milter_client_smtpd_active: 1 when the message content goes to the
  * milters first (the envelope and content are written to the queue file
  * by milter_client_smtpd_queue() at the end), else 0. */

@@ -99,7 +99,7 @@ static void smtpd_restrict_greet(struct smtpd_session *s, const struct smtpd_ver
 	if (v->reply != NULL) {
 		smtpd_reply_send(s, v->reply);
 		s->access_denied = 1;
-	} else {
+	} else if (!milter_client_smtpd_greet(s)) {
 		smtpd_reply(s, SMTP_R_GREETING, s->lconf->banner, NULL);
 	}
 	bufferevent_enable(s->bev, EV_READ);
