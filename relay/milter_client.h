@@ -35,7 +35,7 @@ struct smtp_reply;
 /* What to do when a milter is unreachable or misbehaves. */
 enum milter_default {
 	MILTER_DEFAULT_ACCEPT,	   /* go on as if the milter did not exist */
-	MILTER_DEFAULT_REJECT,	   /* 550 5.7.1 Command rejected */
+	MILTER_DEFAULT_REJECT,	   /* 550 5.5.0 Service unavailable */
 	MILTER_DEFAULT_TEMPFAIL,   /* 451 4.7.1 Service unavailable - try again later */
 	MILTER_DEFAULT_QUARANTINE, /* accept, but put the message on hold */
 };

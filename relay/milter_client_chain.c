@@ -202,7 +202,7 @@ static void milter_chain_failed(struct milter_chain *c)
 		sl->skip_session = 1;
 		break;
 	case MILTER_DEFAULT_REJECT:
-		milter_chain_refuse(c, 550, "5.7.1", "Command rejected");
+		milter_chain_refuse(c, 550, "5.5.0", "Service unavailable");
 		return;
 	case MILTER_DEFAULT_TEMPFAIL:
 		milter_chain_refuse(c, 451, "4.7.1", "Service unavailable - try again later");

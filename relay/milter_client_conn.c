@@ -75,9 +75,9 @@ static void milter_conn_close(struct milter_conn *mc)
 }
 
 /* milter_conn_fail: log, close, tell the waiting callback. */
-static void milter_conn_fail(struct milter_conn *mc, const char *fmt, const char *detail)
+static void milter_conn_fail(struct milter_conn *mc, const char *what, const char *detail)
 {
-	log_warn("milter %s: %s%s%s", mc->spec->name, fmt, detail != NULL ? ": " : "",
+	log_warn("milter %s: %s%s%s", mc->spec->name, what, detail != NULL ? ": " : "",
 		 detail != NULL ? detail : "");
 	int waiting = mc->state == MC_WAITING || mc->state == MC_CONNECTING;
 	mc->state = MC_FAILED;
@@ -117,13 +117,12 @@ static void milter_conn_timeout(evutil_socket_t fd, short what, void *arg)
 	struct milter_conn *mc = arg;
 	(void)fd;
 	(void)what;
-	milter_conn_fail(mc,
-			 mc->state == MC_CONNECTING ? "connect timeout"
-			 : mc->cmd == MILTER_CMD_OPTNEG ? "timeout during option negotiation"
-							: "timeout awaiting reply to ",
-			 mc->state == MC_WAITING && mc->cmd != MILTER_CMD_OPTNEG
-				 ? milter_cmd_name(mc->cmd)
-				 : NULL);
+	char *text = mc->state == MC_CONNECTING	   ? xstrdup("connect timeout")
+		     : mc->cmd == MILTER_CMD_OPTNEG ? xstrdup("timeout during option negotiation")
+						    : xasprintf("timeout awaiting reply to %s",
+								milter_cmd_name(mc->cmd));
+	milter_conn_fail(mc, text, NULL);
+	free(text);
 }
 
 /* milter_conn_reply: one decoded reply packet while waiting. 1 go on
