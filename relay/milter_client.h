@@ -105,8 +105,8 @@ void milter_chain_free(struct milter_chain **cp);
 /* milter_chain_stage: send stage (CONNECT opens the connections) with the
  * macros facts provide; for END_OF_DATA, the content given so far goes to
  * each milter in turn. done(arg, verdict) runs once, never before this
- * returns. mail_args and rcpt_args (may be NULL) are the ESMTP arguments
- * of MAIL and RCPT ("SIZE=123", ...; NULL-terminated). */
+ * returns. esmtp_args (may be NULL; copied) are the ESMTP arguments of
+ * MAIL or RCPT ("SIZE=123", ...; NULL-terminated). */
 void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
 			const struct smtpd_facts *facts, const char *const *esmtp_args,
 			milter_done_fn *done, void *arg);

@@ -31,7 +31,7 @@ struct milter_chain {
 	/* The stage in progress. */
 	enum smtpd_check_stage stage;
 	const struct smtpd_facts *facts;
-	const char *const *args;
+	char **args; /* the ESMTP arguments of MAIL or RCPT (owned) */
 	size_t cur;
 	milter_done_fn *done;
 	void *arg;
@@ -86,6 +86,13 @@ static void milter_chain_result_clear(struct milter_chain *c)
 	buf_reset(&r->content);
 }
 
+static void milter_chain_args_free(struct milter_chain *c)
+{
+	for (size_t i = 0; c->args != NULL && c->args[i] != NULL; i++)
+		free(c->args[i]);
+	FREE_AND_NULL(c->args);
+}
+
 void milter_chain_free(struct milter_chain **cp)
 {
 	if (cp == NULL || *cp == NULL)
@@ -98,6 +105,7 @@ void milter_chain_free(struct milter_chain **cp)
 		event_free(c->finish_ev);
 	smtp_reply_free(&c->reply);
 	smtp_reply_free(&c->session_reply);
+	milter_chain_args_free(c);
 	buf_deinit(&c->content);
 	buf_deinit(&c->new_body);
 	if (c->msg_parsed)
@@ -449,7 +457,12 @@ void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
 {
 	c->stage = stage;
 	c->facts = facts;
-	c->args = esmtp_args;
+	milter_chain_args_free(c);
+	for (size_t i = 0; esmtp_args != NULL && esmtp_args[i] != NULL; i++) {
+		c->args = xreallocarray(c->args, i + 2, sizeof(*c->args));
+		c->args[i] = xstrdup(esmtp_args[i]);
+		c->args[i + 1] = NULL;
+	}
 	c->done = done;
 	c->arg = arg;
 	c->cur = 0;

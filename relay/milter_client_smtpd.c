@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cfg_list.h"
 #include "log.h"
 #include "mem.h"
 #include "milter_client.h"
@@ -35,8 +36,21 @@ int milter_client_smtpd_stage(struct smtpd_session *s, enum smtpd_check_stage st
 	if (s->milters == NULL)
 		s->milters = milter_chain_new(s->lconf->milters, s->worker->base);
 	s->milter_next = next;
-	milter_chain_stage(s->milters, stage, &s->facts, NULL, milter_client_smtpd_done, s);
+	char **args = NULL, *error = NULL;
+	if ((stage == SMTPD_CHECK_MAIL || stage == SMTPD_CHECK_RCPT) && s->pending_params != NULL &&
+	    cfg_split_at(s->pending_params, " ", &args, NULL, &error) < 0)
+		FREE_AND_NULL(error);
+	milter_chain_stage(s->milters, stage, &s->facts, (const char *const *)args,
+			   milter_client_smtpd_done, s);
+	if (args != NULL)
+		cfg_list_free(&args);
 	return 1;
+}
+
+void milter_client_smtpd_params(struct smtpd_session *s, const char *params, size_t len)
+{
+	free(s->pending_params);
+	s->pending_params = params != NULL ? xstrndup(params, len) : NULL;
 }
 
 int milter_client_smtpd_greet(struct smtpd_session *s)
@@ -145,4 +159,5 @@ void milter_client_smtpd_reset(struct smtpd_session *s)
 void milter_client_smtpd_free(struct smtpd_session *s)
 {
 	milter_chain_free(&s->milters);
+	FREE_AND_NULL(s->pending_params);
 }

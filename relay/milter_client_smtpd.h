@@ -25,6 +25,9 @@ int milter_client_smtpd_stage(struct smtpd_session *s, enum smtpd_check_stage st
  * accepting connections" greeting and return 1; else 0 (the caller
  * greets). */
 int milter_client_smtpd_greet(struct smtpd_session *s);
+/* milter_client_smtpd_params: remember the ESMTP parameters of the MAIL
+ * or RCPT command about to be checked (sent to the milters with it). */
+void milter_client_smtpd_params(struct smtpd_session *s, const char *params, size_t len);
 /* milter_client_smtpd_active: 1 when the message content goes to the
  * milters first (the envelope and content are written to the queue file
  * by milter_client_smtpd_queue() at the end), else 0. */

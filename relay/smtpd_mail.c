@@ -172,6 +172,7 @@ void smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	}
 	s->pending_sender = xstrdup(addr->internal);
 	s->pending_mail = p;
+	milter_client_smtpd_params(s, path.params, path.params_len);
 	addr_free(&addr);
 	smtpd_check_reset_transaction(s->chk);
 	s->transactions++;
@@ -246,6 +247,7 @@ void smtpd_cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	} else if (smtpd_mail_rate(s, ANVIL_EV_RCPT, s->lconf->rcpt_rate_limit)) {
 		s->pending_rcpt = (struct smtpd_rcpt){xstrdup(addr->internal), smtpd_mail_orcpt(&p),
 						      p.notify};
+		milter_client_smtpd_params(s, path.params, path.params_len);
 		smtpd_restrict(s, SMTPD_CHECK_RCPT, smtpd_rcpt_checked);
 	}
 	smtp_rcpt_params_clear(&p);

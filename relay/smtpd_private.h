@@ -200,6 +200,7 @@ struct smtpd_session {
 	/* The milters (milter_client_smtpd.h); NULL without smtpd_milters. */
 	struct milter_chain *milters;
 	void (*milter_next)(struct smtpd_session *s, const struct smtpd_verdict *v);
+	char *pending_params; /* the ESMTP parameters of the MAIL or RCPT being checked */
 };
 
 /* smtpd_session_start: a session for fd, accepted on server socket

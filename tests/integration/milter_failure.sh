@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
 . "$top_srcdir/tests/integration/milter_lib.sh"
-H_TIME_LIMIT=400
+H_TIME_LIMIT=900
 h_netns_enter "$@"
 
 ACTIONS="accept reject tempfail quarantine"

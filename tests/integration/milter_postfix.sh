@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
 . "$top_srcdir/tests/integration/milter_lib.sh"
-H_TIME_LIMIT=300
+H_TIME_LIMIT=900
 h_netns_enter "$@"
 
 pfx_init pf 127.0.0.1:10025
@@ -77,6 +77,21 @@ mask <"$TEST_TMP/pf.mlog" >"$TEST_TMP/pf.masked"
 mask <"$TEST_TMP/sd.mlog" >"$TEST_TMP/sd.masked"
 same "the milter sees the same commands, arguments and macros" "$TEST_TMP/pf.masked" \
 	"$TEST_TMP/sd.masked"
+
+# MAIL and RCPT go to the milter with their ESMTP parameters.
+milters '# esmtp'
+printf '%s\n' R 'S EHLO client.example.test\r\n' R \
+	'S MAIL FROM:<alice@example.test> SIZE=500 BODY=8BITMIME\r\n' R \
+	'S RCPT TO:<bob@example.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.test\r\n' R \
+	'S QUIT\r\n' E >"$TEST_TMP/esmtp.script"
+sd_chat 10025 <"$TEST_TMP/esmtp.script" >/dev/null
+sd_chat 2525 <"$TEST_TMP/esmtp.script" >/dev/null
+grep -E '^(mail|rcpt) ' "$TEST_TMP/pf.mlog" | cut -d' ' -f1-4 >"$TEST_TMP/pf.esmtp"
+grep -E '^(mail|rcpt) ' "$TEST_TMP/sd.mlog" | cut -d' ' -f1-4 >"$TEST_TMP/sd.esmtp"
+same "MAIL and RCPT reach the milter with the same ESMTP parameters" "$TEST_TMP/pf.esmtp" \
+	"$TEST_TMP/sd.esmtp"
+grep -q '^mail <alice@example.test> SIZE=500 BODY=8BITMIME' "$TEST_TMP/sd.esmtp"
+tap_ok $? "... SIZE and BODY among them"
 
 sd_stop
 tap_is $? 0 "posternd stops cleanly"
