@@ -245,11 +245,14 @@ void milter_conn_open(struct milter_conn *mc, milter_conn_reply_fn *cb, void *ar
 	bufferevent_setcb(mc->bev, milter_conn_read, NULL, milter_conn_event, mc);
 	bufferevent_enable(mc->bev, EV_READ);
 	mc->state = MC_CONNECTING;
-	/* Everything the protocol version defines, as Postfix offers it. */
+	/* Version 6: everything it defines, as Postfix offers it; older
+	 * versions: the version 2 actions and "do not send" steps. */
 	mc->offer.version = (uint32_t)mc->spec->protocol;
-	mc->offer.actions = mc->spec->protocol >= 6 ? MILTER_ACTIONS_ALL : MILTER_ACTIONS_V1 |
-		MILTER_ACTION_CHGHDRS | MILTER_ACTION_QUARANTINE;
-	mc->offer.protocol = mc->spec->protocol >= 6 ? MILTER_PROTO_ALL : MILTER_PROTO_V1;
+	mc->offer.actions = mc->spec->protocol >= 6 ? MILTER_ACTIONS_ALL
+						    : MILTER_ACTIONS_V1 | MILTER_ACTION_CHGHDRS |
+							  MILTER_ACTION_QUARANTINE;
+	mc->offer.protocol = mc->spec->protocol >= 6 ? MILTER_PROTO_ALL
+						     : MILTER_PROTO_V1 | MILTER_PROTO_NOEOH;
 	struct milter_cmd optneg = {.code = MILTER_CMD_OPTNEG};
 	optneg.u.optneg = mc->offer;
 	milter_conn_arm(mc);

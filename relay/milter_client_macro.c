@@ -10,7 +10,7 @@
 #include "mem.h"
 #include "milter_client_private.h"
 
-/* milter_macro_addr_part: the domain (host) of an address, or "". */
+/* milter_macro_host: the domain of an address (malloc'd), or "". */
 static char *milter_macro_host(const char *addr)
 {
 	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
@@ -43,8 +43,6 @@ static char *milter_macro_value(const struct milter_client_conf *conf, const cha
 		v = f->client_port;
 	else if (strcmp(name, "{client_ptr}") == 0)
 		v = f->reverse_name;
-	else if (strcmp(name, "{client_connections}") == 0)
-		v = NULL;
 	else if (strcmp(name, "{auth_type}") == 0)
 		v = f->sasl_method;
 	else if (strcmp(name, "{auth_authen}") == 0)
