@@ -1,10 +1,8 @@
 /* milter_client_chain.c: a session's milters in order. Each SMTP stage is
- * sent to each milter (macros first); the first refusal decides. At the
- * end of the message each milter in turn gets the header fields, the end
- * of the header, the body and the end of the message, with the earlier
- * milters' changes applied, and answers with changes and a verdict. A
- * milter that fails stands for its default_action from then on, as in
- * Postfix.
+ * sent to each milter (macros first); the first refusal decides; at the
+ * end of the message each milter in turn gets the message
+ * (milter_client_eom.c). A milter that fails stands for its
+ * default_action from then on, as in Postfix.
  */
 #include <event2/event.h>
 #include <stdlib.h>
@@ -15,43 +13,6 @@
 #include "mem.h"
 #include "milter_client_private.h"
 #include "smtp_reply.h"
-
-struct milter_slot {
-	struct milter_conn *conn;
-	int skip_session; /* ACCEPT at CONNECT or HELO */
-	int skip_txn;	  /* ACCEPT later on: skip until the transaction ends */
-	int in_txn;	  /* got MAIL and no end of message yet: ABORT at reset */
-};
-
-struct milter_chain {
-	const struct milter_client_conf *conf;
-	struct event_base *base;
-	struct milter_slot *slots;
-	size_t n;
-	/* The stage in progress. */
-	enum smtpd_check_stage stage;
-	const struct smtpd_facts *facts;
-	char **args; /* the ESMTP arguments of MAIL or RCPT (owned) */
-	size_t cur;
-	milter_done_fn *done;
-	void *arg;
-	struct event *finish_ev;
-	struct smtp_reply *reply;
-	struct smtp_reply *session_reply; /* a refusal at CONNECT or HELO, given at MAIL */
-	int discard;
-	/* The message. */
-	struct buf content;
-	struct milter_msg msg;
-	int msg_parsed, edited;
-	size_t hdr_i, body_off;
-	int eoh_sent, skip_body;
-	struct buf new_body;
-	int new_body_set;
-	struct milter_result result;
-};
-
-static void milter_chain_next(struct milter_chain *c);
-static void milter_chain_eom_step(struct milter_chain *c);
 
 struct milter_chain *milter_chain_new(const struct milter_client_conf *conf,
 				      struct event_base *base)
@@ -166,9 +127,7 @@ static void milter_chain_finish_cb(evutil_socket_t fd, short what, void *arg)
 	c->done(c->arg, &v);
 }
 
-/* milter_chain_finish: end the stage (with c->reply, if any) from the
- * event loop, so the session's callback never runs inside a request. */
-static void milter_chain_finish(struct milter_chain *c)
+void milter_chain_finish(struct milter_chain *c)
 {
 	if (c->reply != NULL &&
 	    (c->stage == SMTPD_CHECK_CONNECT || c->stage == SMTPD_CHECK_HELO)) {
@@ -200,8 +159,7 @@ static void milter_chain_refuse(struct milter_chain *c, int code, const char *ds
 	milter_chain_finish(c);
 }
 
-/* milter_chain_failed: the current milter failed: its default action. */
-static void milter_chain_failed(struct milter_chain *c)
+void milter_chain_failed(struct milter_chain *c)
 {
 	struct milter_slot *sl = &c->slots[c->cur];
 	const struct milter_client_spec *spec = &c->conf->milters[c->cur];
@@ -227,9 +185,7 @@ static void milter_chain_failed(struct milter_chain *c)
 	milter_chain_next(c);
 }
 
-/* milter_chain_decide: a decision reply (not a change). 1 when the stage
- * ends here (reply set or discard), 0 to go on with the next milter. */
-static int milter_chain_decide(struct milter_chain *c, const struct milter_reply *r)
+int milter_chain_decide(struct milter_chain *c, const struct milter_reply *r)
 {
 	struct milter_slot *sl = &c->slots[c->cur];
 	char *error = NULL;
@@ -301,9 +257,7 @@ static int milter_chain_stage_cmd(enum smtpd_check_stage stage)
 	return MILTER_CMD_BODYEOB;
 }
 
-/* milter_chain_macros: send the macros of the stage of cmd to the
- * current milter. 1 ok, -1 it failed. */
-static int milter_chain_macros(struct milter_chain *c, int cmd)
+int milter_chain_macros(struct milter_chain *c, int cmd)
 {
 	struct milter_conn *mc = c->slots[c->cur].conn;
 	int st = milter_stage_of_cmd(cmd);
@@ -419,8 +373,7 @@ static int milter_chain_opened(void *arg, const struct milter_reply *r)
 	return 0;
 }
 
-/* milter_chain_next: go on with milter c->cur (or end the stage). */
-static void milter_chain_next(struct milter_chain *c)
+void milter_chain_next(struct milter_chain *c)
 {
 	while (c->cur < c->n &&
 	       (c->slots[c->cur].skip_session || c->slots[c->cur].skip_txn))
@@ -487,215 +440,4 @@ void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
 const struct smtp_reply *milter_chain_session_reply(const struct milter_chain *c)
 {
 	return c->session_reply;
-}
-
-/* ---- the content and the end of the message ---- */
-
-/* milter_chain_strip: addr without its angle brackets (malloc'd). */
-static char *milter_chain_strip(const char *addr)
-{
-	size_t n = strlen(addr);
-	if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>')
-		return xstrndup(addr + 1, n - 2);
-	return xstrdup(addr);
-}
-
-static void milter_chain_push(char ***list, size_t *n, char *item)
-{
-	*list = xreallocarray(*list, *n + 1, sizeof(**list));
-	(*list)[(*n)++] = item;
-}
-
-/* milter_chain_change: apply one message change of the current milter. */
-static void milter_chain_change(struct milter_chain *c, const struct milter_reply *r)
-{
-	struct milter_slot *sl = &c->slots[c->cur];
-	int leadspc = (milter_conn_neg(sl->conn)->protocol & MILTER_PROTO_HDR_LEADSPC) != 0;
-	struct milter_result *res = &c->result;
-	switch (r->code) {
-	case MILTER_REPLY_ADDHEADER:
-		milter_msg_add(&c->msg, r->u.header.name, r->u.header.value, leadspc);
-		break;
-	case MILTER_REPLY_INSHEADER:
-		milter_msg_insert(&c->msg, r->u.header.index, r->u.header.name,
-				  r->u.header.value, leadspc);
-		break;
-	case MILTER_REPLY_CHGHEADER:
-		milter_msg_change(&c->msg, r->u.header.index, r->u.header.name,
-				  r->u.header.value, leadspc);
-		break;
-	case MILTER_REPLY_REPLBODY:
-		if (!c->new_body_set)
-			buf_reset(&c->new_body);
-		c->new_body_set = 1;
-		for (size_t i = 0; i < r->u.body.len; i++) {
-			unsigned char ch = r->u.body.data[i];
-			int prev_cr = c->new_body.len > 0 &&
-				      c->new_body.data[c->new_body.len - 1] == '\r';
-			if (ch == '\n' && !prev_cr)
-				buf_append_char(&c->new_body, '\r');
-			buf_append_char(&c->new_body, (char)ch);
-		}
-		break;
-	case MILTER_REPLY_ADDRCPT:
-		milter_chain_push(&res->add_rcpts, &res->n_add_rcpts,
-				  milter_chain_strip(r->u.text));
-		break;
-	case MILTER_REPLY_ADDRCPT_PAR:
-		milter_chain_push(&res->add_rcpts, &res->n_add_rcpts,
-				  milter_chain_strip(r->u.addr.addr));
-		break;
-	case MILTER_REPLY_DELRCPT:
-		milter_chain_push(&res->del_rcpts, &res->n_del_rcpts,
-				  milter_chain_strip(r->u.text));
-		break;
-	case MILTER_REPLY_CHGFROM:
-		free(res->sender);
-		res->sender = milter_chain_strip(r->u.addr.addr);
-		break;
-	case MILTER_REPLY_QUARANTINE:
-		free(res->hold_reason);
-		free(res->hold_filter);
-		res->hold_reason = xstrdup(r->u.text);
-		res->hold_filter = xstrdup(milter_conn_name(sl->conn));
-		break;
-	default:
-		break;
-	}
-	if (r->code != MILTER_REPLY_QUARANTINE)
-		c->edited = 1;
-}
-
-static int milter_chain_is_change(int code)
-{
-	return code == MILTER_REPLY_ADDHEADER || code == MILTER_REPLY_INSHEADER ||
-	       code == MILTER_REPLY_CHGHEADER || code == MILTER_REPLY_REPLBODY ||
-	       code == MILTER_REPLY_ADDRCPT || code == MILTER_REPLY_ADDRCPT_PAR ||
-	       code == MILTER_REPLY_DELRCPT || code == MILTER_REPLY_CHGFROM ||
-	       code == MILTER_REPLY_QUARANTINE;
-}
-
-/* milter_chain_eom_done: the current milter finished the message. */
-static void milter_chain_eom_done(struct milter_chain *c)
-{
-	if (c->new_body_set) {
-		buf_reset(&c->msg.body);
-		buf_append(&c->msg.body, c->new_body.data, c->new_body.len);
-		c->edited = 1;
-	}
-	c->slots[c->cur].in_txn = 0;
-	c->cur++;
-	milter_chain_next(c);
-}
-
-static int milter_chain_eom_reply(void *arg, const struct milter_reply *r)
-{
-	struct milter_chain *c = arg;
-	if (r == NULL) {
-		milter_chain_failed(c);
-		return 0;
-	}
-	if (milter_chain_is_change(r->code)) {
-		milter_chain_change(c, r);
-		return 1;
-	}
-	if (!milter_chain_decide(c, r))
-		milter_chain_eom_done(c);
-	return 0;
-}
-
-/* milter_chain_content_reply: a reply to HEADER, EOH or BODY. */
-static int milter_chain_content_reply(void *arg, const struct milter_reply *r)
-{
-	struct milter_chain *c = arg;
-	if (r == NULL) {
-		milter_chain_failed(c);
-		return 0;
-	}
-	if (r->code == MILTER_REPLY_SKIP) {
-		c->skip_body = 1;
-	} else if (r->code == MILTER_REPLY_ACCEPT) {
-		/* Accepted: no changes from this milter for this message. */
-		c->slots[c->cur].skip_txn = 1;
-		c->slots[c->cur].in_txn = 0;
-		c->cur++;
-		milter_chain_next(c);
-		return 0;
-	} else if (r->code != MILTER_REPLY_CONTINUE) {
-		milter_chain_decide(c, r);
-		return 0;
-	}
-	milter_chain_eom_step(c);
-	return 0;
-}
-
-/* milter_chain_own_received: the index of the Received field the relay
- * added (the first one: only PREPEND fields come before it), which
- * milters do not see, as under Postfix; n_hdrs when there is none. */
-static size_t milter_chain_own_received(const struct milter_chain *c)
-{
-	for (size_t i = 0; i < c->msg.n_hdrs; i++)
-		if (strcasecmp(c->msg.hdrs[i].name, "Received") == 0)
-			return i;
-	return c->msg.n_hdrs;
-}
-
-/* milter_chain_eom_step: send the next piece of the message to the
- * current milter: header fields, EOH, body chunks, then BODYEOB. */
-static void milter_chain_eom_step(struct milter_chain *c)
-{
-	struct milter_slot *sl = &c->slots[c->cur];
-	const struct milter_neg *neg = milter_conn_neg(sl->conn);
-	long long timeout = c->conf->milters[c->cur].content_timeout;
-	struct milter_cmd cmd = {0};
-	for (;;) {
-		if (c->hdr_i < c->msg.n_hdrs && milter_neg_sends(neg, MILTER_CMD_HEADER)) {
-			size_t i = c->hdr_i++;
-			const struct milter_hdr *h = &c->msg.hdrs[i];
-			if (i == milter_chain_own_received(c))
-				continue;
-			const char *v = h->value;
-			if (!(neg->protocol & MILTER_PROTO_HDR_LEADSPC))
-				while (*v == ' ' || *v == '\t')
-					v++;
-			cmd.code = MILTER_CMD_HEADER;
-			cmd.u.header.name = h->name;
-			cmd.u.header.value = v;
-		} else if (!c->eoh_sent) {
-			c->hdr_i = c->msg.n_hdrs;
-			c->eoh_sent = 1;
-			if (!milter_neg_sends(neg, MILTER_CMD_EOH))
-				continue;
-			if (milter_chain_macros(c, MILTER_CMD_EOH) < 0) {
-				milter_chain_failed(c);
-				return;
-			}
-			cmd.code = MILTER_CMD_EOH;
-		} else if (c->body_off < c->msg.body.len && !c->skip_body &&
-			   milter_neg_sends(neg, MILTER_CMD_BODY)) {
-			size_t n = c->msg.body.len - c->body_off;
-			if (n > MILTER_BODY_CHUNK)
-				n = MILTER_BODY_CHUNK;
-			cmd.code = MILTER_CMD_BODY;
-			cmd.u.body.data = (const unsigned char *)c->msg.body.data + c->body_off;
-			cmd.u.body.len = n;
-			c->body_off += n;
-		} else {
-			if (milter_chain_macros(c, MILTER_CMD_BODYEOB) < 0) {
-				milter_chain_failed(c);
-				return;
-			}
-			cmd.code = MILTER_CMD_BODYEOB;
-			milter_conn_request(sl->conn, &cmd, timeout, milter_chain_eom_reply, c);
-			return;
-		}
-		if (milter_neg_awaits_reply(neg, cmd.code)) {
-			milter_conn_request(sl->conn, &cmd, timeout, milter_chain_content_reply, c);
-			return;
-		}
-		if (milter_conn_send(sl->conn, &cmd) < 0) {
-			milter_chain_failed(c);
-			return;
-		}
-	}
 }

@@ -1,7 +1,8 @@
 /* milter_client_private.h: the parts of the milter client shared by its
  * files: the message model (milter_client_msg.c), one milter connection
  * (milter_client_conn.c), the macros (milter_client_macro.c) and the chain
- * (milter_client_chain.c). See milter_client.h for the whole.
+ * (milter_client_chain.c, and milter_client_eom.c for the end of the
+ * message). See milter_client.h for the whole.
  */
 #ifndef POSTERN_MILTER_CLIENT_PRIVATE_H
 #define POSTERN_MILTER_CLIENT_PRIVATE_H
@@ -15,6 +16,10 @@
 #include "milter_proto_cmd.h"
 #include "milter_proto_neg.h"
 #include "milter_proto_reply.h"
+#include "smtp_reply.h"
+
+struct event;
+struct event_base;
 
 /* ---- the message (milter_client_msg.c) ---- */
 
@@ -87,6 +92,61 @@ void milter_conn_request(struct milter_conn *mc, const struct milter_cmd *cmd,
 int milter_conn_failed(const struct milter_conn *mc);
 /* milter_conn_name: the socket as configured, for logs. */
 const char *milter_conn_name(const struct milter_conn *mc);
+
+/* ---- the chain (milter_client_chain.c, milter_client_eom.c) ---- */
+
+struct milter_slot {
+	struct milter_conn *conn;
+	int skip_session; /* ACCEPT at CONNECT or HELO */
+	int skip_txn;	  /* ACCEPT later on: skip until the transaction ends */
+	int in_txn;	  /* got MAIL and no end of message yet: ABORT at reset */
+};
+
+struct milter_chain {
+	const struct milter_client_conf *conf;
+	struct event_base *base;
+	struct milter_slot *slots;
+	size_t n;
+	/* The stage in progress. */
+	enum smtpd_check_stage stage;
+	const struct smtpd_facts *facts;
+	char **args; /* the ESMTP arguments of MAIL or RCPT (owned) */
+	size_t cur;
+	milter_done_fn *done;
+	void *arg;
+	struct event *finish_ev;
+	struct smtp_reply *reply;
+	struct smtp_reply *session_reply; /* a refusal at CONNECT or HELO, given at MAIL */
+	int discard;
+	/* The message. */
+	struct buf content;
+	struct milter_msg msg;
+	int msg_parsed, edited;
+	size_t hdr_i, body_off;
+	int eoh_sent, skip_body;
+	struct buf new_body;
+	int new_body_set;
+	struct milter_result result;
+};
+
+/* milter_chain_next: go on with milter c->cur (or end the stage). */
+void milter_chain_next(struct milter_chain *c);
+/* milter_chain_finish: end the stage (with c->reply, if any) from the
+ * event loop, so the session's callback never runs inside a request. */
+void milter_chain_finish(struct milter_chain *c);
+/* milter_chain_failed: the current milter failed: its default action. */
+void milter_chain_failed(struct milter_chain *c);
+/* milter_chain_decide: a decision reply (not a change) of the current
+ * milter. 1 when the stage ends here (reply set, discard, or the milter
+ * failed), 0 to go on with the next milter. */
+int milter_chain_decide(struct milter_chain *c, const struct milter_reply *r);
+/* milter_chain_macros: send the macros of the stage of cmd to the
+ * current milter. 1 ok, -1 it failed. */
+int milter_chain_macros(struct milter_chain *c, int cmd);
+/* milter_chain_eom_step: send the next piece of the message to the
+ * current milter: header fields, EOH, body chunks, then BODYEOB, and
+ * take its replies. (milter_client_eom.c) */
+void milter_chain_eom_step(struct milter_chain *c);
 
 /* ---- macros (milter_client_macro.c) ---- */
 
