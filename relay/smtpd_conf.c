@@ -11,6 +11,7 @@
 #include "cfg_value.h"
 #include "cleanup_virtual.h"
 #include "log.h"
+#include "milter_client.h"
 #include "mem.h"
 #include "relay_conf_value.h"
 #include "relay_params.h"
@@ -357,7 +358,8 @@ int smtpd_conf_new(const struct master_service *s, const struct cfg *main,
 	    smtpd_conf_anvil(c, error_r) < 0 || smtpd_conf_rewrite(c, error_r) < 0 ||
 	    cleanup_virtual_new(c->view, &c->virtual_alias, error_r) < 0 ||
 	    relay_conf_bool(c->view, "smtpd_peername_lookup", &c->peername_lookup, error_r) < 0 ||
-	    smtpd_conf_check(c, s, error_r) < 0 || smtpd_conf_tlssasl(c, s, error_r) < 0) {
+	    smtpd_conf_check(c, s, error_r) < 0 || smtpd_conf_tlssasl(c, s, error_r) < 0 ||
+	    milter_client_conf_new(c->view, "smtpd_milters", &c->milters, error_r) < 0) {
 		smtpd_conf_free(&c);
 		return -1;
 	}
@@ -384,6 +386,7 @@ void smtpd_conf_free(struct smtpd_conf **cp)
 	smtpd_addrlist_free(&c->event_exceptions);
 	smtpd_addrlist_free(&c->rewrite_clients);
 	cleanup_virtual_free(&c->virtual_alias);
+	milter_client_conf_free(&c->milters);
 	smtpd_check_conf_unref(&c->check);
 	smtpd_tls_server_free(&c->tls);
 	sasl_server_conf_free(&c->sasl);

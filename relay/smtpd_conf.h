@@ -16,6 +16,7 @@
 #include "smtp_line.h"
 
 struct cleanup_virtual;
+struct milter_client_conf;
 struct sasl_server_conf;
 struct smtpd_addrlist;
 struct smtpd_check_conf;
@@ -97,6 +98,8 @@ struct smtpd_conf {
 	int always_add_missing_headers;
 	int rewrite_sasl;			/* permit_sasl_authenticated */
 	struct smtpd_addrlist *rewrite_clients; /* the address-based elements */
+
+	struct milter_client_conf *milters; /* smtpd_milters (milter_client.h); NULL: none */
 };
 
 /* smtpd_conf_new: the settings of master.cf service s (an "inet" service

@@ -14,6 +14,7 @@
 #include "cleanup_virtual.h"
 #include "log.h"
 #include "mem.h"
+#include "milter_client_smtpd.h"
 #include "sasl_session.h"
 #include "smtpd_check.h"
 #include "smtpd_private.h"
@@ -66,7 +67,7 @@ static void smtpd_data_write(struct smtpd_session *s, const void *data, size_t l
 {
 	struct smtpd_txn *t = &s->txn;
 	char *error = NULL;
-	if (t->content_failed)
+	if (t->content_failed || milter_client_smtpd_content(s, data, len))
 		return;
 	if (queue_writer_content(t->writer, data, len, &error) < 0) {
 		log_warn("%s: queue file write error: %s", t->queue_id, error);
@@ -132,6 +133,29 @@ static int smtpd_data_line(void *ctx, const char *line, size_t len, unsigned fla
 	return 0;
 }
 
+int smtpd_data_envelope(struct smtpd_session *s, char **error_r)
+{
+	struct smtpd_txn *t = &s->txn;
+	char protocol[16];
+	smtpd_data_protocol(s, protocol, sizeof(protocol));
+	struct queue_envelope env = {
+		.sender = t->sender,
+		.envid = t->mail.envid,
+		.ret = t->mail.ret == SMTP_RET_FULL   ? QUEUE_RET_FULL
+		       : t->mail.ret == SMTP_RET_HDRS ? QUEUE_RET_HDRS
+						      : QUEUE_RET_UNSET,
+		.body = smtpd_data_body(t->mail.body),
+		.smtputf8 = t->mail.smtputf8,
+		.client_address = s->addr,
+		.client_name = s->name,
+		.helo_name = s->helo,
+		.protocol = protocol,
+		.sasl_method = s->sasl_method,
+		.sasl_username = s->sasl_username,
+	};
+	return queue_writer_envelope(t->writer, &env, error_r) < 0 ? -1 : 1;
+}
+
 /* smtpd_data_open: the queue file with the envelope, the recipients and
  * the Received header. 1 ok, -1 after the reply. */
 static int smtpd_data_open(struct smtpd_session *s)
@@ -151,29 +175,14 @@ static int smtpd_data_open(struct smtpd_session *s)
 	sasl_session_log(s, &sasl_log);
 	log_info("%s: client=%s%s", t->queue_id, s->namaddr, sasl_log.data);
 	buf_deinit(&sasl_log);
-	char protocol[16];
-	smtpd_data_protocol(s, protocol, sizeof(protocol));
-	struct queue_envelope env = {
-		.sender = t->sender,
-		.envid = t->mail.envid,
-		.ret = t->mail.ret == SMTP_RET_FULL   ? QUEUE_RET_FULL
-		       : t->mail.ret == SMTP_RET_HDRS ? QUEUE_RET_HDRS
-						      : QUEUE_RET_UNSET,
-		.body = smtpd_data_body(t->mail.body),
-		.smtputf8 = t->mail.smtputf8,
-		.client_address = s->addr,
-		.client_name = s->name,
-		.helo_name = s->helo,
-		.protocol = protocol,
-		.sasl_method = s->sasl_method,
-		.sasl_username = s->sasl_username,
-	};
-	if (queue_writer_envelope(t->writer, &env, &error) < 0) {
+	if (!milter_client_smtpd_active(s) && smtpd_data_envelope(s, &error) < 0) {
 		log_warn("%s: queue file write error: %s", t->queue_id, error);
 		free(error);
 		smtpd_reply(s, SMTP_R_QUEUE_WRITE, NULL);
 		return -1;
 	}
+	char protocol[16];
+	smtpd_data_protocol(s, protocol, sizeof(protocol));
 	struct buf tls_clause;
 	buf_init(&tls_clause, 0);
 	struct cleanup_received r = {
@@ -388,7 +397,11 @@ static void smtpd_data_eod_checked(struct smtpd_session *s, const struct smtpd_v
 		log_warn("%s: PREPEND at END-OF-MESSAGE comes too late for the header and is "
 			 "ignored",
 			 t->queue_id);
-	if (e->discard != NULL) {
+	enum queue_name target = QUEUE_INCOMING;
+	int milters = t->content_failed ? 1 : milter_client_smtpd_queue(s, e->hold != NULL, &target);
+	if (milters < 0)
+		t->content_failed = 1;
+	if (e->discard != NULL || milters == 0) {
 		/* Accepted and thrown away, as Postfix's DISCARD. */
 		smtpd_reply(s, SMTP_R_QUEUED, t->queue_id, NULL);
 		s->error_count = 0;
@@ -396,7 +409,6 @@ static void smtpd_data_eod_checked(struct smtpd_session *s, const struct smtpd_v
 		return;
 	}
 	char *error = NULL;
-	enum queue_name target = QUEUE_INCOMING;
 	if (e->hold != NULL) {
 		target = QUEUE_HOLD;
 		if (queue_writer_attr(t->writer, "hold_reason", e->hold, &error) < 0) {
@@ -448,7 +460,7 @@ static void smtpd_data_end(struct smtpd_session *s)
 	}
 	if (t->message_id != NULL)
 		log_info("%s: message-id=%s", t->queue_id, t->message_id);
-	t->size = queue_writer_content_size(t->writer);
+	t->size = milter_client_smtpd_size(s);
 	smtpd_restrict(s, SMTPD_CHECK_END_OF_DATA, smtpd_data_eod_checked);
 }
 

@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "log.h"
 #include "mem.h"
+#include "milter_client_smtpd.h"
 #include "smtpd_private.h"
 #include "xtext.h"
 
@@ -36,6 +37,7 @@ void smtpd_txn_reset(struct smtpd_session *s)
 	FREE_AND_NULL(s->pending_rcpt.orcpt);
 	if (s->chk != NULL)
 		smtpd_check_reset_transaction(s->chk);
+	milter_client_smtpd_reset(s);
 	queue_writer_abort(&t->writer);
 	t->queue_id[0] = '\0';
 	t->in_header = 0;
@@ -170,6 +172,7 @@ void smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	}
 	s->pending_sender = xstrdup(addr->internal);
 	s->pending_mail = p;
+	milter_client_smtpd_params(s, path.params, path.params_len);
 	addr_free(&addr);
 	smtpd_check_reset_transaction(s->chk);
 	s->transactions++;
@@ -244,6 +247,7 @@ void smtpd_cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	} else if (smtpd_mail_rate(s, ANVIL_EV_RCPT, s->lconf->rcpt_rate_limit)) {
 		s->pending_rcpt = (struct smtpd_rcpt){xstrdup(addr->internal), smtpd_mail_orcpt(&p),
 						      p.notify};
+		milter_client_smtpd_params(s, path.params, path.params_len);
 		smtpd_restrict(s, SMTPD_CHECK_RCPT, smtpd_rcpt_checked);
 	}
 	smtp_rcpt_params_clear(&p);

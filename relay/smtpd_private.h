@@ -35,6 +35,7 @@ struct bufferevent;
 struct sasl_registry;
 struct sasl_server;
 struct smtpd_tls;
+struct milter_chain;
 struct smtpd_worker_socket;
 
 /* ---- the server (smtpd_server.c) ---- */
@@ -194,6 +195,12 @@ struct smtpd_session {
 	struct smtpd_rcpt pending_rcpt; /* a RCPT being checked */
 	char *pending_sender;		/* a MAIL being checked */
 	struct smtp_mail_params pending_mail;
+	enum smtpd_check_stage check_stage; /* the stage smtpd_restrict runs */
+
+	/* The milters (milter_client_smtpd.h); NULL without smtpd_milters. */
+	struct milter_chain *milters;
+	void (*milter_next)(struct smtpd_session *s, const struct smtpd_verdict *v);
+	char *pending_params; /* the ESMTP parameters of the MAIL or RCPT being checked */
 };
 
 /* smtpd_session_start: a session for fd, accepted on server socket
@@ -257,6 +264,11 @@ void smtpd_restrict(struct smtpd_session *s, enum smtpd_check_stage stage,
  * smtpd_peername_lookup = no), log "connect from", apply the connection
  * limits and the CONNECT restrictions, then greet. */
 void smtpd_restrict_connect(struct smtpd_session *s);
+
+/* smtpd_data_envelope: write the transaction's envelope to its queue
+ * file (once; at DATA, or after the milters when they run). 1 ok, -1
+ * with *error_r. (smtpd_data.c) */
+int smtpd_data_envelope(struct smtpd_session *s, char **error_r);
 
 /* smtpd_txn_reset: forget the mail transaction (RSET, HELO, after DATA). */
 void smtpd_txn_reset(struct smtpd_session *s);

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "mem.h"
+#include "milter_client_smtpd.h"
 #include "smtpd_private.h"
 #include "smtpd_tls_session.h"
 
@@ -40,15 +41,25 @@ static void smtpd_restrict_facts(struct smtpd_session *s)
 	smtpd_tls_session_facts(s, f);
 }
 
-static void smtpd_restrict_done(void *arg, const struct smtpd_verdict *v)
+static void smtpd_restrict_finish(struct smtpd_session *s, const struct smtpd_verdict *v)
 {
-	struct smtpd_session *s = arg;
 	void (*next)(struct smtpd_session *, const struct smtpd_verdict *) = s->check_next;
 	s->check_next = NULL;
 	if (s->state == SMTPD_ST_BUSY)
 		s->state = SMTPD_ST_COMMAND;
 	next(s, v);
 	smtpd_session_input(s);
+}
+
+/* smtpd_restrict_done: the restrictions' verdict; what they let through
+ * goes to the milters next. */
+static void smtpd_restrict_done(void *arg, const struct smtpd_verdict *v)
+{
+	struct smtpd_session *s = arg;
+	if (v->reply == NULL && !v->discard &&
+	    milter_client_smtpd_stage(s, s->check_stage, smtpd_restrict_finish))
+		return;
+	smtpd_restrict_finish(s, v);
 }
 
 void smtpd_restrict(struct smtpd_session *s, enum smtpd_check_stage stage,
@@ -71,6 +82,7 @@ void smtpd_restrict(struct smtpd_session *s, enum smtpd_check_stage stage,
 		break;
 	}
 	s->check_next = next;
+	s->check_stage = stage;
 	s->state = SMTPD_ST_BUSY;
 	smtpd_check_run(s->chk, stage, &s->facts, smtpd_restrict_done, s);
 }
@@ -87,7 +99,7 @@ static void smtpd_restrict_greet(struct smtpd_session *s, const struct smtpd_ver
 	if (v->reply != NULL) {
 		smtpd_reply_send(s, v->reply);
 		s->access_denied = 1;
-	} else {
+	} else if (!milter_client_smtpd_greet(s)) {
 		smtpd_reply(s, SMTP_R_GREETING, s->lconf->banner, NULL);
 	}
 	bufferevent_enable(s->bev, EV_READ);

@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "mem.h"
+#include "milter_client_smtpd.h"
 #include "sasl_session.h"
 #include "smtpd_private.h"
 #include "smtpd_tls.h"
@@ -107,6 +108,7 @@ static void smtpd_session_free(struct smtpd_session *s)
 	smtpd_txn_reset(s);
 	smtpd_peer_lookup_cancel(&s->peer);
 	smtpd_check_free(&s->chk);
+	milter_client_smtpd_free(s);
 	if (s->anvil_counted)
 		anvil_disconnect(s->worker->srv->anvil, s->lconf->service, s->addr,
 				 smtpd_session_clock());

@@ -3,7 +3,9 @@
  *   smtpd_queue_tool DIR list             one line per message in incoming/:
  *                                         "ID<TAB>sender<TAB>rcpt,rcpt<TAB>size"
  *   smtpd_queue_tool DIR count            the number of valid messages in incoming/
- *   smtpd_queue_tool DIR content ID...    the message's content, as stored;
+ *   smtpd_queue_tool DIR content ID...    the message's content, as stored
+ *                                         (content and envelope look in hold/
+ *                                         when the id is not in incoming/);
  *                                         with several ids, each after a line
  *                                         "==> ID <=="
  *   smtpd_queue_tool DIR envelope ID      "name=value" lines: the envelope
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mem.h"
 #include "queue.h"
 
 static int usage(void)
@@ -30,7 +33,12 @@ static struct queue_msg *open_msg(struct queue_dir *qd, const char *id)
 {
 	struct queue_msg *msg = NULL;
 	char *error = NULL;
-	if (queue_msg_open(qd, QUEUE_INCOMING, id, QUEUE_MSG_READ, &msg, NULL, &error) <= 0) {
+	int rc = queue_msg_open(qd, QUEUE_INCOMING, id, QUEUE_MSG_READ, &msg, NULL, &error);
+	if (rc <= 0) {
+		FREE_AND_NULL(error);
+		rc = queue_msg_open(qd, QUEUE_HOLD, id, QUEUE_MSG_READ, &msg, NULL, &error);
+	}
+	if (rc <= 0) {
 		fprintf(stderr, "%s: %s\n", id, error != NULL ? error : "no such message");
 		free(error);
 		return NULL;
@@ -110,6 +118,7 @@ static int envelope(struct queue_dir *qd, const char *id)
 	attr("sasl_method", e->sasl_method);
 	attr("sasl_username", e->sasl_username);
 	attr("hold_reason", e->hold_reason);
+	attr("hold_filter", e->hold_filter);
 	for (size_t i = 0; i < e->n_extra; i++)
 		attr(e->extra[i].name, e->extra[i].value);
 	for (size_t r = 0; r < queue_msg_rcpt_count(msg); r++) {
