@@ -166,8 +166,11 @@ void milter_chain_eom_step(struct milter_chain *c)
 	struct milter_slot *sl = &c->slots[c->cur];
 	const struct milter_neg *neg = milter_conn_neg(sl->conn);
 	long long timeout = c->conf->milters[c->cur].content_timeout;
-	struct milter_cmd cmd = {0};
 	for (;;) {
+		/* Fresh each time: a milter that takes body chunks without a
+		 * reply (SMFIP_NR_BODY) would otherwise get the last chunk again
+		 * inside the end-of-body command. */
+		struct milter_cmd cmd = {0};
 		if (c->hdr_i < c->msg.n_hdrs && milter_neg_sends(neg, MILTER_CMD_HEADER)) {
 			size_t i = c->hdr_i++;
 			const struct milter_hdr *h = &c->msg.hdrs[i];
