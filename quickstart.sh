@@ -126,11 +126,11 @@ demo_start() {
 demo_stop() {
 	local pid
 	for pid in "${demo_pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
+		kill -TERM "$pid" 2>/dev/null || true
 	done
 	for pid in "${demo_pids[@]}"; do
 		while kill -0 "$pid" 2>/dev/null; do
-			wait "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null || true
 		done
 	done
 }
@@ -197,7 +197,7 @@ Ctrl-C stops everything (messages being committed get their reply first).
 MSG
 	tail -n +1 -f "$log" &
 	local tailer=$!
-	trap 'kill -TERM "$pid" 2>/dev/null' INT TERM
+	trap 'kill -TERM "$pid" 2>/dev/null || true' INT TERM
 	local rc=0
 	wait "$pid" || rc=$?
 	# wait returns early when the trap runs: wait for posternd itself.
@@ -206,7 +206,7 @@ MSG
 		wait "$pid" || rc=$?
 	done
 	sleep 0.2
-	kill "$tailer" 2>/dev/null
+	kill "$tailer" 2>/dev/null || true
 	trap - INT TERM
 	demo_stop
 	echo
