@@ -9,11 +9,15 @@ top=$(pwd)
 # Libraries and tools the build needs.
 BUILD_PACKAGES=(autoconf automake libtool pkg-config make gcc
 	libpcre2-dev libssl-dev libevent-dev libunbound-dev libmilter-dev
-	libopendkim-dev libspf2-dev libclamav-dev libcrypt-dev libseccomp-dev)
+	libopendkim-dev libspf2-dev libclamav-dev libcrypt-dev libseccomp-dev libarchive-dev)
+# What the demo suggests to send mail with.
+DEMO_PACKAGES=(swaks)
 # Real peers and tools the tests drive.
 TEST_PACKAGES=(postfix postfix-pcre nsd iproute2 bind9-dnsutils procps
 	clang libclang-rt-14-dev python3 swaks
-	python3-spf python3-yaml postfix-policyd-spf-python)
+	python3-spf python3-yaml postfix-policyd-spf-python
+	opendkim opendkim-tools python3-dkim python3-nacl
+	clamav-testfiles zip unzip dovecot-core dovecot-lmtpd openssl)
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -97,30 +101,123 @@ run_tests() {
 	return $rc
 }
 
+# listening PORT: a TCP socket listens on 127.0.0.1:PORT.
+listening() { grep -q ":$(printf '%04X' "$1") 00000000:0000 0A" /proc/net/tcp; }
+
+# demo_start NAME PORT CMD...: start CMD in the background with its output
+# in $work/NAME.log and wait until it listens on PORT; its pid joins
+# demo_pids.
+demo_start() {
+	local name=$1 port=$2 i
+	shift 2
+	: >"$work/$name.log"
+	"$@" >>"$work/$name.log" 2>&1 &
+	demo_pids+=($!)
+	for ((i = 0; i < 100; i++)); do
+		listening "$port" && return 0
+		kill -0 "$!" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$work/$name.log"
+	echo "quickstart.sh: $name did not start" >&2
+	return 1
+}
+
+demo_stop() {
+	local pid
+	for pid in "${demo_pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${demo_pids[@]}"; do
+		while kill -0 "$pid" 2>/dev/null; do
+			wait "$pid" 2>/dev/null || true
+		done
+	done
+}
+
 run_demo() {
 	say "building"
 	build build
-	local conf=conf/quickstart
-	say "checking the example configuration in $conf"
+	local conf=$top/conf/quickstart
+	work=/var/tmp/postern-quickstart
+	demo_pids=()
+	say "checking the example configuration in conf/quickstart"
 	build/relay/postern -c "$conf" check || true
-	say "the configuration as postern reads it (postern config -n):"
-	build/relay/postern -c "$conf" config -n
+	# The daemons drop to an unprivileged system account, postern
+	# (mail_owner in postern.cf, user in the filters' files), without a
+	# shell or home; posternd delivers to the maildir as that user.
+	id -u postern >/dev/null 2>&1 ||
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin postern
+	mkdir -p "$work/Maildir" "$work/dkim"
+	chown postern "$work/Maildir"
+	if [ ! -e "$work/dkim/demo.private" ]; then
+		say "making the demo DKIM key (postern-dkim genkey)"
+		build/milters/dkim/postern-dkim genkey -d postern.localhost -s demo -D "$work/dkim" \
+			>"$work/dkim/demo.txt" || return 1
+	fi
+	chown -R postern "$work/dkim"
+	trap 'demo_stop' EXIT
+	say "starting postern-dkim (127.0.0.1:8891) and postern-headers (127.0.0.1:8893)"
+	demo_start postern-dkim 8891 build/milters/dkim/postern-dkim -f \
+		-c "$conf/postern-dkim.conf" &&
+		demo_start postern-headers 8893 build/milters/headers/postern-headers -f \
+			-c "$conf/postern-headers.conf" || return 1
+	say "starting posternd on 127.0.0.1:2525 (smtp) and 127.0.0.1:2587 (submission)"
+	demo_start posternd 2587 build/relay/posternd -f -c "$conf" || return 1
+	local pid=${demo_pids[-1]} log=$work/posternd.log
 	cat <<MSG
 
-Postern's foundation is built: configuration, lookup tables and the postern
-tool. The relay (posternd) and the filter daemons are not built yet, so there
-is nothing to start on loopback yet.
+posternd runs with conf/quickstart and passes every message to postern-dkim
+and postern-headers (smtpd_milters). Logs: $work/*.log; posternd's is
+shown below.
 
-Try next:
-  build/relay/postern -c $conf check
-  build/relay/postern -c $conf config myhostname mydestination
-  build/relay/postern map -q 192.0.2.7 cidr:$top/conf/quickstart/client_access.cidr
+Send a message to a local address (no login needed from this machine); it
+is signed with the demo DKIM key (the TXT record to publish for it is in
+$work/dkim/demo.txt):
+  swaks --server 127.0.0.1:2525 --helo demo.example \\
+        --from demo@postern.localhost --to postmaster@postern.localhost
+
+Read it:
+  ls $work/Maildir/new; cat $work/Maildir/new/*
+
+A header check (conf/quickstart/postern-headers.conf) refuses this one:
+  swaks --server 127.0.0.1:2525 --helo demo.example --from you@example.org \\
+        --to postmaster@postern.localhost --header "Subject: [reject-me] hello"
+
+Relay elsewhere through the submission listener as the demo user; mail to
+other domains is accepted and then discarded (default_transport = discard:
+in conf/quickstart/postern.cf): the demo sends nothing off this machine.
+  swaks --server 127.0.0.1:2587 --helo demo.example --auth PLAIN \\
+        --auth-user demo --auth-password demo-password \\
+        --from demo@postern.localhost --to someone@example.org
+
+Ctrl-C stops everything (messages being committed get their reply first).
+
 MSG
+	tail -n +1 -f "$log" &
+	local tailer=$!
+	trap 'kill -TERM "$pid" 2>/dev/null || true' INT TERM
+	local rc=0
+	wait "$pid" || rc=$?
+	# wait returns early when the trap runs: wait for posternd itself.
+	while kill -0 "$pid" 2>/dev/null; do
+		rc=0
+		wait "$pid" || rc=$?
+	done
+	sleep 0.2
+	kill "$tailer" 2>/dev/null || true
+	trap - INT TERM
+	demo_stop
+	echo
+	say "posternd stopped (exit status $rc); delivered mail is in $work/Maildir/new"
+	ls -l "$work/Maildir/new"
 }
 
 install_missing "${BUILD_PACKAGES[@]}"
 case "${1:-}" in
 "")
+	install_missing "${DEMO_PACKAGES[@]}"
 	run_demo
 	;;
 test)

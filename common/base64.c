@@ -2,26 +2,27 @@
  * encoded words (see base64.h). */
 #include "base64.h"
 
-/* base64_value: the 6-bit value of c, -1 for white space, -2 for anything
- * else outside the alphabet, -3 for the pad character. */
-static int base64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	if (c == '=')
-		return -3;
-	if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-		return -1;
-	return -2;
-}
+/* base64_values: the 6-bit value of each byte, -1 for white space, -2 for
+ * anything else outside the alphabet, -3 for the pad character. A table,
+ * not comparisons: on encoded data, range tests mispredict at every byte. */
+static const signed char base64_values[256] = {
+	-2, -2, -2, -2, -2, -2, -2, -2, -2, -1, -1, -2, -2, -1, -2, -2,
+	-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
+	-1, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 62, -2, -2, -2, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -2, -2, -2, -3, -2, -2,
+	-2, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -2, -2, -2, -2, -2,
+	-2, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -2, -2, -2, -2, -2,
+	-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
+	-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
+	-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
+	-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
+	-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
+	-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
+	-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
+	-2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
+};
 
 void base64_decoder_init(struct base64_decoder *d)
 {
@@ -52,12 +53,51 @@ static size_t base64_flush_partial(struct base64_decoder *d, struct buf *out)
 	return n;
 }
 
+/* Decoded bytes are staged here and appended to the output a block at a
+ * time. */
+struct base64_out {
+	struct buf *buf;
+	unsigned char block[768];
+	size_t n;     /* bytes staged */
+	size_t added; /* bytes appended to buf */
+};
+
+static void base64_out_flush(struct base64_out *o)
+{
+	buf_append(o->buf, o->block, o->n);
+	o->added += o->n;
+	o->n = 0;
+}
+
+/* base64_out_quantum: stage the 3 bytes of a complete 24-bit quantum. */
+static void base64_out_quantum(struct base64_out *o, unsigned bits)
+{
+	if (o->n + 3 > sizeof(o->block))
+		base64_out_flush(o);
+	o->block[o->n++] = (unsigned char)(bits >> 16);
+	o->block[o->n++] = (unsigned char)(bits >> 8);
+	o->block[o->n++] = (unsigned char)bits;
+}
+
 size_t base64_decode_update(struct base64_decoder *d, const char *in, size_t len, struct buf *out)
 {
-	size_t added = 0;
+	struct base64_out o = {.buf = out};
+	const unsigned char *u = (const unsigned char *)in;
 
 	for (size_t i = 0; i < len; i++) {
-		int v = base64_value((unsigned char)in[i]);
+		/* Fast path: whole quanta of alphabet characters. */
+		while (d->count == 0 && !d->padded && len - i >= 4) {
+			int a = base64_values[u[i]], b = base64_values[u[i + 1]];
+			int c = base64_values[u[i + 2]], e = base64_values[u[i + 3]];
+			if ((a | b | c | e) < 0)
+				break;
+			base64_out_quantum(&o, (unsigned)a << 18 | (unsigned)b << 12 |
+						       (unsigned)c << 6 | (unsigned)e);
+			i += 4;
+		}
+		if (i == len)
+			break;
+		int v = base64_values[u[i]];
 		if (v == -1)
 			continue;
 		if (v == -2) {
@@ -69,7 +109,8 @@ size_t base64_decode_update(struct base64_decoder *d, const char *in, size_t len
 			 * character before '=' carries no whole byte. */
 			if (d->count == 1)
 				d->defects |= BASE64_TRUNCATED;
-			added += base64_flush_partial(d, out);
+			base64_out_flush(&o);
+			o.added += base64_flush_partial(d, out);
 			d->padded = 1;
 			continue;
 		}
@@ -79,18 +120,13 @@ size_t base64_decode_update(struct base64_decoder *d, const char *in, size_t len
 		}
 		d->bits = (d->bits << 6) | (unsigned)v;
 		if (++d->count == 4) {
-			unsigned char bytes[3] = {
-			    (unsigned char)(d->bits >> 16),
-			    (unsigned char)(d->bits >> 8),
-			    (unsigned char)d->bits,
-			};
-			buf_append(out, bytes, 3);
-			added += 3;
+			base64_out_quantum(&o, d->bits);
 			d->bits = 0;
 			d->count = 0;
 		}
 	}
-	return added;
+	base64_out_flush(&o);
+	return o.added;
 }
 
 int base64_decode_finish(struct base64_decoder *d, struct buf *out)

@@ -57,6 +57,45 @@ static void test_table(void)
 	}
 }
 
+/* More output than the decoder stages at once (768 bytes), with line
+ * breaks between quanta and inside them, fed in chunks of several sizes. */
+static void test_long(void)
+{
+	struct buf in;
+	buf_init(&in, 0);
+	for (int q = 0; q < 1000; q++) {
+		buf_append_str(&in, q % 3 == 0 ? "/+/+" : q % 3 == 1 ? "AAEC" : "/w\r\n==");
+		if (q % 19 == 18)
+			buf_append_str(&in, "\r\n");
+	}
+	/* "/w==" gives one byte: 334 quanta of 3, 333 of 3, 333 of 1. */
+	size_t want_len = 334 * 3 + 333 * 3 + 333;
+	static const size_t chunks[] = {1, 3, 4, 7, 76, 1000, 100000};
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		struct base64_decoder d;
+		struct buf out;
+		size_t added = 0;
+		buf_init(&out, 0);
+		base64_decoder_init(&d);
+		for (size_t off = 0; off < buf_len(&in); off += chunks[c]) {
+			size_t n = buf_len(&in) - off < chunks[c] ? buf_len(&in) - off : chunks[c];
+			added += base64_decode_update(&d, buf_cstr(&in) + off, n, &out);
+		}
+		base64_decode_finish(&d, &out);
+		int right = buf_len(&out) == want_len && added == want_len;
+		const unsigned char *o = (const unsigned char *)buf_cstr(&out);
+		static const unsigned char want[7] = {0xff, 0xef, 0xfe, 0, 1, 2, 0xff};
+		for (size_t i = 0; right && i < want_len; i++)
+			right = o[i] == want[i % 7];
+		tap_ok(right, "long input in chunks of %zu: every byte, and the count returned",
+		       chunks[c]);
+		tap_is_int(d.defects, BASE64_AFTER_PAD, "long input in chunks of %zu: defects",
+			   chunks[c]);
+		buf_deinit(&out);
+	}
+	buf_deinit(&in);
+}
+
 static void test_one_shot(void)
 {
 	struct buf out;
@@ -72,6 +111,7 @@ static void test_one_shot(void)
 int main(void)
 {
 	test_table();
+	test_long();
 	test_one_shot();
 	return tap_done();
 }

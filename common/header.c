@@ -77,6 +77,7 @@ void header_acc_init(struct header_acc *h, size_t limit)
 {
 	buf_init(&h->text, 0);
 	buf_init(&h->raw, 0);
+	h->input_len = 0;
 	h->name_len = 0;
 	h->limit = limit;
 	h->active = 0;
@@ -93,6 +94,7 @@ void header_acc_reset(struct header_acc *h)
 {
 	buf_reset(&h->text);
 	buf_reset(&h->raw);
+	h->input_len = 0;
 	h->name_len = 0;
 	h->active = 0;
 	h->truncated = 0;
@@ -111,10 +113,12 @@ void header_acc_start(struct header_acc *h, const char *raw, size_t raw_len, siz
 	buf_append(&h->text, raw, name_len);
 	buf_append(&h->text, raw + colon, len - colon);
 	buf_append(&h->raw, raw, raw_len);
+	h->input_len = raw_len;
 }
 
 int header_acc_add(struct header_acc *h, const char *raw, size_t raw_len, size_t len, int new_line)
 {
+	h->input_len += raw_len;
 	if (h->limit != 0 && buf_len(&h->text) >= h->limit) {
 		h->truncated = 1;
 		return 0;

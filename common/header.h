@@ -62,6 +62,7 @@ void header_unfold(const char *text, size_t len, struct buf *out);
 struct header_acc {
 	struct buf text; /* logical form, NUL-terminated */
 	struct buf raw;	 /* input bytes, line terminators included */
+	size_t input_len; /* input bytes of the header, discarded ones included */
 	size_t name_len; /* text[0..name_len) is the name */
 	size_t limit;	 /* header_size_limit */
 	int active;	 /* a header is being accumulated */

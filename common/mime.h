@@ -30,7 +30,9 @@
  * and MIME_EV_ERROR the first time each MIME_ERR_* condition is seen, then
  * MIME_EV_END once at the end of the message. The raw bytes of all HEADER,
  * HEADERS_END, BODY and BOUNDARY events, concatenated, are the input,
- * except where a header was truncated (MIME_ERR_TRUNC_HEADER).
+ * except where a header was truncated (MIME_ERR_TRUNC_HEADER); counting
+ * input_len bytes for each header, the event lengths always add up to the
+ * input, so a consumer can locate every event in it.
  *
  * Limits never make the parser fail: past a limit it records the error and
  * degrades the way Postfix does (a multipart nested too deep is not split
@@ -61,6 +63,9 @@ struct mime_config {
 	size_t part_count_limit;      /* entities per message (10000) */
 	size_t part_info_limit;	      /* bytes of parameters and file names per part (65536) */
 	int disable_mime;	      /* disable_mime_input_processing (no) */
+	int no_decoding;	      /* leave leaf content transfer-encoded: body lines carry
+					 no decoded bytes and base64 or quoted-printable
+					 defects go unreported (no) */
 };
 
 /* mime_config_init: the defaults above. */
@@ -158,6 +163,7 @@ struct mime_header {
 	size_t name_len; /* text[0..name_len) is the name */
 	const char *raw; /* input bytes (incomplete when truncated) */
 	size_t raw_len;
+	size_t input_len; /* input bytes the header spans: raw_len, or more when truncated */
 	enum header_block block;
 	enum header_checks checks; /* the Postfix table that applies */
 	int truncated;		   /* cut at header_size_limit */

@@ -22,19 +22,15 @@ static int has_8bit(const char *s, size_t len)
 	return 0;
 }
 
-/* emit_held: deliver the held line; last: the leaf ends after it; drop_eol:
- * its line break belongs to the boundary that follows. */
-static void emit_held(struct mime_parser *p, int last, int drop_eol)
+/* decode_held: transfer-decode the held line (text) into p->decoded; last:
+ * the leaf ends after it; eol_len: the bytes of its line break that are
+ * content. */
+static void decode_held(struct mime_parser *p, enum mime_encoding encoding, const char *text,
+			int last, size_t eol_len)
 {
-	struct mime_entity *e = mime_top(p);
-	struct mime_line *ln = &p->held;
-	const char *text = buf_cstr(&p->hold);
-	const char *eol = text + ln->len;
-	size_t eol_len = drop_eol ? 0 : ln->raw_len - ln->len;
+	const struct mime_line *ln = &p->held;
 
-	ln->raw = text;
-	buf_reset(&p->decoded);
-	switch (e->part.encoding) {
+	switch (encoding) {
 	case MIME_ENC_BASE64:
 		base64_decode_update(&p->b64, text, ln->len, &p->decoded);
 		if (last)
@@ -45,22 +41,36 @@ static void emit_held(struct mime_parser *p, int last, int drop_eol)
 	case MIME_ENC_QP:
 		qp_decode_update(&p->qp, text, ln->len, &p->decoded);
 		if (ln->ended)
-			qp_decode_eol(&p->qp, eol, eol_len, &p->decoded);
+			qp_decode_eol(&p->qp, text + ln->len, eol_len, &p->decoded);
 		else if (last)
 			qp_decode_finish(&p->qp, &p->decoded);
 		if (p->qp.defects)
 			mime_error(p, MIME_ERR_QP);
 		break;
 	case MIME_ENC_7BIT:
-		if (has_8bit(text, ln->len))
-			mime_error(p, MIME_ERR_8BIT_IN_7BIT_BODY);
-		/* FALLTHROUGH */
 	case MIME_ENC_8BIT:
 	case MIME_ENC_BINARY:
 		buf_append(&p->decoded, text, ln->len + eol_len);
 		break;
 	}
-	ln->decoded = (const unsigned char *)buf_cstr(&p->decoded);
+}
+
+/* emit_held: deliver the held line; last: the leaf ends after it; drop_eol:
+ * its line break belongs to the boundary that follows. */
+static void emit_held(struct mime_parser *p, int last, int drop_eol)
+{
+	struct mime_entity *e = mime_top(p);
+	struct mime_line *ln = &p->held;
+	const char *text = buf_cstr(&p->hold);
+
+	ln->raw = text;
+	if (e->part.encoding == MIME_ENC_7BIT && has_8bit(text, ln->len))
+		mime_error(p, MIME_ERR_8BIT_IN_7BIT_BODY);
+	buf_reset(&p->decoded);
+	if (!p->cfg.no_decoding)
+		decode_held(p, e->part.encoding, text, last,
+			    drop_eol ? 0 : ln->raw_len - ln->len);
+	ln->decoded = p->cfg.no_decoding ? NULL : (const unsigned char *)buf_cstr(&p->decoded);
 	ln->decoded_len = buf_len(&p->decoded);
 	p->have_held = 0;
 	struct mime_event ev = {.type = MIME_EV_BODY, .part = &e->part, .line = ln};

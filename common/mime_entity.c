@@ -61,6 +61,7 @@ void mime_entity_header(struct mime_parser *p)
 	    .name_len = h->name_len,
 	    .raw = buf_cstr(&h->raw),
 	    .raw_len = buf_len(&h->raw),
+	    .input_len = h->input_len,
 	    .block = e->block,
 	    .checks = header_checks_for(e->block, text, h->name_len),
 	    .truncated = h->truncated,

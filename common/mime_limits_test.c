@@ -26,6 +26,7 @@ struct run {
 	size_t longest_line;   /* longest body piece */
 	size_t names;	       /* file names of the last part */
 	int ended;	       /* MIME_EV_END seen */
+	size_t input;	       /* bytes the events span (header input_len) */
 	size_t peak;	       /* mime_parser_memory_peak() */
 	size_t bound;	       /* mime_config_memory_bound() */
 };
@@ -48,11 +49,17 @@ static int run_event(const struct mime_event *ev, void *context)
 		if (ev->header->len > r->longest_header)
 			r->longest_header = ev->header->len;
 		r->truncated |= ev->header->truncated;
+		r->input += ev->header->input_len;
 		break;
 	case MIME_EV_HEADERS_END:
 		r->names = ev->part->names_count;
+		r->input += ev->line != NULL ? ev->line->raw_len : 0;
+		break;
+	case MIME_EV_BOUNDARY:
+		r->input += ev->line->raw_len;
 		break;
 	case MIME_EV_BODY:
+		r->input += ev->line->raw_len;
 		if (ev->line->kind == MIME_BODY_OPAQUE)
 			r->opaque_lines++;
 		if (ev->line->raw_len > r->longest_line)
@@ -88,7 +95,8 @@ static void check_memory(const struct run *r, const struct buf *data, const char
 	tap_ok(r->ended, "%s: the parser reached the end", name);
 	tap_ok(r->peak <= r->bound, "%s: memory %zu within the bound %zu", name, r->peak, r->bound);
 	tap_ok(r->parts == r->part_ends, "%s: every part started is ended", name);
-	(void)data;
+	tap_is_int((long long)r->input, (long long)buf_len(data),
+		   "%s: the events (headers counted by input_len) span the whole input", name);
 }
 
 struct nest_job {

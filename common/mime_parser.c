@@ -20,6 +20,7 @@ void mime_config_init(struct mime_config *cfg)
 	cfg->part_count_limit = 10000;
 	cfg->part_info_limit = 65536;
 	cfg->disable_mime = 0;
+	cfg->no_decoding = 0;
 }
 
 /* config_complete: cfg (or the defaults) with zero limits defaulted. */

@@ -1,7 +1,8 @@
 /* mime_parser_test.c: what consumers of the MIME parser rely on: decoded
  * content of each part, the errors each kind of broken message reports,
  * the effective attachment file name from every source, the Postfix table
- * for each header, stopping from the callback, disable_mime, and defaults
+ * for each header, stopping from the callback, disable_mime, no_decoding,
+ * and defaults
  * equal to Postfix's (asked from postconf). */
 #include <stddef.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct collect {
 	unsigned parts;
 	int stop_at_header; /* return -1 on the first header */
 	size_t events;
+	size_t undecoded; /* content lines without decoded bytes */
 	int ended;
 };
 
@@ -54,6 +56,8 @@ static int collect_event(const struct mime_event *ev, void *context)
 	case MIME_EV_BODY:
 		if (ev->line->decoded != NULL)
 			buf_append(&c->decoded[id], ev->line->decoded, ev->line->decoded_len);
+		else if (ev->line->kind == MIME_BODY_CONTENT)
+			c->undecoded++;
 		break;
 	case MIME_EV_END:
 		c->errors = ev->error;
@@ -293,6 +297,36 @@ static void test_checks(void)
 	collect_deinit(&c);
 }
 
+/* no_decoding: the same parts and content lines, no decoded bytes, no
+ * transfer-encoding defects; other defects are still reported. */
+static void test_no_decoding(void)
+{
+	static const char msg[] = "Content-Type: multipart/mixed; boundary=x\r\n\r\n"
+				  "--x\r\nContent-Transfer-Encoding: base64\r\n\r\nAA*EC\r\n/w\r\n"
+				  "--x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=ZZ\r\n"
+				  "--x\r\n\r\n8bit \xe9\r\n--x--\r\n";
+	struct mime_config cfg;
+	struct collect c;
+
+	mime_config_init(&cfg);
+	collect_init(&c);
+	parse(&cfg, msg, sizeof(msg) - 1, &c);
+	tap_is_int(c.errors, MIME_ERR_BASE64 | MIME_ERR_QP | MIME_ERR_8BIT_IN_7BIT_BODY,
+		   "decoding: the defects of each part");
+	collect_deinit(&c);
+
+	cfg.no_decoding = 1;
+	collect_init(&c);
+	parse(&cfg, msg, sizeof(msg) - 1, &c);
+	tap_is_int(c.parts, 4, "no_decoding: every part");
+	tap_is_int(c.undecoded, 4, "no_decoding: every content line, without decoded bytes");
+	tap_is_int(buf_len(&c.decoded[1]) + buf_len(&c.decoded[2]) + buf_len(&c.decoded[3]), 0,
+		   "no_decoding: nothing decoded");
+	tap_is_int(c.errors, MIME_ERR_8BIT_IN_7BIT_BODY,
+		   "no_decoding: no transfer-encoding defects, 8-bit data still seen");
+	collect_deinit(&c);
+}
+
 static void test_stop(void)
 {
 	static const char msg[] = "Subject: a\nFrom: b\n\nbody\n";
@@ -344,6 +378,7 @@ int main(void)
 	test_errors();
 	test_names();
 	test_checks();
+	test_no_decoding();
 	test_stop();
 	test_defaults();
 	return tap_done();

@@ -42,6 +42,7 @@ enum smtp_reply_id {
 	SMTP_R_BDAT_OK,		  /* 250 2.0.0 Ok: %s bytes */
 	SMTP_R_BDAT_QUEUED,	  /* 250 2.0.0 Ok: %s bytes queued as %s */
 	SMTP_R_VRFY_CANNOT,	  /* 252 2.0.0 %s */
+	SMTP_R_HELP,		  /* 214 2.0.0 %s */
 	SMTP_R_BYE,		  /* 221 2.0.0 Bye */
 	SMTP_R_FORBIDDEN_COMMAND, /* 221 2.7.0 Error: I can break rules, too. Goodbye. */
 	SMTP_R_STARTTLS_READY,	  /* 220 2.0.0 Ready to start TLS */
@@ -54,6 +55,7 @@ enum smtp_reply_id {
 	SMTP_R_TOO_MANY_ERRORS,	     /* 421 4.7.0 %s Error: too many errors */
 	SMTP_R_TOO_MANY_CONNECTIONS, /* 421 4.7.0 %s Error: too many connections from %s */
 	SMTP_R_UNAVAILABLE,	     /* 421 %s Service unavailable - try again later */
+	SMTP_R_PORTS_BUSY,	     /* 421 4.3.2 All server ports are busy */
 	SMTP_R_RATE_RCPT,	     /* 450 4.7.1 Error: too many recipients from %s */
 	SMTP_R_RATE_MAIL,	     /* 450 4.7.1 Error: too much mail from %s */
 	SMTP_R_RATE_AUTH,	     /* 450 4.7.1 Error: too many AUTH commands from %s */
@@ -62,6 +64,8 @@ enum smtp_reply_id {
 	SMTP_R_TEMP_LOOKUP,	     /* 451 4.3.0 <%s>: Temporary lookup failure */
 	SMTP_R_CONFIG_ERROR,	     /* 451 4.3.5 Server configuration error */
 	SMTP_R_QUEUE_WRITE,	     /* 451 4.3.0 Error: queue file write error */
+	SMTP_R_TEMP_FAILURE,	     /* 451 4.3.0 Error: temporary lookup failure */
+	SMTP_R_ALIAS_EXPANSION,	     /* 451 4.6.0 Alias expansion error */
 	SMTP_R_INTERNAL_ERROR,	     /* 451 4.3.0 Error: internal error */
 	SMTP_R_INSUFFICIENT_STORAGE, /* 452 4.3.1 Insufficient system storage */
 	SMTP_R_TOO_MANY_RCPTS,	     /* 452 4.5.3 Error: too many recipients */
@@ -85,6 +89,7 @@ enum smtp_reply_id {
 	SMTP_R_SYNTAX_STARTTLS,	   /* 501 5.5.4 Syntax: STARTTLS */
 	SMTP_R_SYNTAX_AUTH,	   /* 501 5.5.4 Syntax: AUTH mechanism */
 	SMTP_R_SYNTAX_VRFY,	   /* 501 5.5.4 Syntax: VRFY address */
+	SMTP_R_SYNTAX_VRFY_UTF8,   /* 501 5.5.4 Syntax: VRFY address [SMTPUTF8] */
 	SMTP_R_SYNTAX_BDAT,	   /* 521 5.5.4 Syntax: BDAT count [LAST] */
 	SMTP_R_BAD_SENDER,	   /* 501 5.1.7 Bad sender address syntax */
 	SMTP_R_BAD_RCPT,	   /* 501 5.1.3 Bad recipient address syntax */
@@ -116,6 +121,7 @@ enum smtp_reply_id {
 	SMTP_R_TLS_ACTIVE,	   /* 554 5.5.1 Error: TLS already active */
 	SMTP_R_NO_VALID_RCPT,	   /* 554 5.5.1 Error: no valid recipients */
 	SMTP_R_STARTTLS_FIRST,	   /* 530 5.7.0 Must issue a STARTTLS command first */
+	SMTP_R_CLIENT_DENIED,	   /* 503 5.7.0 Error: access denied for %s */
 	SMTP_R_AUTH_ABORTED,	   /* 501 5.7.0 Authentication aborted */
 	SMTP_R_AUTH_NEEDS_TLS,	   /* 504 5.5.4 Encryption required for requested authentication
 				      mechanism */
@@ -123,6 +129,7 @@ enum smtp_reply_id {
 
 	/* Message content. */
 	SMTP_R_SIZE_EXCEEDED,	/* 552 5.3.4 Message size exceeds fixed limit */
+	SMTP_R_MESSAGE_TOO_BIG, /* 552 5.3.4 Error: message file too big */
 	SMTP_R_HEADER_EXCEEDED, /* 552 5.3.4 Message header size exceeds fixed limit */
 	SMTP_R_CHUNK_EXCEEDED,	/* 552 5.3.4 Chunk exceeds message size limit */
 	SMTP_R_BDAT_DISCARDED,	/* 551 5.0.0 Discarded %s bytes after earlier error */

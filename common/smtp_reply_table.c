@@ -27,6 +27,8 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_BDAT_OK, "bdat_ok", 250, "2.0.0", "Ok: %s bytes"),
     R(SMTP_R_BDAT_QUEUED, "bdat_queued", 250, "2.0.0", "Ok: %s bytes queued as %s"),
     R(SMTP_R_VRFY_CANNOT, "vrfy_cannot", 252, "2.0.0", "%s"),
+    /* ours: Postfix does not implement HELP. */
+    R(SMTP_R_HELP, "help", 214, "2.0.0", "%s"),
     R(SMTP_R_BYE, "bye", 221, "2.0.0", "Bye"),
     R(SMTP_R_FORBIDDEN_COMMAND, "forbidden_command", 221, "2.7.0",
       "Error: I can break rules, too. Goodbye."),
@@ -40,6 +42,9 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_TOO_MANY_CONNECTIONS, "too_many_connections", 421, "4.7.0",
       "%s Error: too many connections from %s"),
     R(SMTP_R_UNAVAILABLE, "unavailable", 421, NULL, "%s Service unavailable - try again later"),
+    /* postscreen's reply when no smtpd process is free: here, a listener's
+     * session limit (master.cf maxproc) or the process's is reached. */
+    R(SMTP_R_PORTS_BUSY, "ports_busy", 421, "4.3.2", "All server ports are busy"),
     R(SMTP_R_RATE_RCPT, "rate_rcpt", 450, "4.7.1", "Error: too many recipients from %s"),
     R(SMTP_R_RATE_MAIL, "rate_mail", 450, "4.7.1", "Error: too much mail from %s"),
     R(SMTP_R_RATE_AUTH, "rate_auth", 450, "4.7.1", "Error: too many AUTH commands from %s"),
@@ -48,6 +53,11 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_TEMP_LOOKUP, "temp_lookup", 451, "4.3.0", "<%s>: Temporary lookup failure"),
     R(SMTP_R_CONFIG_ERROR, "config_error", 451, "4.3.5", "Server configuration error"),
     R(SMTP_R_QUEUE_WRITE, "queue_write", 451, "4.3.0", "Error: queue file write error"),
+    /* Before-queue processing could not finish (virtual_alias_maps lookup
+     * failure or expansion limits): the message is not queued. */
+    R(SMTP_R_TEMP_FAILURE, "temp_failure", 451, "4.3.0", "Error: temporary lookup failure"),
+    /* Postfix's cleanup: virtual_alias_maps nesting or expansion size. */
+    R(SMTP_R_ALIAS_EXPANSION, "alias_expansion", 451, "4.6.0", "Alias expansion error"),
     R(SMTP_R_INTERNAL_ERROR, "internal_error", 451, "4.3.0", "Error: internal error"),
     R(SMTP_R_INSUFFICIENT_STORAGE, "insufficient_storage", 452, "4.3.1",
       "Insufficient system storage"),
@@ -76,6 +86,8 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_SYNTAX_STARTTLS, "syntax_starttls", 501, "5.5.4", "Syntax: STARTTLS"),
     R(SMTP_R_SYNTAX_AUTH, "syntax_auth", 501, "5.5.4", "Syntax: AUTH mechanism"),
     R(SMTP_R_SYNTAX_VRFY, "syntax_vrfy", 501, "5.5.4", "Syntax: VRFY address"),
+    /* ... when smtputf8_enable = yes. */
+    R(SMTP_R_SYNTAX_VRFY_UTF8, "syntax_vrfy_utf8", 501, "5.5.4", "Syntax: VRFY address [SMTPUTF8]"),
     R(SMTP_R_SYNTAX_BDAT, "syntax_bdat", 521, "5.5.4", "Syntax: BDAT count [LAST]"),
     R(SMTP_R_BAD_SENDER, "bad_sender", 501, "5.1.7", "Bad sender address syntax"),
     R(SMTP_R_BAD_RCPT, "bad_rcpt", 501, "5.1.3", "Bad recipient address syntax"),
@@ -111,12 +123,16 @@ static const struct smtp_reply_def smtp_reply_table[SMTP_R__COUNT] = {
     R(SMTP_R_TLS_ACTIVE, "tls_active", 554, "5.5.1", "Error: TLS already active"),
     R(SMTP_R_NO_VALID_RCPT, "no_valid_rcpt", 554, "5.5.1", "Error: no valid recipients"),
     R(SMTP_R_STARTTLS_FIRST, "starttls_first", 530, "5.7.0", "Must issue a STARTTLS command first"),
+    /* Every command after a refused CONNECT (smtpd_delay_reject = no). */
+    R(SMTP_R_CLIENT_DENIED, "client_denied", 503, "5.7.0", "Error: access denied for %s"),
     R(SMTP_R_AUTH_ABORTED, "auth_aborted", 501, "5.7.0", "Authentication aborted"),
     R(SMTP_R_AUTH_NEEDS_TLS, "auth_needs_tls", 504, "5.5.4",
       "Encryption required for requested authentication mechanism"),
     R(SMTP_R_AUTH_FAILED, "auth_failed", 535, "5.7.8", "Error: authentication failed: %s"),
 
     R(SMTP_R_SIZE_EXCEEDED, "size_exceeded", 552, "5.3.4", "Message size exceeds fixed limit"),
+    /* Postfix's reply when the content (not SIZE=) goes over message_size_limit. */
+    R(SMTP_R_MESSAGE_TOO_BIG, "message_too_big", 552, "5.3.4", "Error: message file too big"),
     /* ours: Postfix truncates an over-long header instead. */
     R(SMTP_R_HEADER_EXCEEDED, "header_exceeded", 552, "5.3.4",
       "Message header size exceeds fixed limit"),

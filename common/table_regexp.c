@@ -43,6 +43,7 @@ enum table_regexp_kind {
 struct table_regexp_rule {
 	enum table_regexp_kind kind;
 	pcre2_code *code;
+	int jit; /* code was JIT-compiled: match with pcre2_jit_match() */
 	int negate;
 	struct table_subst *result; /* TABLE_REGEXP_MATCH */
 	size_t endif;		    /* TABLE_REGEXP_IF: index of the matching endif */
@@ -298,7 +299,10 @@ static int table_regexp_parse(const struct table_regexp_syntax *syn, const char 
 		}
 		if (rule.code != NULL) {
 			uint32_t n_groups;
+			size_t jit_size = 0;
 			pcre2_pattern_info(rule.code, PCRE2_INFO_CAPTURECOUNT, &n_groups);
+			pcre2_pattern_info(rule.code, PCRE2_INFO_JITSIZE, &jit_size);
+			rule.jit = jit_size > 0;
 			if (n_groups > re->max_groups)
 				re->max_groups = n_groups;
 		}
@@ -316,13 +320,16 @@ static int table_regexp_parse(const struct table_regexp_syntax *syn, const char 
 	return 1;
 }
 
-/* table_regexp_match: match one rule's pattern; the number of ovector
- * pairs set (at least 1) on a match, 0 if none, -1 on error. */
+/* table_regexp_match: match one rule's pattern against key (len bytes);
+ * the number of ovector pairs set (at least 1) on a match, 0 if none, -1
+ * on error. */
 static int table_regexp_match(const struct table_regexp *re, const struct table_regexp_rule *r,
-			      const char *key, pcre2_match_data *md, char **error_r)
+			      const char *key, size_t len, pcre2_match_data *md, char **error_r)
 {
-	size_t len = strlen(key);
-	int rc = pcre2_match(r->code, (PCRE2_SPTR)key, len, 0, 0, md, NULL);
+	/* The JIT fast path skips pcre2_match()'s checks of its arguments,
+	 * which cost as much as matching a short line. */
+	int rc = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)key, len, 0, 0, md, NULL)
+			: pcre2_match(r->code, (PCRE2_SPTR)key, len, 0, 0, md, NULL);
 	/* The JIT stack is small; the interpreter can go deeper. */
 	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
 		rc = pcre2_match(r->code, (PCRE2_SPTR)key, len, 0, PCRE2_NO_JIT, md, NULL);
@@ -347,11 +354,12 @@ static int table_regexp_lookup(const void *data, const char *key, char **value_r
 		return -1;
 	}
 	int rc = 0;
+	size_t len = strlen(key);
 	for (size_t i = 0; i < re->n_rules && rc == 0; i++) {
 		const struct table_regexp_rule *r = &re->rules[i];
 		if (r->kind == TABLE_REGEXP_ENDIF)
 			continue;
-		int pairs = table_regexp_match(re, r, key, md, error_r);
+		int pairs = table_regexp_match(re, r, key, len, md, error_r);
 		if (pairs < 0) {
 			rc = -1;
 		} else if (r->kind == TABLE_REGEXP_IF) {

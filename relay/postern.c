@@ -18,6 +18,7 @@ static const struct postern_verb postern_verbs[] = {
 	{ "check", postern_check, "validate the configuration, list what is not supported" },
 	{ "config", postern_config, "print parameters like postconf [-n] [-d] [-x] [name...]" },
 	{ "map", postern_map, "query lookup tables, like postmap -q" },
+	{ "explain", postern_explain, "show how the restrictions decide on a made-up session" },
 	{ NULL, NULL, NULL },
 };
 

@@ -15,5 +15,6 @@ typedef int postern_verb_fn(int argc, char **argv, struct cli_opts *global);
 postern_verb_fn postern_check;  /* validate a configuration directory */
 postern_verb_fn postern_config; /* print parameters, like postconf */
 postern_verb_fn postern_map;    /* query lookup tables, like postmap -q */
+postern_verb_fn postern_explain; /* trace the restrictions on a made-up session */
 
 #endif

@@ -39,7 +39,7 @@ struct param {
 static const struct param params[] = {
 	{"socket", P_SOCKETS, "unix:/var/spool/postfix/private/postern-spf", 0, 0, OFF(sockets)},
 	{"user", P_STR, "postern", 0, 0, OFF(user)},
-	{"workers", P_INT, "4", 1, 64, OFF(workers)},
+	{"workers", P_INT, "16", 1, 64, OFF(workers)},
 	{"cache_ttl", P_TIME, "60s", 0, 86400, OFF(cache_ttl)},
 	{"cache_size", P_INT, "10000", 1, 10000000, OFF(cache_size)},
 	{"request_timeout", P_TIME, "10s", 1, 3600, OFF(request_timeout)},

@@ -1,7 +1,10 @@
 /* spf_server.c: connections, requests and answers on the event loop (see
  * spf_server.h). A connection has at most one request in evaluation;
- * while it has one, its input is not read (Postfix waits for each answer
- * anyway), so a client cannot queue unbounded work. */
+ * while it has one, further input is only buffered, up to INPUT_MAX, and
+ * then not read (Postfix waits for each answer anyway), so a client cannot
+ * queue unbounded work. The input stays enabled and an answer is written
+ * at once when nothing else waits to go out: per request the loop makes
+ * one read and one write, and no epoll changes. */
 #include "config.h"
 
 #include "spf_server.h"
@@ -67,6 +70,11 @@ struct spf_server {
 	int stopping;
 	int has_stream;
 };
+
+/* Input buffered beyond this is left in the socket until the buffer
+ * drains (a pipelining client; Postfix never sends the next request
+ * before the answer). */
+#define INPUT_MAX (2 * POLICY_MAX_SIZE_DEFAULT)
 
 static void conn_process(struct conn *c);
 
@@ -138,6 +146,24 @@ static void server_check_stop(struct spf_server *srv)
 	event_base_loopexit(srv->base, NULL);
 }
 
+/* conn_write: send data, at once when nothing is queued before it (no
+ * write event to arm and disarm); what the socket does not take goes to
+ * the bufferevent. */
+static void conn_write(struct conn *c, const char *data, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->out);
+	if (evbuffer_get_length(out) == 0) {
+		ssize_t n = write(bufferevent_getfd(c->out), data, len);
+		if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+		}
+		/* on an error the bufferevent's write reports it */
+	}
+	if (len > 0)
+		bufferevent_write(c->out, data, len);
+}
+
 static void conn_answer(struct conn *c, const char *action)
 {
 	struct buf b;
@@ -149,7 +175,7 @@ static void conn_answer(struct conn *c, const char *action)
 		buf_reset(&b);
 		policy_reply_encode(&b, "DUNNO", &err);
 	}
-	bufferevent_write(c->out, buf_cstr(&b), buf_len(&b));
+	conn_write(c, buf_cstr(&b), buf_len(&b));
 	buf_deinit(&b);
 }
 
@@ -174,13 +200,13 @@ static void conn_resume(struct conn *c)
 			conn_free(c);
 		return;
 	}
-	bufferevent_enable(c->in, EV_READ);
 	conn_process(c);
 }
 
 static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
+	struct spf_server *srv = c->srv;
 	struct job *j = c->pending;
 	log_warn("%s: client=%s: no SPF result within %llds: %s", c->peer,
 		 policy_attrs_get(j->req, "client_address"), c->srv->conf->request_timeout,
@@ -189,6 +215,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 	c->pending = NULL;
 	conn_finish(c, j->req, c->srv->conf->timeout_action);
 	conn_resume(c);
+	server_check_stop(srv);
 }
 
 static void log_request(const struct conn *c, const struct policy_attrs *req, const char *action,
@@ -245,7 +272,6 @@ static void conn_request(struct conn *c, struct policy_attrs *req)
 	j->req = req;
 	j->key = key;
 	c->pending = j;
-	bufferevent_disable(c->in, EV_READ);
 	struct timeval tv = {.tv_sec = (time_t)srv->conf->request_timeout};
 	evtimer_add(c->deadline, &tv);
 	spf_pool_submit(srv->pool, j);
@@ -324,6 +350,7 @@ static struct conn *conn_new(struct spf_server *srv, int in_fd, int out_fd, cons
 	c->parser = policy_parser_new(POLICY_REQUEST, NULL);
 	c->deadline = evtimer_new(srv->base, deadline_cb, c);
 	bufferevent_setcb(c->in, read_cb, c->in == c->out ? write_cb : NULL, event_cb, c);
+	bufferevent_setwatermark(c->in, EV_READ, 0, INPUT_MAX);
 	if (c->out != c->in)
 		bufferevent_setcb(c->out, NULL, write_cb, event_cb, c);
 	bufferevent_enable(c->in, EV_READ);

@@ -1,7 +1,8 @@
 /* fuzz_mime.c: libFuzzer target for the MIME parser (common/mime.h).
  *
  * Each input is parsed twice with the same configuration (chosen from a
- * hash of the input, so small limits and tiny line pieces get exercised):
+ * hash of the input, so small limits, tiny line pieces and no_decoding get
+ * exercised):
  * once in one piece and once cut into chunks (byte by byte for small
  * inputs). The target aborts when the two event streams differ (the
  * chunking property), when the raw bytes of the events do not rebuild the
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "mime.h"
 
 struct capture {
@@ -46,35 +48,24 @@ static int capture_event(const struct mime_event *ev, void *context)
 	return mime_describe_event(ev, &c->desc);
 }
 
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_mime: %s\n", what);
-	abort();
-}
-
 /* parse: chunk 0 feeds everything at once; otherwise chunks of varying
  * size up to chunk bytes. */
 static void parse(const struct mime_config *cfg, const uint8_t *data, size_t size, size_t chunk,
 		  struct capture *c)
 {
 	struct mime_parser *p = mime_parser_new(cfg, capture_event, c);
-	size_t at = 0, step = 1;
+	struct fuzz_pieces pieces = fuzz_pieces_init(size, chunk);
+	size_t at, n;
 
 	buf_init(&c->desc, 0);
 	buf_init(&c->raw, 0);
 	c->open_parts = 0;
-	while (at < size) {
-		size_t n = chunk == 0 ? size - at : step;
-		if (n > size - at)
-			n = size - at;
+	while (fuzz_pieces_next(&pieces, &at, &n)) {
 		mime_parser_feed(p, data + at, n);
-		at += n;
-		if (chunk != 0)
-			step = step % chunk + 1;
 	}
 	mime_parser_finish(p);
 	if (mime_parser_memory_peak(p) > mime_config_memory_bound(cfg))
-		fail("memory above the configured bound");
+		fuzz_fail("memory above the configured bound");
 	mime_parser_free(&p);
 }
 
@@ -99,15 +90,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.part_info_limit = 64 + (h >> 3) % 512;
 		cfg.disable_mime = (h >> 30) == 3;
 	}
+	cfg.no_decoding = (h >> 29 & 3) == 1;
 	parse(&cfg, data, size, 0, &whole);
 	parse(&cfg, data, size, size < 4096 ? 1 : 1 + h % 97, &chunked);
 	if (strcmp(buf_cstr(&whole.desc), buf_cstr(&chunked.desc)) != 0)
-		fail("the event stream depends on the chunking");
+		fuzz_fail("the event stream depends on the chunking");
 	if (strstr(buf_cstr(&whole.desc), " truncated ") == NULL &&
 	    (buf_len(&whole.raw) != size || memcmp(buf_cstr(&whole.raw), data, size) != 0))
-		fail("the raw bytes of the events are not the input");
+		fuzz_fail("the raw bytes of the events are not the input");
 	if (whole.open_parts != 0)
-		fail("a part was started and not ended");
+		fuzz_fail("a part was started and not ended");
 	buf_deinit(&whole.desc);
 	buf_deinit(&whole.raw);
 	buf_deinit(&chunked.desc);

@@ -9,15 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "mime_charset.h"
 #include "rfc2047.h"
 #include "rfc2231.h"
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_rfc2047: %s\n", what);
-	abort();
-}
 
 static int all_ascii(const uint8_t *data, size_t size)
 {
@@ -37,12 +32,12 @@ static void fuzz_words(const uint8_t *data, size_t size)
 	int rc = rfc2047_decode(s, size, &out, &flags);
 	if (memmem(s, size, "=?", 2) == NULL &&
 	    (buf_len(&out) != size || memcmp(buf_cstr(&out), s, size) != 0 || flags != 0))
-		fail("text without encoded words changed");
+		fuzz_fail("text without encoded words changed");
 	/* Every charset converts to well-formed UTF-8, invalid bytes included. */
 	if (all_ascii(data, size) && !mime_utf8_valid(buf_cstr(&out), buf_len(&out)))
-		fail("ASCII input decoded to ill-formed UTF-8");
+		fuzz_fail("ASCII input decoded to ill-formed UTF-8");
 	if (rc != 1 && rc != -1)
-		fail("result neither 1 nor -1");
+		fuzz_fail("result neither 1 nor -1");
 	buf_deinit(&out);
 }
 
@@ -56,14 +51,14 @@ static void fuzz_params(const uint8_t *data, size_t size)
 	header_lexer_init(&lx, (const char *)data, size, HEADER_TSPECIALS);
 	rfc2231_params_parse(&p, &lx);
 	if (p.count > RFC2231_MAX_SECTIONS)
-		fail("more parameters than the limit");
+		fuzz_fail("more parameters than the limit");
 	for (size_t i = 0; i < p.count; i++) {
 		if (p.v[i].value[p.v[i].value_len] != '\0')
-			fail("a parameter value is not NUL-terminated");
+			fuzz_fail("a parameter value is not NUL-terminated");
 		bytes += p.v[i].value_len;
 	}
 	if (bytes > p.bytes)
-		fail("the parameter list holds more than it counts");
+		fuzz_fail("the parameter list holds more than it counts");
 	(void)rfc2231_params_find(&p, "filename");
 	rfc2231_params_deinit(&p);
 }

@@ -37,10 +37,10 @@ tap_is "$out" "$d/master.cf:1: note: service 127.0.0.1:2525/inet: an SMTP listen
 	"the listener is a note, not a warning"
 tap_is "$("$postern" check -c "$d" 2>/dev/null)" "$out" "postern check -c DIR is postern -c DIR check"
 
-d=$(conf warn postern.cf 'myhostname = mail.example.com
+d=$(conf warn postern.cf 'content_filter = smtp:mail.example.com
 something_odd = 1
-myhostname = mail2.example.com
-smtpd_helo_required = yes # a comment here is part of the value
+content_filter = smtp:mail2.example.com
+smtp_use_tls = yes # a comment here is part of the value
 smtpd_banner = $myhostname $mail_nmae
 html_directory = /usr/share/doc
 mail_name = $sample_directory
@@ -52,13 +52,13 @@ expect() { # LINE-PATTERN NAME
 	tap_ok $? "$2"
 	[ $? -eq 0 ] || tap_diag "$out"
 }
-expect "^$d/postern.cf:3: warning: myhostname: Postfix parameter, not yet supported by Postern" \
+expect "^$d/postern.cf:3: warning: content_filter: Postfix parameter, not yet supported by Postern" \
 	"an unsupported parameter is named at the line of its last definition"
 expect "^$d/postern.cf:2: warning: something_odd: unknown parameter that nothing refers to" \
 	"an unknown, unused parameter"
-expect "^$d/postern.cf:3: warning: overriding earlier entry: myhostname=mail.example.com (line 1)" \
+expect "^$d/postern.cf:3: warning: overriding earlier entry: content_filter=smtp:mail.example.com (line 1)" \
 	"an overridden entry"
-expect "^$d/postern.cf:4: warning: smtpd_helo_required: bad boolean value \"yes # a comment here is part of the value\"" \
+expect "^$d/postern.cf:4: warning: smtp_use_tls: bad boolean value \"yes # a comment here is part of the value\"" \
 	"a value Postfix would reject, with the # that is part of it"
 expect "^$d/postern.cf:5: warning: smtpd_banner: refers to undefined parameter \$mail_nmae" \
 	"a reference to an undefined parameter"
@@ -74,7 +74,7 @@ b = ${a?x$a}
 smtpd_banner = $a
 smtpd_timeout = ${undefined_thing
 ' master.cf "$listener"'submission inet n - n - - smtpd -o smtpd_helo_required=maybe
-  -o { smtpd_tls_security_level = encrypt }
+  -o { non_smtpd_milters = inet:127.0.0.1:9000 }
 bad line
 pickup unix n - y 60 1 pickup -o foo=bar
 ')
@@ -88,9 +88,9 @@ expect "^$d/postern.cf:3: error: parameter a: recursive parameter reference: \$a
 	"an expansion loop, with the chain"
 expect "^$d/postern.cf:6: error: parameter smtpd_timeout: truncated parameter reference" \
 	"an unterminated \${"
-expect "^$d/master.cf:2: warning: service submission/inet: -o smtpd_helo_required: bad boolean value \"maybe\"" \
-	"a bad -o value, at the line of the -o"
-expect "^$d/master.cf:3: warning: service submission/inet: -o smtpd_tls_security_level: Postfix parameter, not yet supported" \
+expect "^$d/master.cf:2: error: service submission/inet: -o smtpd_helo_required: bad boolean value \"maybe\"" \
+	"a bad -o value of a supported parameter: an error at the line of the -o"
+expect "^$d/master.cf:3: warning: service submission/inet: -o non_smtpd_milters: Postfix parameter, not yet supported" \
 	"the long form -o { name = value }, at its line"
 expect "^$d/master.cf:4: error: expected at least 8 fields" "a bad master.cf line"
 expect "^$d/master.cf:5: warning: service pickup/unix: -o foo=bar has no effect: the service is ignored" \

@@ -7,6 +7,10 @@
 #                            Call it before any check or process start.
 #   H_TIME_LIMIT             seconds before the test is stopped (default 60);
 #                            set it before h_netns_enter
+#   H_TIME_SCALE             multiplies H_TIME_LIMIT (default 1; the
+#                            sanitizer build's `make check` sets 3)
+#   H_MEMORY_SCALE           what a test multiplies its memory bounds by
+#                            (default 1; 3 in the sanitizer build)
 #   h_addr_add ADDR          make a test address local: 127.0.0.0/8 or
 #                            2001:db8::/32 (added to lo as /32 or /128)
 #   h_daemon_start NAME CMD...  run CMD in the background (output in
@@ -136,6 +140,7 @@ h_netns_enter() {
 	# inner run is killed. timeout leads a process group of its own: the
 	# inner run and the daemons it starts.
 	local rc=0 start=$SECONDS
+	H_TIME_LIMIT=$((H_TIME_LIMIT * ${H_TIME_SCALE:-1}))
 	H_NETNS=$name TMPDIR=$TEST_TMP \
 		timeout -k 5 "$H_TIME_LIMIT" ip netns exec "$name" "$BASH" "$0" "$@" &
 	h_inner_pid=$!
@@ -343,6 +348,10 @@ server:
 	logfile: "$H_DNS_DIR/nsd.log"
 	server-count: 1
 	verbosity: 1
+	# no response rate limiting: every query comes from 127.0.0.0/24,
+	# and benchmarks ask far more than RRL's 200 per second
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
 remote-control:
 	control-enable: yes
 	control-interface: "$H_DNS_DIR/nsd.ctl"

@@ -1,0 +1,159 @@
+/* deliver_dsn.c: build and queue RFC 3464 non-delivery notifications (see
+ * deliver_dsn.h). */
+#include "deliver_dsn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "cleanup.h"
+#include "log.h"
+#include "mem.h"
+
+/* deliver_dsn_wanted: does recipient k get a failure notice? */
+static int deliver_dsn_wanted(const struct queue_msg *msg, size_t i,
+			      const struct deliver_status *st)
+{
+	unsigned notify = queue_msg_rcpt(msg, i)->notify;
+	if (st->state != QUEUE_RCPT_BOUNCED)
+		return 0;
+	return notify == 0 || (notify & QUEUE_NOTIFY_FAILURE) != 0;
+}
+
+/* deliver_dsn_header: the notification's own header and the text part. */
+static void deliver_dsn_header(struct buf *b, const struct queue_msg *msg, const char *host,
+			       const char *boundary, const char *new_id)
+{
+	const struct queue_envelope *env = queue_msg_envelope(msg);
+	time_t now = time(NULL);
+	char *mid = NULL;
+	buf_printf(b, "From: MAILER-DAEMON@%s (Mail Delivery System)\r\n", host);
+	buf_printf(b, "To: <%s>\r\n", env->sender);
+	buf_append_str(b, "Subject: Undelivered Mail Returned to Sender\r\nDate: ");
+	cleanup_date(b, now);
+	buf_append_str(b, "\r\n");
+	cleanup_message_id(b, now, new_id, host, &mid);
+	free(mid);
+	buf_printf(b,
+		   "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+		   "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+		   "\tboundary=\"%s\"\r\n\r\n"
+		   "This is a MIME-encapsulated message.\r\n\r\n"
+		   "--%s\r\nContent-Description: Notification\r\n"
+		   "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+		   "This is the mail system at host %s.\r\n\r\n"
+		   "I'm sorry to have to inform you that your message could not\r\n"
+		   "be delivered to one or more recipients. It's attached below.\r\n\r\n",
+		   boundary, boundary, host);
+}
+
+/* deliver_dsn_remote_mta: the host part of a relay "host[addr]:port". */
+static void deliver_dsn_remote_mta(struct buf *b, const char *relay)
+{
+	size_t n = strcspn(relay, "[");
+	buf_printf(b, "Remote-MTA: dns; %.*s\r\n", (int)n, relay);
+}
+
+/* deliver_dsn_report: the message/delivery-status part. */
+static void deliver_dsn_report(struct buf *b, const struct queue_msg *msg, const size_t *rcpts,
+			       const struct deliver_status *st, size_t n, const char *host)
+{
+	const struct queue_envelope *env = queue_msg_envelope(msg);
+	buf_printf(b, "Reporting-MTA: dns; %s\r\nX-Postfix-Queue-ID: %s\r\n", host,
+		   queue_msg_id(msg));
+	buf_printf(b, "X-Postfix-Sender: rfc822; %s\r\n", env->sender);
+	if (env->envid != NULL)
+		buf_printf(b, "Original-Envelope-Id: %s\r\n", env->envid);
+	buf_append_str(b, "Arrival-Date: ");
+	cleanup_date(b, (time_t)(env->arrival_us / 1000000));
+	buf_append_str(b, "\r\n");
+	for (size_t k = 0; k < n; k++) {
+		const struct queue_rcpt *r = queue_msg_rcpt(msg, rcpts[k]);
+		if (!deliver_dsn_wanted(msg, rcpts[k], &st[k]))
+			continue;
+		buf_printf(b, "\r\nFinal-Recipient: rfc822; %s\r\n", r->address);
+		if (r->orcpt != NULL)
+			buf_printf(b, "Original-Recipient: %s\r\n", r->orcpt);
+		buf_printf(b, "Action: failed\r\nStatus: %s\r\n", st[k].dsn);
+		if (st[k].diag != NULL) {
+			deliver_dsn_remote_mta(b, st[k].relay);
+			buf_printf(b, "Diagnostic-Code: %s\r\n", st[k].diag);
+		} else {
+			buf_printf(b, "Diagnostic-Code: X-Postfix; %s\r\n", st[k].text);
+		}
+	}
+}
+
+/* deliver_dsn_returned: the returned message, or its header for
+ * RET=HDRS. */
+static void deliver_dsn_returned(struct buf *b, const struct queue_msg *msg,
+				 const char *boundary)
+{
+	int hdrs = queue_msg_envelope(msg)->ret == QUEUE_RET_HDRS;
+	const void *data;
+	size_t len, iter = 0;
+	buf_printf(b, "\r\n--%s\r\nContent-Description: Undelivered Message%s\r\n", boundary,
+		   hdrs ? " Headers" : "");
+	buf_printf(b, "Content-Type: %s\r\n\r\n",
+		   hdrs ? "text/rfc822-headers" : "message/rfc822");
+	size_t start = b->len;
+	while (queue_msg_content_next(msg, &iter, &data, &len) > 0)
+		buf_append(b, data, len);
+	if (hdrs) {
+		const char *end = strstr(b->data + start, "\r\n\r\n");
+		if (end != NULL)
+			buf_truncate(b, (size_t)(end - b->data) + 2);
+	}
+	if (b->len > start && b->data[b->len - 1] != '\n')
+		buf_append_str(b, "\r\n");
+	buf_printf(b, "\r\n--%s--\r\n", boundary);
+}
+
+int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+		       const struct deliver_status *st, size_t n, const char *myhostname,
+		       char **error_r)
+{
+	const struct queue_envelope *env = queue_msg_envelope(msg);
+	size_t wanted = 0;
+	for (size_t k = 0; k < n; k++)
+		wanted += deliver_dsn_wanted(msg, rcpts[k], &st[k]);
+	if (wanted == 0)
+		return 0;
+	if (env->sender[0] == '\0') {
+		log_info("%s: no notification: the sender is the null address", queue_msg_id(msg));
+		return 0;
+	}
+	struct queue_writer *w = NULL;
+	if (queue_writer_new(qd, &w, error_r) < 0)
+		return -1;
+	char new_id[QUEUE_ID_SIZE];
+	snprintf(new_id, sizeof(new_id), "%s", queue_writer_id(w));
+	char *boundary = xasprintf("%s.%ld/%s", new_id, (long)time(NULL), myhostname);
+	struct buf b;
+	buf_init(&b, 0);
+	deliver_dsn_header(&b, msg, myhostname, boundary, new_id);
+	for (size_t k = 0; k < n; k++)
+		if (deliver_dsn_wanted(msg, rcpts[k], &st[k]))
+			buf_printf(&b, "<%s>: %s\r\n", queue_msg_rcpt(msg, rcpts[k])->address,
+				   st[k].text);
+	buf_printf(&b, "\r\n--%s\r\nContent-Description: Delivery report\r\n"
+		       "Content-Type: message/delivery-status\r\n\r\n", boundary);
+	deliver_dsn_report(&b, msg, rcpts, st, n, myhostname);
+	deliver_dsn_returned(&b, msg, boundary);
+	struct queue_envelope denv = {.sender = "", .protocol = "postern-bounce"};
+	size_t content_len = b.len;
+	int ok = queue_writer_envelope(w, &denv, error_r) > 0 &&
+		 queue_writer_rcpt(w, env->sender, NULL, 0, error_r) > 0 &&
+		 queue_writer_content(w, b.data, b.len, error_r) > 0 &&
+		 queue_writer_commit_sync(&w, QUEUE_INCOMING, error_r) > 0;
+	queue_writer_abort(&w);
+	buf_deinit(&b);
+	free(boundary);
+	if (!ok)
+		return -1;
+	log_info("%s: sender non-delivery notification: %s", queue_msg_id(msg), new_id);
+	log_info("%s: from=<>, size=%zu, nrcpt=1 (queue active)", new_id, content_len);
+	return 1;
+}

@@ -1,0 +1,35 @@
+/* deliver_dsn.h: non-delivery notifications (bounces), RFC 3464
+ * multipart/report messages from the null sender, queued like any other
+ * message.
+ *
+ * For the recipients of one delivery that bounced, the sender gets one
+ * notification holding: a text part for a person, a message/delivery-status
+ * part (Reporting-MTA, X-Postfix-Queue-ID, X-Postfix-Sender,
+ * Original-Envelope-Id when ENVID was given, Arrival-Date; per recipient
+ * Final-Recipient, Original-Recipient when ORCPT was given, Action: failed,
+ * Status, Remote-MTA and Diagnostic-Code), and the returned message:
+ * message/rfc822 with the whole message (RET=FULL or none given), or
+ * text/rfc822-headers with its header only (RET=HDRS).
+ * RFC 3461: a recipient with NOTIFY that lacks FAILURE (NEVER included)
+ * gets none; RFC 5321 6.1: a message from the null sender never gets one
+ * (Postfix would send a double bounce to the postmaster; Postern logs it).
+ */
+#ifndef POSTERN_DELIVER_DSN_H
+#define POSTERN_DELIVER_DSN_H
+
+#include <stddef.h>
+
+#include "deliver.h"
+#include "queue.h"
+
+/* deliver_dsn_bounce: queue (synchronously, durably, into incoming/) the
+ * notification for the recipients rcpts[k] of msg whose st[k] is bounced
+ * and want one; myhostname names this MTA. Logs "ID: sender non-delivery
+ * notification: NEWID" and, as Postfix's qmgr would, "NEWID: from=<>,
+ * size=N, nrcpt=1 (queue active)". 1 queued, 0 none needed, -1 with *error_r (the
+ * caller must not record the bounces, so that they are tried again). */
+int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+		       const struct deliver_status *st, size_t n, const char *myhostname,
+		       char **error_r);
+
+#endif

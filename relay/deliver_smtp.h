@@ -1,0 +1,63 @@
+/* deliver_smtp.h: the smtp: and lmtp: transports, a client that delivers
+ * one message to a group of recipients with the same next hop.
+ *
+ * A delivery runs on its own thread (the scheduler starts one per
+ * delivery, scheduler.h) with blocking steps bounded by poll() timeouts:
+ * Postfix's per-phase limits, and a stop flag checked every second so
+ * that a stopping posternd does not wait for a slow peer.
+ *
+ * Next hop (as transport(5) writes it):
+ *   smtp  "[host]:port" or "[host]" (no MX lookup), "host:port" or
+ *         "host" (MX lookup, in preference order, with the host's own
+ *         A/AAAA records when it has no MX); port 25 by default
+ *   lmtp  "unix:/path", "inet:host:port" or "inet:host" (port 24),
+ *         "[host]:port"; no MX lookup
+ * Each address of each host is tried in turn until one accepts the
+ * mail transaction; the recipients are deferred with the last error when
+ * none does, and bounced when the domain does not exist (5.1.2 / 5.4.4).
+ *
+ * The session: greeting, EHLO (HELO when EHLO gets a 5xx; LHLO for
+ * LMTP), MAIL FROM with SIZE, BODY=8BITMIME, RET, ENVID and SMTPUTF8 as
+ * the peer supports them, one RCPT TO per recipient with NOTIFY and ORCPT
+ * when it supports DSN, DATA, the content dot-stuffed, and QUIT. With
+ * PIPELINING, MAIL, the RCPTs and DATA go in one write. SMTP gives one
+ * final reply for all accepted recipients, LMTP one per accepted
+ * recipient. A 2xx reply delivers, 4xx defers and 5xx bounces the
+ * recipients it applies to; a message larger than the peer's SIZE limit
+ * bounces (5.3.4).
+ */
+#ifndef POSTERN_DELIVER_SMTP_H
+#define POSTERN_DELIVER_SMTP_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "deliver.h"
+#include "deliver_route.h"
+
+/* Timeouts in seconds (smtp_connect_timeout, smtp_helo_timeout, ...). */
+struct deliver_smtp_conf {
+	char *helo_name; /* smtp_helo_name */
+	unsigned families; /* inet_protocols: DELIVER_ROUTE_IPV4 | DELIVER_ROUTE_IPV6 */
+	long long connect_timeout, helo_timeout, mail_timeout, rcpt_timeout;
+	long long data_init_timeout, data_xfer_timeout, data_done_timeout, quit_timeout;
+};
+
+struct deliver_smtp_req {
+	const struct queue_msg *msg;
+	const size_t *rcpts; /* indexes of the recipients in msg */
+	size_t n_rcpts;
+	int lmtp;	     /* 1: LMTP, 0: SMTP */
+	const char *nexthop; /* as above */
+	const struct deliver_smtp_conf *conf;
+	const atomic_int *stop; /* non-zero: give up at once */
+};
+
+/* deliver_smtp: deliver req's message to its recipients and fill
+ * st_r[0..n_rcpts) (one status each) and t_r->conn_us (when the session
+ * was set up). 1 done; 0 interrupted by the stop flag (st_r untouched
+ * but zeroed: record nothing, the recipients are tried again). */
+int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r,
+		 struct deliver_times *t_r);
+
+#endif

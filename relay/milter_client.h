@@ -1,0 +1,129 @@
+/* milter_client.h: posternd's milter client, the MTA side of the Sendmail
+ * milter protocol as Postfix's smtpd and cleanup speak it (MILTER_README).
+ *
+ * Configuration (milter_client_conf.c) is read once per snapshot from a
+ * listener's view: smtpd_milters, each entry "inet:host:port", "unix:path"
+ * or the Postfix 3 form "{ inet:host:port, connect_timeout=10s,
+ * command_timeout=10s, content_timeout=300s, default_action=accept,
+ * protocol=6 }", plus milter_protocol, milter_default_action, the three
+ * milter_*_timeout parameters, milter_macro_daemon_name, milter_macro_v and
+ * the milter_*_macros lists.
+ *
+ * A session owns one chain (milter_chain_*): one connection per milter,
+ * opened at the CONNECT stage, each a bufferevent on the session's
+ * event_base; nothing ever blocks. Each SMTP stage is sent to the milters in
+ * order and the first refusal decides. The message content is kept in
+ * memory while it arrives and sent to each milter in turn at the end of the
+ * message; each milter's changes are applied before the next one sees the
+ * message, as Postfix's cleanup does. The result (struct milter_result)
+ * tells the session what to queue.
+ */
+#ifndef POSTERN_MILTER_CLIENT_H
+#define POSTERN_MILTER_CLIENT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "milter_proto.h"
+#include "smtpd_check.h"
+#include "sockspec.h"
+
+struct cfg;
+struct event_base;
+struct smtp_reply;
+
+/* What to do when a milter is unreachable or misbehaves. */
+enum milter_default {
+	MILTER_DEFAULT_ACCEPT,	   /* go on as if the milter did not exist */
+	MILTER_DEFAULT_REJECT,	   /* 550 5.5.0 Service unavailable */
+	MILTER_DEFAULT_TEMPFAIL,   /* 451 4.7.1 Service unavailable - try again later */
+	MILTER_DEFAULT_QUARANTINE, /* accept, but put the message on hold */
+};
+
+/* One smtpd_milters entry. */
+struct milter_client_spec {
+	char *name;			 /* the socket as written, for logs */
+	struct sockspec_addr *addrs;	 /* resolved at load time */
+	size_t n_addrs;
+	long long connect_timeout;	 /* seconds */
+	long long command_timeout;
+	long long content_timeout;
+	enum milter_default default_action;
+	int protocol;			 /* 2..6 */
+};
+
+struct milter_client_conf {
+	struct milter_client_spec *milters;
+	size_t n_milters;
+	char *macros[MILTER_STAGE_COUNT]; /* milter_*_macros, by stage */
+	char *daemon_name;		  /* milter_macro_daemon_name */
+	char *macro_v;			  /* milter_macro_v */
+	char *myhostname;		  /* the "j" macro */
+};
+
+/* milter_client_conf_new: read the milter settings of view for the list
+ * parameter param ("smtpd_milters"). 1 with *conf_r, 0 when the list is
+ * empty (*conf_r NULL), -1 with *error_r ("smtpd_milters: ...") for an entry
+ * that cannot work (bad socket, unknown attribute, bad value). */
+int milter_client_conf_new(const struct cfg *view, const char *param,
+			   struct milter_client_conf **conf_r, char **error_r);
+/* milter_client_conf_free: release *cp and clear it; accepts NULL. */
+void milter_client_conf_free(struct milter_client_conf **cp);
+
+/* What the milters decided about a stage. */
+struct milter_verdict {
+	/* NULL: go on; else refuse the command with this reply (owned by the
+	 * chain, valid during the callback). */
+	const struct smtp_reply *reply;
+};
+typedef void milter_done_fn(void *arg, const struct milter_verdict *v);
+
+/* The message as the milters left it, valid after the END_OF_DATA stage
+ * until milter_chain_reset(). */
+struct milter_result {
+	int discard;	     /* accept and throw away */
+	char *hold_reason;   /* non-NULL: quarantine, with this reason */
+	char *hold_filter;   /* ... and the milter that asked for it */
+	char *sender;	     /* non-NULL: the new envelope sender */
+	char **add_rcpts;    /* recipients to add (addresses without <>) */
+	size_t n_add_rcpts;
+	char **del_rcpts;    /* recipients to delete */
+	size_t n_del_rcpts;
+	struct buf content;  /* the message content to queue (headers and body) */
+};
+
+struct milter_chain;
+
+/* milter_chain_new: a chain for one SMTP session on base, using conf
+ * (which must outlive the chain). Connects nothing yet. */
+struct milter_chain *milter_chain_new(const struct milter_client_conf *conf,
+				      struct event_base *base);
+/* milter_chain_free: close every connection (QUIT) and release *cp; no
+ * callback runs after this. Accepts NULL. */
+void milter_chain_free(struct milter_chain **cp);
+
+/* milter_chain_stage: send stage (CONNECT opens the connections) with the
+ * macros facts provide; for END_OF_DATA, the content given so far goes to
+ * each milter in turn. done(arg, verdict) runs once, never before this
+ * returns. esmtp_args (may be NULL; copied) are the ESMTP arguments of
+ * MAIL or RCPT ("SIZE=123", ...; NULL-terminated). */
+void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
+			const struct smtpd_facts *facts, const char *const *esmtp_args,
+			milter_done_fn *done, void *arg);
+/* milter_chain_session_reply: the refusal a milter gave at CONNECT or
+ * HELO (the session goes on; each MAIL gets it), or NULL. */
+const struct smtp_reply *milter_chain_session_reply(const struct milter_chain *c);
+/* milter_chain_content: append message content (as it will be queued). */
+void milter_chain_content(struct milter_chain *c, const void *data, size_t len);
+/* milter_chain_content_size: the bytes appended so far. */
+size_t milter_chain_content_size(const struct milter_chain *c);
+/* milter_chain_result: the outcome of END_OF_DATA (see above). */
+struct milter_result *milter_chain_result(struct milter_chain *c);
+/* milter_chain_discarding: 1 if a milter asked to discard the current
+ * transaction before its end, else 0. */
+int milter_chain_discarding(const struct milter_chain *c);
+/* milter_chain_reset: the transaction ended (RSET, new MAIL, after the
+ * message): milters in a transaction get ABORT, the result is cleared. */
+void milter_chain_reset(struct milter_chain *c);
+
+#endif

@@ -1,0 +1,163 @@
+/* milter_client_smtpd.c: the glue between an SMTP session and its milter
+ * chain (milter_client_smtpd.h): stages after the restrictions, the
+ * content kept for the milters, and the milters' result turned into the
+ * queue file's envelope, recipients and content.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cfg_list.h"
+#include "log.h"
+#include "mem.h"
+#include "milter_client.h"
+#include "milter_client_smtpd.h"
+#include "smtpd_private.h"
+
+static void milter_client_smtpd_done(void *arg, const struct milter_verdict *mv)
+{
+	struct smtpd_session *s = arg;
+	void (*next)(struct smtpd_session *, const struct smtpd_verdict *) = s->milter_next;
+	struct smtpd_verdict v = {mv->reply, 0};
+	s->milter_next = NULL;
+	if (mv->reply != NULL) {
+		char *text = smtp_reply_to_string(mv->reply);
+		smtpd_log_reject(s, smtpd_check_stage_name(s->check_stage), text);
+		free(text);
+	}
+	next(s, &v);
+}
+
+int milter_client_smtpd_stage(struct smtpd_session *s, enum smtpd_check_stage stage,
+			      void (*next)(struct smtpd_session *s, const struct smtpd_verdict *v))
+{
+	if (s->lconf->milters == NULL)
+		return 0;
+	if (s->milters == NULL)
+		s->milters = milter_chain_new(s->lconf->milters, s->worker->base);
+	s->milter_next = next;
+	char **args = NULL, *error = NULL;
+	if ((stage == SMTPD_CHECK_MAIL || stage == SMTPD_CHECK_RCPT) && s->pending_params != NULL &&
+	    cfg_split_at(s->pending_params, " ", &args, NULL, &error) < 0)
+		FREE_AND_NULL(error);
+	milter_chain_stage(s->milters, stage, &s->facts, (const char *const *)args,
+			   milter_client_smtpd_done, s);
+	if (args != NULL)
+		cfg_list_free(&args);
+	return 1;
+}
+
+void milter_client_smtpd_params(struct smtpd_session *s, const char *params, size_t len)
+{
+	free(s->pending_params);
+	s->pending_params = params != NULL ? xstrndup(params, len) : NULL;
+}
+
+int milter_client_smtpd_greet(struct smtpd_session *s)
+{
+	const struct smtp_reply *r = s->milters ? milter_chain_session_reply(s->milters) : NULL;
+	if (r == NULL || r->code < 500)
+		return 0;
+	char *text = xasprintf("%s ESMTP not accepting connections", s->lconf->myhostname);
+	struct smtp_reply *greet = smtp_reply_custom(554, NULL, text);
+	smtpd_reply_send(s, greet);
+	smtp_reply_free(&greet);
+	free(text);
+	return 1;
+}
+
+int milter_client_smtpd_active(const struct smtpd_session *s)
+{
+	return s->milters != NULL;
+}
+
+int milter_client_smtpd_content(struct smtpd_session *s, const void *data, size_t len)
+{
+	if (s->milters == NULL)
+		return 0;
+	milter_chain_content(s->milters, data, len);
+	return 1;
+}
+
+uint64_t milter_client_smtpd_size(const struct smtpd_session *s)
+{
+	if (s->milters == NULL)
+		return queue_writer_content_size(s->txn.writer);
+	return milter_chain_content_size(s->milters);
+}
+
+/* milter_client_smtpd_rcpts: delete and add recipients in the
+ * transaction, as the milters asked. */
+static void milter_client_smtpd_rcpts(struct smtpd_txn *t, const struct milter_result *r)
+{
+	for (size_t d = 0; d < r->n_del_rcpts; d++) {
+		for (size_t i = 0; i < t->n_rcpts; i++) {
+			if (strcasecmp(t->rcpts[i].address, r->del_rcpts[d]) != 0)
+				continue;
+			free(t->rcpts[i].address);
+			free(t->rcpts[i].orcpt);
+			memmove(&t->rcpts[i], &t->rcpts[i + 1],
+				(t->n_rcpts - i - 1) * sizeof(*t->rcpts));
+			t->n_rcpts--;
+			break;
+		}
+	}
+	for (size_t a = 0; a < r->n_add_rcpts; a++) {
+		if (t->n_rcpts == t->cap_rcpts) {
+			t->cap_rcpts = t->cap_rcpts ? 2 * t->cap_rcpts : 4;
+			t->rcpts = xreallocarray(t->rcpts, t->cap_rcpts, sizeof(*t->rcpts));
+		}
+		struct smtpd_rcpt *rc = &t->rcpts[t->n_rcpts++];
+		memset(rc, 0, sizeof(*rc));
+		rc->address = xstrdup(r->add_rcpts[a]);
+	}
+}
+
+int milter_client_smtpd_queue(struct smtpd_session *s, int held, enum queue_name *target_r)
+{
+	if (s->milters == NULL)
+		return 1;
+	struct smtpd_txn *t = &s->txn;
+	struct milter_result *r = milter_chain_result(s->milters);
+	char *error = NULL;
+	if (r->discard) {
+		log_info("%s: milter-discard: END-OF-MESSAGE from %s: milter triggers DISCARD "
+			 "action",
+			 t->queue_id, s->namaddr);
+		return 0;
+	}
+	if (r->sender != NULL) {
+		free(t->sender);
+		t->sender = xstrdup(r->sender);
+	}
+	milter_client_smtpd_rcpts(t, r);
+	if (smtpd_data_envelope(s, &error) < 0 ||
+	    queue_writer_content(t->writer, r->content.data, r->content.len, &error) < 0)
+		goto fail;
+	t->size = r->content.len;
+	if (r->hold_reason != NULL && !held) {
+		log_info("%s: milter-hold: END-OF-MESSAGE from %s: %s", t->queue_id, s->namaddr,
+			 r->hold_reason);
+		if (queue_writer_attr(t->writer, "hold_reason", r->hold_reason, &error) < 0 ||
+		    queue_writer_attr(t->writer, "hold_filter", r->hold_filter, &error) < 0)
+			goto fail;
+		*target_r = QUEUE_HOLD;
+	}
+	return 1;
+fail:
+	log_warn("%s: queue file write error: %s", t->queue_id, error);
+	free(error);
+	return -1;
+}
+
+void milter_client_smtpd_reset(struct smtpd_session *s)
+{
+	if (s->milters != NULL)
+		milter_chain_reset(s->milters);
+}
+
+void milter_client_smtpd_free(struct smtpd_session *s)
+{
+	milter_chain_free(&s->milters);
+	FREE_AND_NULL(s->pending_params);
+}

@@ -1,0 +1,46 @@
+/* sched_conf.h: the scheduler's and the delivery agents' settings, read
+ * once from a configuration snapshot.
+ *
+ * Postfix parameters (postconf(5) names and defaults): queue_run_delay,
+ * minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,
+ * default_destination_concurrency_limit and
+ * default_destination_recipient_limit (each overridden per transport by
+ * <transport>_destination_concurrency_limit and
+ * <transport>_destination_recipient_limit; 0 means no limit),
+ * default_process_limit (the most deliveries running at once), the
+ * next-hop parameters of nexthop.h, smtp_helo_name and the SMTP client's
+ * per-phase timeouts.
+ */
+#ifndef POSTERN_SCHED_CONF_H
+#define POSTERN_SCHED_CONF_H
+
+#include "deliver_smtp.h"
+#include "nexthop.h"
+#include "relay_conf.h"
+
+struct sched_conf {
+	struct relay_conf *relay; /* a reference: per-transport names are read from its view */
+	struct nexthop *nexthop;
+	char *myhostname;
+	long long queue_run_delay;	  /* seconds */
+	long long minimal_backoff_time;	  /* seconds */
+	long long maximal_backoff_time;	  /* seconds */
+	long long maximal_queue_lifetime; /* seconds; 0: try once */
+	long long process_limit;	  /* deliveries running at once, 0 no limit */
+	struct deliver_smtp_conf smtp;	  /* helo name and timeouts */
+};
+
+/* sched_conf_new: read the settings from relay (a reference is taken).
+ * 1 with *c_r (free with sched_conf_free), -1 with *error_r (a value
+ * that cannot be used, a table that cannot be opened). */
+int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **error_r);
+/* sched_conf_free: release *cp; accepts NULL; clears *cp. */
+void sched_conf_free(struct sched_conf **cp);
+
+/* sched_conf_transport_limit: the value of <transport>_<suffix> (suffix
+ * "destination_concurrency_limit" or "destination_recipient_limit") when
+ * set to a valid number, else of default_<suffix>. */
+long long sched_conf_transport_limit(const struct sched_conf *c, const char *transport,
+				     const char *suffix);
+
+#endif

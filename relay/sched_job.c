@@ -1,0 +1,175 @@
+/* sched_job.c: one delivery on its own thread: open the queue file,
+ * run the transport for the job's recipients, apply maximal_queue_lifetime,
+ * queue the bounce notification, record the results durably and log them, and hand the job back to the
+ * scheduler (see scheduler.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "deliver_dsn.h"
+#include "deliver_maildir.h"
+#include "deliver_simple.h"
+#include "deliver_smtp.h"
+#include "log.h"
+#include "mem.h"
+#include "sched_private.h"
+
+/* sched_job_transport: fill st[0..n) by the job's transport. 1, or 0
+ * when interrupted. */
+static int sched_job_transport(struct sched_job *job, const struct queue_msg *msg,
+			       struct deliver_status *st, struct deliver_times *t)
+{
+	const struct sched_conf *c = job->s->conf;
+	const char *tr = job->transport;
+	if (strcmp(tr, "smtp") == 0 || strcmp(tr, "relay") == 0 || strcmp(tr, "lmtp") == 0) {
+		struct deliver_smtp_req req = {
+			.msg = msg,
+			.rcpts = job->rcpts,
+			.n_rcpts = job->n_rcpts,
+			.lmtp = strcmp(tr, "lmtp") == 0,
+			.nexthop = job->nexthop,
+			.conf = &c->smtp,
+			.stop = &job->s->stop,
+		};
+		return deliver_smtp(&req, st, t);
+	}
+	for (size_t k = 0; k < job->n_rcpts; k++) {
+		if (strcmp(tr, "discard") == 0)
+			deliver_discard(job->nexthop, &st[k]);
+		else if (strcmp(tr, "error") == 0)
+			deliver_error(job->nexthop, &st[k]);
+		else if (strcmp(tr, "maildir") == 0)
+			deliver_maildir(msg, job->rcpts[k], job->nexthop, c->myhostname, &st[k]);
+		else if (strcmp(tr, "retry") == 0)
+			deliver_status_set(&st[k], QUEUE_RCPT_DEFERRED, "4.3.0", "none", "%s",
+					   job->nexthop);
+		else
+			deliver_status_set(&st[k], QUEUE_RCPT_DEFERRED, "4.3.0", "none",
+					   "mail transport unavailable");
+	}
+	t->conn_us = sched_now_us();
+	return 1;
+}
+
+/* sched_job_expire: a recipient deferred once the message is older than
+ * maximal_queue_lifetime is bounced (Postfix returns it as undeliverable
+ * with the last error). */
+static void sched_job_expire(const struct sched_job *job, int64_t arrival_us,
+			     struct deliver_status *st, size_t n)
+{
+	int64_t age = sched_now_us() - arrival_us;
+	if (age < job->s->conf->maximal_queue_lifetime * 1000000)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		if (st[k].state != QUEUE_RCPT_DEFERRED)
+			continue;
+		char *text = xasprintf("message expired: %s", st[k].text);
+		free(st[k].text);
+		st[k].text = text;
+		st[k].state = QUEUE_RCPT_BOUNCED;
+	}
+}
+
+/* sched_job_bounce: queue the notification for the recipients that
+ * bounced, before their state is recorded (a crash in between sends it
+ * twice, never not at all). When it cannot be queued they are deferred
+ * instead, to bounce at a later attempt. */
+static void sched_job_bounce(struct sched_job *job, const struct queue_msg *msg,
+			     struct deliver_status *st)
+{
+	char *error = NULL;
+	if (deliver_dsn_bounce(job->s->qd, msg, job->rcpts, st, job->n_rcpts,
+			       job->s->conf->myhostname, &error) >= 0)
+		return;
+	log_error("%s: cannot queue the non-delivery notification: %s", job->m->id, error);
+	free(error);
+	for (size_t k = 0; k < job->n_rcpts; k++)
+		if (st[k].state == QUEUE_RCPT_BOUNCED)
+			st[k].state = QUEUE_RCPT_DEFERRED;
+}
+
+/* sched_job_run: the delivery; sets job->interrupted when nothing was
+ * recorded. */
+static void sched_job_run(struct sched_job *job)
+{
+	struct queue_msg *msg = NULL;
+	char *error = NULL;
+	struct deliver_times t = {job->m->active_us, sched_now_us(), 0, 0};
+	if (queue_msg_open(job->s->qd, QUEUE_ACTIVE, job->m->id, QUEUE_MSG_UPDATE, &msg, NULL,
+			   &error) <= 0) {
+		log_warn("%s: cannot open for delivery: %s", job->m->id,
+			 error != NULL ? error : "no such file");
+		free(error);
+		job->interrupted = 1;
+		return;
+	}
+	struct deliver_status *st = xcalloc(job->n_rcpts, sizeof(*st));
+	t.conn_us = t.start_us;
+	if (sched_job_transport(job, msg, st, &t) > 0) {
+		t.done_us = sched_now_us();
+		sched_job_expire(job, job->m->arrival_us, st, job->n_rcpts);
+		sched_job_bounce(job, msg, st);
+		if (deliver_record_all(msg, job->rcpts, st, job->n_rcpts, &t, &error) < 0) {
+			log_error("%s: cannot record the delivery results: %s", job->m->id,
+				  error);
+			free(error);
+		}
+	} else {
+		job->interrupted = 1;
+	}
+	for (size_t k = 0; k < job->n_rcpts; k++)
+		deliver_status_deinit(&st[k]);
+	free(st);
+	queue_msg_free(&msg);
+}
+
+/* sched_job_post: hand the finished job back to the scheduler thread. */
+static void sched_job_post(struct sched_job *job)
+{
+	struct sched *s = job->s;
+	pthread_mutex_lock(&s->lock);
+	job->next = s->done;
+	s->done = job;
+	/* Signalled under the lock: once the scheduler has taken the job, this
+	 * thread touches s no more (sched_free may then close the eventfd). */
+	uint64_t one = 1;
+	if (write(s->done_fd, &one, sizeof(one)) < 0)
+		log_panic("scheduler: eventfd write: %s", strerror(errno));
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *sched_job_thread(void *arg)
+{
+	struct sched_job *job = arg;
+	sched_job_run(job);
+	sched_job_post(job);
+	return NULL;
+}
+
+void sched_job_start(struct sched_job *job)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int rc = pthread_create(&tid, &attr, sched_job_thread, job);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		log_warn("%s: cannot start a delivery thread: %s", job->m->id, strerror(rc));
+		job->interrupted = 1;
+		sched_job_post(job);
+	}
+}
+
+void sched_job_free(struct sched_job **jp)
+{
+	if (jp == NULL || *jp == NULL)
+		return;
+	struct sched_job *job = *jp;
+	free(job->transport);
+	free(job->nexthop);
+	free(job->rcpts);
+	FREE_AND_NULL(*jp);
+}

@@ -1,0 +1,99 @@
+/* sched_private.h: the scheduler's internals, shared by scheduler.c (thread,
+ * events), sched_queue.c (queue files), sched_dest.c (destinations and
+ * limits) and sched_job.c (the delivery threads). Everything here runs on
+ * the scheduler thread except sched_job's thread body, which touches only
+ * its own job and, under the lock, the done list.
+ */
+#ifndef POSTERN_SCHED_PRIVATE_H
+#define POSTERN_SCHED_PRIVATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "queue.h"
+#include "scheduler.h"
+#include "sched_conf.h"
+
+/* Postfix's qmgr_message_active_limit: messages in memory at once. */
+#define SCHED_MSG_LIMIT 20000
+
+struct sched_msg {
+	char id[QUEUE_ID_SIZE];
+	int64_t active_us;  /* when it was taken into active/ */
+	int64_t arrival_us; /* from the queue file */
+	size_t jobs_left;   /* deliveries not finished */
+	int interrupted;    /* a delivery was interrupted by the stop */
+};
+
+struct sched_dest;
+
+struct sched_job {
+	struct sched_job *next; /* in its destination's wait list or the done list */
+	struct sched *s;
+	struct sched_msg *m;
+	struct sched_dest *d;
+	char *transport;
+	char *nexthop;
+	size_t *rcpts; /* recipient indexes in the queue file */
+	size_t n_rcpts;
+	int interrupted; /* set by the thread: nothing was recorded */
+};
+
+struct sched_dest {
+	struct sched_dest *next;
+	char *transport;
+	char *nexthop;
+	long long limit; /* concurrency, 0 none */
+	size_t running;
+	struct sched_job *head, **tail; /* waiting deliveries */
+};
+
+struct sched {
+	struct sched_conf *conf;
+	struct queue_dir *qd;
+	struct event_base *base;
+	struct event *ev_inotify, *ev_timer, *ev_done, *ev_stop, *ev_rescan;
+	int inotify_fd, done_fd;
+	pthread_t thread;
+	atomic_int stop;
+	pthread_mutex_t lock;	     /* guards done */
+	struct sched_job *done;	     /* finished deliveries, posted by their threads */
+	struct sched_dest *dests;    /* every destination seen */
+	size_t running;		     /* delivery threads */
+	size_t n_msgs;		     /* messages in active/ */
+	int backlog;		     /* incoming/ had more than SCHED_MSG_LIMIT allowed */
+};
+
+/* sched_queue_take: move id from queue from (incoming or deferred) to
+ * active/ and plan its deliveries. Damaged files go to corrupt/. */
+void sched_queue_take(struct sched *s, enum queue_name from, const char *id);
+/* sched_queue_scan: take every file of incoming/ and every file of
+ * deferred/ whose retry time has come. */
+void sched_queue_scan(struct sched *s);
+/* sched_queue_finish: m's deliveries are done: remove or defer it, free
+ * m. */
+void sched_queue_finish(struct sched *s, struct sched_msg *m);
+
+/* sched_dest_submit: queue job (transport, nexthop set) on its
+ * destination and start what the limits allow. Takes job. */
+void sched_dest_submit(struct sched *s, struct sched_job *job);
+/* sched_dest_done: job's thread has ended: account for it, free it, and
+ * start waiting deliveries. */
+void sched_dest_done(struct sched *s, struct sched_job *job);
+/* sched_dest_free_all: release every destination (none may be running). */
+void sched_dest_free_all(struct sched *s);
+
+/* sched_job_start: run job on a new thread; when it ends it goes on
+ * s->done and s->done_fd is signalled. A thread that cannot be started
+ * is logged and the job goes on s->done at once, interrupted (its message
+ * stays in active/ until the next start). */
+void sched_job_start(struct sched_job *job);
+/* sched_job_free: release *jp; accepts NULL; clears *jp. */
+void sched_job_free(struct sched_job **jp);
+
+/* sched_now_us: the wall-clock time in microseconds. */
+int64_t sched_now_us(void);
+
+#endif

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# deliver_bounce.sh: non-delivery notifications (RFC 3464) for recipients
+# an SMTP peer (smtp-sink) refuses, delivered back to the sender's Maildir
+# and read with Python's email package:
+#   - a 5xx bounces: multipart/report (report-type delivery-status) from
+#     the null sender with Final-Recipient, Original-Recipient (ORCPT),
+#     Action: failed, Status, Remote-MTA, Diagnostic-Code, the ENVID as
+#     Original-Envelope-Id, and the whole message returned (RET=FULL);
+#   - RET=HDRS returns the header only (text/rfc822-headers);
+#   - NOTIFY=NEVER gets no notification, nor does NOTIFY=SUCCESS alone;
+#   - a 4xx defers and sends nothing;
+#   - a message from the null sender never gets a notification.
+. "$top_srcdir/tests/lib/harness.sh"
+. "$top_srcdir/tests/integration/smtpd_lib.sh"
+H_TIME_LIMIT=120
+h_netns_enter "$@"
+command -v smtp-sink >/dev/null || h_bail "smtp-sink not found: install the Debian package postfix"
+
+h_addr_add 127.0.0.12
+h_addr_add 127.0.0.13
+h_daemon_start sink5 smtp-sink -u postfix -f rcpt 127.0.0.12:2526 20
+h_daemon_start sink4 smtp-sink -u postfix -r rcpt 127.0.0.13:2526 20
+h_wait_port 127.0.0.12 2526 && h_wait_port 127.0.0.13 2526 || h_bail "smtp-sink did not start"
+
+mkdir -p "$TEST_TMP/mail"
+chmod 777 "$TEST_TMP/mail"
+BOX=$TEST_TMP/mail/sender
+sd_init
+cat >"$TEST_TMP/transport" <<T
+hard@example.test	smtp:[127.0.0.12]:2526
+soft@example.test	smtp:[127.0.0.13]:2526
+example.org	maildir:$BOX
+T
+chmod 644 "$TEST_TMP/transport"
+sd_conf "transport_maps = texthash:$TEST_TMP/transport" "minimal_backoff_time = 300s"
+sd_start -o master_service_disable=
+
+# send MAILPARAMS RCPTPARAMS SUBJECT [SENDER]: one message to hard@ with
+# the given ESMTP parameters; prints the queue id.
+send() {
+	local from=${4-sender@example.org}
+	sd_chat 2525 <<EOF2 | sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p'
+R
+S EHLO client.example\r\nMAIL FROM:<$from>$1\r\nRCPT TO:<hard@example.test>$2\r\nDATA\r\n
+R 4
+S Subject: $3\r\nFrom: <sender@example.org>\r\n\r\nbody line of $3\r\n.\r\nQUIT\r\n
+E
+EOF2
+}
+notices() { grep -c "$1: sender non-delivery notification" "$SD_LOG"; }
+dsn_file() { grep -l -- "^Subject: $1" "$BOX"/new/* 2>/dev/null | head -n 1; }
+# The DSN as Python's email package reads it: one "name: value" per line.
+parse() {
+	python3 - "$1" <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.compat32)
+print("type:", m.get_content_type(), m.get_param("report-type"))
+print("from:", m["From"])
+parts = m.get_payload()
+print("parts:", " ".join(p.get_content_type() for p in parts))
+status = parts[1].get_payload()
+for block in status:
+    for k, v in block.items():
+        print(k + ":", v)
+ret = parts[2]
+if ret.get_content_type() == "message/rfc822":
+    inner = ret.get_payload()[0]
+    print("returned-subject:", inner["Subject"])
+    print("returned-body:", inner.get_payload().strip())
+else:
+    print("returned-headers:", ret.get_payload().strip().replace("\r\n", "|").replace("\n", "|"))
+PY
+}
+
+# 1. A 5xx: the full notification.
+id=$(send " RET=FULL ENVID=env-1" " NOTIFY=FAILURE ORCPT=rfc822;orig@example.test" "full return")
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "5xx: the message is bounced and removed ($id)"
+grep -q "$id: to=<hard@example.test>, relay=127.0.0.12\[127.0.0.12\]:2526, .*status=bounced" "$SD_LOG"
+tap_ok $? "5xx: logged status=bounced"
+tap_is "$(notices "$id")" 1 "5xx: one notification queued"
+nid=$(sed -n "s/.*$id: sender non-delivery notification: //p" "$SD_LOG")
+h_wait_grep "$nid: removed" "$SD_LOG" 30
+grep -q "$nid: to=<sender@example.org>, relay=maildir, .*status=sent" "$SD_LOG"
+tap_ok $? "the notification is delivered to the sender"
+grep -q "$nid: from=<>, size=[0-9]*, nrcpt=1 (queue active)" "$SD_LOG"
+tap_ok $? "the notification is logged as a message from the null sender"
+f=$(dsn_file "Undelivered Mail Returned to Sender")
+grep -qx 'Return-Path: <>' "$f"
+tap_ok $? "the notification's envelope sender is the null address"
+out=$(parse "$f")
+tap_ok $? "Python's email package parses the notification"
+want_lines=(
+	"type: multipart/report delivery-status"
+	"parts: text/plain message/delivery-status message/rfc822"
+	"Reporting-MTA: dns; mx.example.test"
+	"Original-Envelope-Id: env-1"
+	"Final-Recipient: rfc822; hard@example.test"
+	"Original-Recipient: rfc822;orig@example.test"
+	"Action: failed"
+	"Status: 5.3.0"
+	"Remote-MTA: dns; 127.0.0.12"
+	"Diagnostic-Code: smtp; 500 5.3.0 Error: command failed"
+	"returned-subject: full return"
+	"returned-body: body line of full return"
+)
+for l in "${want_lines[@]}"; do
+	grep -qxF -- "$l" <<<"$out"
+	tap_ok $? "DSN: $l"
+done
+[ "$tap_failed" -eq 0 ] || sed 's/^/# dsn: /' <<<"$out"
+
+# 2. RET=HDRS: the header only.
+id=$(send " RET=HDRS" "" "headers only")
+h_wait_grep "$id: sender non-delivery notification" "$SD_LOG" 30
+nid=$(sed -n "s/.*$id: sender non-delivery notification: //p" "$SD_LOG")
+h_wait_grep "$nid: removed" "$SD_LOG" 30
+f=$(grep -l "X-Postfix-Queue-ID: $id" "$BOX"/new/*)
+out=$(parse "$f")
+grep -qxF "parts: text/plain message/delivery-status text/rfc822-headers" <<<"$out"
+tap_ok $? "RET=HDRS: text/rfc822-headers returned"
+grep -q "^returned-headers: .*Subject: headers only" <<<"$out"
+tap_ok $? "RET=HDRS: the header is there"
+grep -q "body line of headers only" "$f"
+tap_ok $((!$?)) "RET=HDRS: the body is not"
+
+# 3. NOTIFY=NEVER, NOTIFY=SUCCESS, the null sender, a 4xx: no notification.
+id1=$(send "" " NOTIFY=NEVER" "never")
+id2=$(send "" " NOTIFY=SUCCESS" "success only")
+id3=$(send "" "" "from null" "")
+for id in $id1 $id2 $id3; do
+	h_wait_grep "$id: removed" "$SD_LOG" 30
+done
+tap_is "$(notices "$id1")" 0 "NOTIFY=NEVER: no notification"
+tap_is "$(notices "$id2")" 0 "NOTIFY=SUCCESS alone: no failure notification"
+tap_is "$(notices "$id3")" 0 "null sender: no notification"
+grep -q "$id3: no notification: the sender is the null address" "$SD_LOG"
+tap_ok $? "null sender: logged"
+id=$(sd_swaks --from sender@example.org --to soft@example.test 2>&1 | sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p')
+h_wait_grep "$id: to=<soft@example.test>.*status=deferred" "$SD_LOG" 30
+tap_ok $? "4xx: deferred"
+tap_is "$(notices "$id")" 0 "4xx: no notification"
+tap_is "$(find "$BOX/new" -type f | wc -l)" 2 "two notifications in the sender's Maildir in all"
+
+sd_stop
+tap_ok $? "posternd stops cleanly"
+[ "$tap_failed" -eq 0 ] || sed 's/^/# posternd: /' "$SD_LOG" | grep -v 'connect from\|client='
+tap_done

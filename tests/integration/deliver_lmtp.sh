@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# deliver_lmtp.sh: posternd's LMTP client into a real Dovecot LMTP server
+# (dovecot-lmtpd) on a unix socket, delivering to Maildirs:
+#   - swaks -> posternd -> lmtp:unix: -> Dovecot: the message lands in each
+#     user's Maildir with its body intact;
+#   - one reply per recipient after the data: two users get their own
+#     "Saved" replies in their log lines;
+#   - an unknown user is bounced at RCPT with Dovecot's 5.1.1 while the
+#     others are delivered.
+. "$top_srcdir/tests/lib/harness.sh"
+. "$top_srcdir/tests/integration/smtpd_lib.sh"
+H_TIME_LIMIT=120
+h_netns_enter "$@"
+command -v doveadm >/dev/null || h_bail "doveadm not found: install the Debian package dovecot-core"
+[ -x /usr/lib/dovecot/lmtp ] || h_bail "no Dovecot LMTP server: install the Debian package dovecot-lmtpd"
+
+D=$TEST_TMP/dovecot
+LMTP=$D/lmtp
+mkdir -p "$D/run" "$D/state" "$D/home"
+chmod 777 "$D/home"
+cat >"$D/users" <<U
+box@example.test::65534:65534::$D/home/box::
+other@example.test::65534:65534::$D/home/other::
+U
+cat >"$D/dovecot.conf" <<DC
+base_dir = $D/run
+state_dir = $D/state
+log_path = $D/dovecot.log
+protocols = lmtp
+listen = 127.0.0.1
+ssl = no
+mail_location = maildir:~/Maildir
+passdb {
+  driver = passwd-file
+  args = $D/users
+}
+userdb {
+  driver = passwd-file
+  args = $D/users
+}
+service lmtp {
+  unix_listener $LMTP {
+    mode = 0666
+  }
+}
+service anvil {
+  chroot =
+}
+DC
+chmod a+x "$D"
+h_daemon_start dovecot dovecot -F -c "$D/dovecot.conf"
+h_wait_file "$LMTP" 10 || h_bail "dovecot did not start: $(tail -n 3 "$TEST_TMP/dovecot.log" "$D/dovecot.log" 2>/dev/null)"
+
+sd_init
+sd_conf "virtual_mailbox_domains = example.test" "virtual_transport = lmtp:unix:$LMTP" \
+	"minimal_backoff_time = 300s"
+sd_start -o master_service_disable=
+
+queue_id() { sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' | tail -n 1; }
+
+id=$(sd_swaks --from sender@example.org --to box@example.test,other@example.test,nobody@example.test \
+	--header "Subject: lmtp test" --body $'first line\n.dotted\nlast' 2>&1 | queue_id)
+tap_ok $? "swaks: accepted ($id)"
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "delivered and removed from the queue"
+for u in box other; do
+	grep -q "$id: to=<$u@example.test>, relay=localhost\[$LMTP\], .*dsn=2.0.0, status=sent (250 2.0.0 <$u@example.test> [^ ]* Saved)" "$SD_LOG"
+	tap_ok $? "$u@: its own LMTP reply after the data"
+	f=$(grep -l "Subject: lmtp test" "$D/home/$u/Maildir/new/"* 2>/dev/null | head -n 1)
+	tap_ok "$([ -n "$f" ]; echo $?)" "$u@: the message is in the Maildir"
+	tap_is "$(sed -n '/^$/,$p' "$f" | grep -v '^$')" $'first line\n.dotted\nlast' "$u@: body intact"
+	grep -q "^Return-Path: <sender@example.org>" "$f"
+	tap_ok $? "$u@: Dovecot got the envelope sender"
+done
+grep -q "$id: to=<nobody@example.test>, relay=localhost\[$LMTP\], .*dsn=5.1.1, status=bounced (host localhost\[$LMTP\] said: 550 5.1.1 .* (in reply to RCPT TO command))" "$SD_LOG"
+tap_ok $? "an unknown user bounces at RCPT with Dovecot's 5.1.1"
+
+sd_stop
+tap_ok $? "posternd stops cleanly"
+[ "$tap_failed" -eq 0 ] || sed 's/^/# posternd: /' "$SD_LOG" | grep -v 'connect from\|client='
+[ "$tap_failed" -eq 0 ] || sed 's/^/# dovecot: /' "$D/dovecot.log"
+pids=$(pgrep -P "$(h_daemon_pid dovecot)")
+h_daemon_stop dovecot
+for pid in $pids; do kill "$pid" 2>/dev/null; done
+tap_done

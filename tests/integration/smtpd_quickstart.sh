@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# smtpd_quickstart.sh: the example configuration ./quickstart.sh runs
+# (conf/quickstart) works with posternd: the two sessions the demo
+# suggests are accepted (one to a local address, one relayed by the demo
+# user through the submission listener), an unauthenticated client is
+# turned away from submission, and the local message can then be read in
+# the maildir while the relayed one is discarded (the demo sends nothing
+# off the machine). The demo's milters run too, from their files in
+# conf/quickstart: postern-dkim signs the local message (the signature
+# verifies with dkimpy against the record genkey printed, served by the
+# test's DNS), postern-headers refuses a subject its rule names. Only the
+# queue, maildir, key and account are changed.
+. "$top_srcdir/tests/lib/harness.sh"
+. "$top_srcdir/tests/integration/smtpd_lib.sh"
+. "$top_srcdir/tests/data/dkim/lib.sh"
+h_netns_enter "$@"
+
+# The demo key, as ./quickstart.sh makes it, published in the test DNS.
+mkdir "$TEST_TMP/dkim"
+cat >"$TEST_TMP/postern.localhost.zone" <<'ZONE'
+$ORIGIN postern.localhost.
+$TTL 300
+@	SOA	ns1 hostmaster 1 3600 600 86400 300
+	NS	ns1
+ns1	A	127.0.0.53
+ZONE
+"$DKIM" genkey -d postern.localhost -s demo -D "$TEST_TMP/dkim" >>"$TEST_TMP/postern.localhost.zone"
+chown -R postfix "$TEST_TMP/dkim"
+h_dns_zone "$TEST_TMP/postern.localhost.zone"
+
+sd_init
+conf=$(cd "$top_srcdir/conf/quickstart" && pwd)
+# posternd delivers as mail_owner, as ./quickstart.sh arranges for its
+# maildir; the account ./quickstart.sh creates for the demo (postern) may
+# not exist here, so the test runs as postfix, as the other tests do.
+mkdir "$TEST_TMP/Maildir" && chown postfix "$TEST_TMP/Maildir"
+dk_start dkim "$conf/postern-dkim.conf" -o user=postfix -o "key_file=$TEST_TMP/dkim/demo.private"
+h_daemon_start headers "$top_builddir/milters/headers/postern-headers" -f \
+	-c "$conf/postern-headers.conf" -o user=postfix
+h_wait_port 127.0.0.1 8893 || h_bail "postern-headers did not start: $(tail -n 5 "$TEST_TMP/headers.log")"
+h_wait_port 127.0.0.1 8891 || h_bail "postern-dkim did not start: $(tail -n 5 "$TEST_TMP/dkim.log")"
+h_daemon_start posternd sh -c 'exec "$@" >>"$0" 2>&1' "$SD_LOG" \
+	"$SD_POSTERND" -f -c "$conf" -o "queue_directory=$SD_QUEUE" -o mail_owner=postfix \
+	-o "local_transport=maildir:$TEST_TMP/Maildir"
+h_wait_grep 'daemon started' "$SD_LOG" 10 || h_bail "posternd did not start: $(tail -n 5 "$SD_LOG")"
+tap_is "$(grep -c ': error: \|fatal' "$SD_LOG")" 0 "conf/quickstart: posternd starts without errors"
+
+out=$(swaks --server 127.0.0.1:2525 --helo demo.example --from demo@postern.localhost \
+	--to postmaster@postern.localhost --header "Subject: quickstart test" 2>&1)
+grep -q '^<-  250 2.0.0 Ok: queued as ' <<<"$out"
+tap_ok $? "smtp: mail to a local address is queued"
+out=$(swaks --server 127.0.0.1:2587 --helo demo.example --auth PLAIN --auth-user demo \
+	--auth-password demo-password --from demo@postern.localhost --to someone@example.org 2>&1)
+grep -q '^<-  235 2.7.0 Authentication successful' <<<"$out" &&
+	grep -q '^<-  250 2.0.0 Ok: queued as ' <<<"$out"
+tap_ok $? "submission: the demo user logs in and relays"
+out=$(swaks --server 127.0.0.1:2587 --helo demo.example --from you@example.org \
+	--to postmaster@postern.localhost 2>&1)
+grep -q '^<\*\* 554 5.7.1 .*Client host rejected: Access denied' <<<"$out"
+tap_ok $? "submission: an unauthenticated client is refused"
+h_wait_grep 'to=<postmaster@postern.localhost>.* status=sent' "$SD_LOG" 30
+tap_ok $? "the local message is delivered"
+msg=$(find "$TEST_TMP/Maildir/new" -type f)
+tap_is "$(wc -l <<<"$msg")" 1 "one message is in the maildir's new/"
+grep -q '^Subject: quickstart test' "$msg" && grep -q '^Delivered-To: postmaster@postern.localhost' "$msg"
+tap_ok $? "... the message sent, with its Delivered-To header"
+tap_is "$(dk_fields "$msg" DKIM-Signature | grep -o ' d=postern.localhost; s=demo;')" \
+	" d=postern.localhost; s=demo;" "postern-dkim signed it with the demo key"
+dk_verify_dkimpy "$msg"
+tap_is $? 0 "... and dkimpy verifies the signature against the published record"
+out=$(swaks --server 127.0.0.1:2525 --helo demo.example --from you@example.org \
+	--to postmaster@postern.localhost --header "Subject: [reject-me] hello" 2>&1)
+grep -q '^<\*\* 550 5.7.1 demo rule: the subject asks for it' <<<"$out"
+tap_ok $? "postern-headers: the demo rule refuses its subject with 550 5.7.1 and its text"
+h_wait_grep 'to=<someone@example.org>.* relay=none.* status=sent \(quickstart demo, not delivered\)' \
+	"$SD_LOG" 30
+tap_ok $? "the relayed message is discarded, as the demo configuration says"
+h_wait_until 30 eval '[ "$(sd_queue count)" = 0 ]'
+tap_is "$(sd_queue count)" 0 "the queue is empty"
+sd_stop
+tap_is $? 0 "posternd stops cleanly"
+tap_done
