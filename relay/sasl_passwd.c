@@ -37,7 +37,7 @@ struct sasl_passwd {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct sasl_passwd_job *todo, *done; /* under lock */
+	struct sasl_passwd_job *waiting, *done; /* under lock */
 	int stop;			     /* under lock */
 	int pipe[2];
 	struct event *done_ev;
@@ -67,12 +67,12 @@ static void *sasl_passwd_thread(void *arg)
 	struct sasl_passwd *pw = arg;
 	pthread_mutex_lock(&pw->lock);
 	for (;;) {
-		while (pw->todo == NULL && !pw->stop)
+		while (pw->waiting == NULL && !pw->stop)
 			pthread_cond_wait(&pw->wake, &pw->lock);
 		if (pw->stop)
 			break;
-		struct sasl_passwd_job *job = pw->todo;
-		pw->todo = job->next;
+		struct sasl_passwd_job *job = pw->waiting;
+		pw->waiting = job->next;
 		pthread_mutex_unlock(&pw->lock);
 		job->result = sasl_passwd_file_check(pw->file, job->user, job->password);
 		pthread_mutex_lock(&pw->lock);
@@ -152,7 +152,7 @@ static void sasl_passwd_check(struct sasl_server *s, const char *user, const cha
 	job->password = xstrdup(password);
 	conv->job = job;
 	pthread_mutex_lock(&pw->lock);
-	struct sasl_passwd_job **tail = &pw->todo;
+	struct sasl_passwd_job **tail = &pw->waiting;
 	while (*tail != NULL)
 		tail = &(*tail)->next;
 	*tail = job;
@@ -281,8 +281,8 @@ static void sasl_passwd_free(struct sasl_backend *be)
 	pthread_cond_signal(&pw->wake);
 	pthread_mutex_unlock(&pw->lock);
 	pthread_join(pw->thread, NULL);
-	for (struct sasl_passwd_job **list = &pw->todo; list != NULL;
-	     list = list == &pw->todo ? &pw->done : NULL)
+	for (struct sasl_passwd_job **list = &pw->waiting; list != NULL;
+	     list = list == &pw->waiting ? &pw->done : NULL)
 		while (*list != NULL) {
 			struct sasl_passwd_job *job = *list;
 			*list = job->next;

@@ -261,7 +261,7 @@ static void test_filter(void)
 {
 	struct dsn_rules *rules;
 	struct dsn_rules_spec spec = {.status_filter =
-					      "pcre:{ {/^(\\S+) (.*)secret(.*)$/ $1 ${2}xxx$3}, "
+					      "pcre:{ {/^(\\S+) (.*)secret(.*)$/ $1 ${2}HIDDEN$3}, "
 					      "{/^5\\.1\\.1 (.*)unknown(.*)/ 5.0.0 ${1}gone$2}, "
 					      "{/^\\S+ (.*)bogus/ not a status} }",
 				      .received = ""};
@@ -275,7 +275,7 @@ static void test_filter(void)
 	}
 	int rc = dsn_filter_text(rules, "5.0.0", "a secret and a secret and a secret", &status,
 				 &text, &warning, &error);
-	tap_ok(rc == 1 && strcmp(text, "a xxx and a xxx and a xxx") == 0,
+	tap_ok(rc == 1 && strcmp(text, "a HIDDEN and a HIDDEN and a HIDDEN") == 0,
 	       "the filter is applied until the text stops changing");
 	free(status);
 	free(text);
@@ -298,7 +298,7 @@ static void test_filter(void)
 			  "unknown\r\n\r\n--b--\r\n";
 	struct dsn_scan *s = scan(rules, msg, 1, 0);
 	const char *body = buf_cstr(dsn_scan_body(s));
-	tap_ok(strstr(body, "Content-Transfer-Encoding: 8bit\r\n\r\nthe xxx host\r\n") != NULL &&
+	tap_ok(strstr(body, "Content-Transfer-Encoding: 8bit\r\n\r\nthe HIDDEN host\r\n") != NULL &&
 		       strstr(body, "quoted-printable") == NULL,
 	       "quoted-printable text is decoded, filtered and written as 8bit");
 	tap_ok(strstr(body, "Status: 5.0.0\r\n") != NULL &&

@@ -26,7 +26,7 @@ struct fifo {
 struct spf_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct fifo todo, done;
+	struct fifo waiting, done;
 	size_t outstanding;
 	int stopping;
 	int pipe[2];
@@ -76,11 +76,11 @@ static void *worker(void *arg)
 	free(wa);
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
-		while (pool->todo.head == NULL && !pool->stopping)
+		while (pool->waiting.head == NULL && !pool->stopping)
 			pthread_cond_wait(&pool->wake, &pool->lock);
 		if (pool->stopping)
 			break;
-		void *job = fifo_pop(&pool->todo);
+		void *job = fifo_pop(&pool->waiting);
 		pthread_mutex_unlock(&pool->lock);
 		pool->work(engine, job, pool->ctx);
 		pthread_mutex_lock(&pool->lock);
@@ -139,7 +139,7 @@ int spf_pool_new(size_t n, const char *receiver, spf_pool_work_fn *work, void *c
 void spf_pool_submit(struct spf_pool *pool, void *job)
 {
 	pthread_mutex_lock(&pool->lock);
-	fifo_push(&pool->todo, job);
+	fifo_push(&pool->waiting, job);
 	pool->outstanding++;
 	pthread_cond_signal(&pool->wake);
 	pthread_mutex_unlock(&pool->lock);
@@ -182,7 +182,7 @@ void spf_pool_stop(struct spf_pool *pool)
 		pthread_join(pool->threads[i], NULL);
 	pool->started = 0;
 	void *job;
-	while ((job = fifo_pop(&pool->todo)) != NULL)
+	while ((job = fifo_pop(&pool->waiting)) != NULL)
 		fifo_push(&pool->done, job);
 }
 
