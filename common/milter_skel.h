@@ -62,6 +62,8 @@
 #include "milter_skel_conf.h"
 #include "milter_skel_spool.h"
 
+struct buf;
+
 /* What an outcome can be mapped to, in MILTER_SKEL_ACTIONS order. */
 enum milter_skel_action {
 	MILTER_SKEL_ACCEPT,	/* let the message through */
@@ -240,5 +242,15 @@ int milter_skel_delrcpt(struct milter_skel_msg *m, const char *rcpt);
 /* milter_skel_replacebody: the first call replaces the body with len bytes
  * at data (CRLF line ends), each further call appends to the new body. */
 int milter_skel_replacebody(struct milter_skel_msg *m, const void *data, size_t len);
+/* milter_skel_rewrite_fn: append to out what the piece of the original
+ * body at data becomes in the new body. */
+typedef void milter_skel_rewrite_fn(const void *data, size_t len, struct buf *out, void *context);
+/* milter_skel_rewrite_body: read the spooled message from offset (where
+ * its body starts) to the end, pass each piece through fn and send what it
+ * writes as the replacement body, in pieces, without holding the whole new
+ * body. Returns as milter_skel_replacebody; -1 (logged with the queue id)
+ * when the spool cannot be read. */
+int milter_skel_rewrite_body(struct milter_skel_msg *m, size_t offset, milter_skel_rewrite_fn *fn,
+			     void *context);
 
 #endif

@@ -277,6 +277,45 @@ int milter_skel_replacebody(struct milter_skel_msg *m, const void *data, size_t 
 	return skel_header_result(m, rc, "replace", "body");
 }
 
+/* The body rewritten while the spool is read, sent to the MTA in pieces. */
+struct skel_rewrite {
+	struct milter_skel_msg *m;
+	milter_skel_rewrite_fn *fn;
+	void *context;
+	struct buf out;
+	int rc;
+};
+
+static int skel_rewrite_piece(const void *data, size_t len, void *context)
+{
+	struct skel_rewrite *rw = context;
+
+	rw->fn(data, len, &rw->out, rw->context);
+	if (buf_len(&rw->out) >= 65536) {
+		rw->rc = milter_skel_replacebody(rw->m, buf_cstr(&rw->out), buf_len(&rw->out));
+		buf_reset(&rw->out);
+	}
+	return rw->rc > 0;
+}
+
+int milter_skel_rewrite_body(struct milter_skel_msg *m, size_t offset, milter_skel_rewrite_fn *fn,
+			     void *context)
+{
+	struct skel_rewrite rw = {.m = m, .fn = fn, .context = context, .rc = 1};
+	char *error = NULL;
+
+	buf_init(&rw.out, 0);
+	if (milter_spool_read(milter_skel_spool(m), offset, skel_rewrite_piece, &rw, &error) < 0) {
+		log_error("%s: %s", milter_skel_queue_id(m), error);
+		free(error);
+		rw.rc = -1;
+	}
+	if (rw.rc > 0)
+		rw.rc = milter_skel_replacebody(m, buf_cstr(&rw.out), buf_len(&rw.out));
+	buf_deinit(&rw.out);
+	return rw.rc;
+}
+
 /* --- verdicts ------------------------------------------------------------ */
 
 /* skel_reply_text: text safe for an SMTP reply through libmilter: no
@@ -748,14 +787,13 @@ static void skel_nodelay(const struct sockspec *spec)
 		socklen_t len = sizeof(ss);
 		int listening = 0, on = 1;
 		socklen_t olen = sizeof(listening);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &olen) < 0 || !listening ||
-		    getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &olen) < 0 ||
+		    !listening || getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 			continue;
-		unsigned port = ss.ss_family == AF_INET
-					? ntohs(((struct sockaddr_in *)&ss)->sin_port)
-				: ss.ss_family == AF_INET6
-					? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-					: 0;
+		unsigned port =
+			ss.ss_family == AF_INET	   ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+			: ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+						   : 0;
 		if (port == spec->port &&
 		    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) < 0)
 			log_warn("TCP_NODELAY: %s", strerror(errno));

@@ -132,52 +132,27 @@ static void report(struct milter_skel_msg *m, const struct attach_result *r, enu
 	free(name);
 }
 
-/* The body rewritten while the spool is read, sent to the MTA in pieces. */
-struct strip_out {
-	struct milter_skel_msg *m;
-	struct attach_strip_writer w;
-	struct buf out;
-	int rc;
-};
-
-static int strip_piece(const void *data, size_t len, void *context)
+static void strip_piece(const void *data, size_t len, struct buf *out, void *context)
 {
-	struct strip_out *so = context;
-
-	attach_strip_write(&so->w, data, len, &so->out);
-	if (buf_len(&so->out) >= 65536) {
-		so->rc = milter_skel_replacebody(so->m, buf_cstr(&so->out), buf_len(&so->out));
-		buf_reset(&so->out);
-	}
-	return so->rc > 0;
+	attach_strip_write(context, data, len, out);
 }
 
 /* strip: cut the banned and encrypted parts out. 1 done, -1 on error. */
 static int strip(struct milter_skel_msg *m, const struct attach_result *r)
 {
 	struct attach_msg *am = milter_skel_msg_data(m);
-	struct strip_out so = {.m = m, .rc = 1};
-	char *error = NULL;
+	struct attach_strip_writer w;
 
-	buf_init(&so.out, 0);
-	size_t n = attach_strip_init(&so.w, r, ATTACH_ENCRYPTED, settings_of(m)->strip_notice);
-	if (milter_spool_read(milter_skel_spool(m), am->header_bytes, strip_piece, &so, &error) <
-	    0) {
-		log_error("%s: %s", milter_skel_queue_id(m), error);
-		free(error);
-		so.rc = -1;
-	}
-	if (so.rc > 0)
-		so.rc = milter_skel_replacebody(m, buf_cstr(&so.out), buf_len(&so.out));
-	if (so.rc > 0) {
+	size_t n = attach_strip_init(&w, r, ATTACH_ENCRYPTED, settings_of(m)->strip_notice);
+	int rc = milter_skel_rewrite_body(m, am->header_bytes, strip_piece, &w);
+	if (rc > 0) {
 		char *value = xasprintf("removed %zu attachment%s", n, n == 1 ? "" : "s");
-		so.rc = milter_skel_addheader(m, "X-Postern-Attach", value);
+		rc = milter_skel_addheader(m, "X-Postern-Attach", value);
 		free(value);
 		milter_skel_detail(m, "stripped=%zu", n);
 	}
-	attach_strip_deinit(&so.w);
-	buf_deinit(&so.out);
-	return so.rc;
+	attach_strip_deinit(&w);
+	return rc;
 }
 
 /* strippable: every banned or encrypted finding can be cut out. */

@@ -186,44 +186,19 @@ static int edit_header(struct milter_skel_msg *m, const struct headers_edit *e)
 	return rc;
 }
 
-/* The body rewritten while the spool is read: sent to the MTA in pieces. */
-struct body_out {
-	struct milter_skel_msg *m;
-	struct headers_body_writer w;
-	struct buf out;
-	int rc;
-};
-
-static int body_piece(const void *data, size_t len, void *context)
+static void body_piece(const void *data, size_t len, struct buf *out, void *context)
 {
-	struct body_out *b = context;
-
-	headers_body_write(&b->w, data, len, &b->out);
-	if (buf_len(&b->out) >= 65536) {
-		b->rc = milter_skel_replacebody(b->m, buf_cstr(&b->out), buf_len(&b->out));
-		buf_reset(&b->out);
-	}
-	return b->rc > 0;
+	headers_body_write(context, data, len, out);
 }
 
 /* edit_body: write the changed body from the spool. */
 static int edit_body(struct milter_skel_msg *m, const struct headers_result *r)
 {
 	struct headers_msg *hm = milter_skel_msg_data(m);
-	struct body_out b = {.m = m, .rc = 1};
-	char *error = NULL;
+	struct headers_body_writer w;
 
-	buf_init(&b.out, 0);
-	headers_body_writer_init(&b.w, r);
-	if (milter_spool_read(milter_skel_spool(m), hm->header_bytes, body_piece, &b, &error) < 0) {
-		log_error("%s: %s", milter_skel_queue_id(m), error);
-		free(error);
-		b.rc = -1;
-	}
-	if (b.rc > 0)
-		b.rc = milter_skel_replacebody(m, buf_cstr(&b.out), buf_len(&b.out));
-	buf_deinit(&b.out);
-	return b.rc;
+	headers_body_writer_init(&w, r);
+	return milter_skel_rewrite_body(m, hm->header_bytes, body_piece, &w);
 }
 
 /* edit_rcpts: REDIRECT replaces every recipient; BCC adds some. */
