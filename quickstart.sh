@@ -17,7 +17,8 @@ TEST_PACKAGES=(postfix postfix-pcre nsd iproute2 bind9-dnsutils procps
 	clang libclang-rt-14-dev python3 swaks
 	python3-spf python3-yaml postfix-policyd-spf-python
 	opendkim opendkim-tools python3-dkim python3-nacl
-	clamav-testfiles zip unzip dovecot-core dovecot-lmtpd openssl)
+	clamav-testfiles clamav-daemon clamav-milter zip unzip dovecot-core dovecot-lmtpd openssl
+	pflogsumm)
 
 say() { printf '==> %s\n' "$*"; }
 
