@@ -34,6 +34,7 @@
 
 #include "buf.h"
 #include "mime.h"
+#include "splice.h"
 
 struct attach_rules_spec {
 	char **banned_extensions;    /* NULL-terminated, without dots, any case */
@@ -119,9 +120,8 @@ struct attach_strip_writer {
 	const char *notice;
 	size_t *order; /* indexes of the findings to cut, by offset */
 	size_t n_order;
-	size_t next;
-	size_t at;
-	int started;
+	size_t next; /* the next of them to hand to the splicer */
+	struct splice splice;
 };
 
 /* attach_strip_init: a writer for result (which must outlive it); notice

@@ -19,6 +19,9 @@ static int by_offset(const void *a, const void *b, void *context)
 	return fa->len > fb->len ? -1 : fa->len < fb->len;
 }
 
+static void notice_part(void *context, const struct splice_range *range, struct buf *out);
+static int next_cut(void *context, struct splice_range *range_r);
+
 size_t attach_strip_init(struct attach_strip_writer *w, const struct attach_result *result,
 			 enum attach_class min, const char *notice)
 {
@@ -40,6 +43,7 @@ size_t attach_strip_init(struct attach_strip_writer *w, const struct attach_resu
 		w->order[kept++] = w->order[i];
 	}
 	w->n_order = kept;
+	splice_init(&w->splice, next_cut, notice_part, w);
 	return kept;
 }
 
@@ -57,10 +61,11 @@ static int has_8bit(const char *text)
 	return 0;
 }
 
-/* notice_part: the part put in place of f. */
-static void notice_part(const struct attach_strip_writer *w, const struct attach_finding *f,
-			struct buf *out)
+/* notice_part: the part put in place of a cut finding. */
+static void notice_part(void *context, const struct splice_range *range, struct buf *out)
 {
+	const struct attach_strip_writer *w = context;
+	const struct attach_finding *f = range->item;
 	int eight = has_8bit(f->name) || has_8bit(w->notice);
 
 	buf_printf(out,
@@ -75,34 +80,20 @@ static void notice_part(const struct attach_strip_writer *w, const struct attach
 		   *f->name != '\0' ? f->name : "(no name)", f->reason);
 }
 
+/* next_cut: the range of the next finding to cut. */
+static int next_cut(void *context, struct splice_range *range_r)
+{
+	struct attach_strip_writer *w = context;
+
+	if (w->next >= w->n_order)
+		return 0;
+	const struct attach_finding *f = &w->result->findings[w->order[w->next++]];
+	*range_r = (struct splice_range){.offset = f->offset, .len = f->len, .item = f};
+	return 1;
+}
+
 void attach_strip_write(struct attach_strip_writer *w, const char *data, size_t len,
 			struct buf *out)
 {
-	while (len > 0) {
-		const struct attach_finding *f =
-			w->next < w->n_order ? &w->result->findings[w->order[w->next]] : NULL;
-		size_t n;
-		if (f == NULL || f->offset >= w->at + len) {
-			buf_append(out, data, len);
-			w->at += len;
-			return;
-		}
-		if (f->offset > w->at) {
-			n = f->offset - w->at;
-			buf_append(out, data, n);
-		} else {
-			if (!w->started)
-				notice_part(w, f, out);
-			w->started = 1;
-			size_t end = f->offset + f->len;
-			n = end - w->at < len ? end - w->at : len;
-			if (w->at + n == end) {
-				w->next++;
-				w->started = 0;
-			}
-		}
-		data += n;
-		len -= n;
-		w->at += n;
-	}
+	splice_write(&w->splice, data, len, out);
 }

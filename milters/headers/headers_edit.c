@@ -30,14 +30,14 @@ void headers_result_deinit(struct headers_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-void headers_body_writer_init(struct headers_body_writer *w, const struct headers_result *result)
+/* write_text: an edit's text with CRLF line breaks (none for a deletion). */
+static void write_text(void *context, const struct splice_range *range, struct buf *out)
 {
-	*w = (struct headers_body_writer){.result = result};
-}
+	const struct headers_edit *e = range->item;
 
-/* write_text: an edit's text with CRLF line breaks. */
-static void write_text(const struct headers_edit *e, struct buf *out)
-{
+	(void)context;
+	if (e->kind == HEADERS_EDIT_DELETE)
+		return;
 	for (const char *p = e->text; *p != '\0'; p++) {
 		if (*p == '\n')
 			buf_append_char(out, '\r');
@@ -47,47 +47,32 @@ static void write_text(const struct headers_edit *e, struct buf *out)
 		buf_append_str(out, "\r\n");
 }
 
-/* next_body_edit: the next edit of the body at or after w->next, or NULL. */
-static const struct headers_edit *next_body_edit(struct headers_body_writer *w)
+/* next_body_edit: the range of the next edit of the body. */
+static int next_body_edit(void *context, struct splice_range *range_r)
 {
+	struct headers_body_writer *w = context;
 	const struct headers_result *r = w->result;
 
 	while (w->next < r->n_edits && r->edits[w->next].primary)
 		w->next++;
-	return w->next < r->n_edits ? &r->edits[w->next] : NULL;
+	if (w->next >= r->n_edits)
+		return 0;
+	const struct headers_edit *e = &r->edits[w->next++];
+	*range_r = (struct splice_range){.offset = e->offset,
+					 .len = e->len,
+					 .keep = e->kind == HEADERS_EDIT_PREPEND,
+					 .item = e};
+	return 1;
+}
+
+void headers_body_writer_init(struct headers_body_writer *w, const struct headers_result *result)
+{
+	*w = (struct headers_body_writer){.result = result};
+	splice_init(&w->splice, next_body_edit, write_text, w);
 }
 
 void headers_body_write(struct headers_body_writer *w, const char *data, size_t len,
 			struct buf *out)
 {
-	while (len > 0) {
-		const struct headers_edit *e = next_body_edit(w);
-		size_t n;
-		if (e == NULL || e->offset >= w->at + len) {
-			buf_append(out, data, len);
-			w->at += len;
-			return;
-		}
-		if (e->offset > w->at) {
-			/* Unchanged bytes before the edit. */
-			n = e->offset - w->at;
-			buf_append(out, data, n);
-		} else {
-			/* Inside the edit's range (it may span chunks). */
-			if (!w->started && e->kind != HEADERS_EDIT_DELETE)
-				write_text(e, out);
-			w->started = 1;
-			size_t end = e->offset + e->len;
-			n = end - w->at < len ? end - w->at : len;
-			if (e->kind == HEADERS_EDIT_PREPEND)
-				buf_append(out, data, n);
-			if (w->at + n == end) {
-				w->next++;
-				w->started = 0;
-			}
-		}
-		data += n;
-		len -= n;
-		w->at += n;
-	}
+	splice_write(&w->splice, data, len, out);
 }

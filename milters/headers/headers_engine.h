@@ -29,6 +29,7 @@
 #include "header.h"
 #include "headers_act.h"
 #include "mime.h"
+#include "splice.h"
 
 /* The four tables, in this order. */
 enum headers_class {
@@ -167,8 +168,7 @@ const struct headers_result *headers_scan_result(const struct headers_scan *scan
 struct headers_body_writer {
 	const struct headers_result *result;
 	size_t next; /* the edit to look at next */
-	size_t at;   /* body offset of the next byte fed */
-	int started; /* the text of edit next is written */
+	struct splice splice;
 };
 
 /* headers_body_writer_init: a writer for result's body edits (result must
