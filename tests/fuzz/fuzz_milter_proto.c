@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fuzz_util.h"
 #include "milter_proto_cmd.h"
 #include "milter_proto_neg.h"
 #include "milter_proto_reply.h"
@@ -134,48 +135,47 @@ static void round_trip_reply(const struct milter_packet *pkt)
 	buf_deinit(&enc2);
 }
 
+struct framing {
+	struct milter_decoder *d;
+	struct buf *out;
+	int decode;
+};
+
+/* frame: one feed of the decoder; record the packet or the error. */
+static int frame(void *context, const uint8_t *data, size_t len, size_t *used_r)
+{
+	struct framing *f = context;
+	struct milter_packet pkt;
+	char *error = NULL;
+	int rc = milter_decoder_feed(f->d, data, len, used_r, &pkt, &error);
+
+	if (rc < 0) {
+		buf_printf(f->out, "E %s\n", error);
+		free(error);
+	} else if (rc > 0) {
+		check(pkt.data[pkt.len] == '\0');
+		buf_printf(f->out, "P %d %zu\n", pkt.code, pkt.len);
+		buf_append(f->out, pkt.data, pkt.len);
+		if (f->decode) {
+			round_trip_cmd(&pkt);
+			round_trip_reply(&pkt);
+		}
+	}
+	return rc;
+}
+
 /* transcript: frame the stream fed in pieces of at most step bytes (0: all
  * at once), or split once at cut; record every packet and the first error
  * in out. With decode set, also round-trip every packet. */
 static void transcript(struct buf *out, const uint8_t *s, size_t len, size_t max, size_t step,
 		       size_t cut, int decode)
 {
-	struct milter_decoder *d = milter_decoder_new(max);
-	size_t off = 0;
+	struct framing f = {milter_decoder_new(max), out, decode};
 
 	buf_init(out, 0);
-	while (off < len) {
-		size_t end = step ? off + step : (off < cut ? cut : len);
-		if (end > len)
-			end = len;
-		while (off < end) {
-			struct milter_packet pkt;
-			size_t used;
-			char *error = NULL;
-			int rc = milter_decoder_feed(d, s + off, end - off, &used, &pkt, &error);
-			check(used <= end - off);
-			off += used;
-			if (rc < 0) {
-				buf_printf(out, "E %s\n", error);
-				free(error);
-				goto done;
-			}
-			if (rc == 0) {
-				check(off == end);
-				break;
-			}
-			check(pkt.data[pkt.len] == '\0');
-			buf_printf(out, "P %d %zu\n", pkt.code, pkt.len);
-			buf_append(out, pkt.data, pkt.len);
-			if (decode) {
-				round_trip_cmd(&pkt);
-				round_trip_reply(&pkt);
-			}
-		}
-	}
-	buf_printf(out, "pending=%d\n", milter_decoder_pending(d));
-done:
-	milter_decoder_free(&d);
+	if (fuzz_frame_stream(s, len, step, cut, frame, &f))
+		buf_printf(out, "pending=%d\n", milter_decoder_pending(f.d));
+	milter_decoder_free(&f.d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -191,8 +191,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	transcript(&whole, s, len, max, 0, len, 1);
 	transcript(&bytes, s, len, max, 1, 0, 0);
 	transcript(&split, s, len, max, 0, cut < len ? cut : len, 0);
-	check(same(&whole, &bytes));
-	check(same(&whole, &split));
+	fuzz_expect_same(&whole, &bytes);
+	fuzz_expect_same(&whole, &split);
 	buf_deinit(&whole);
 	buf_deinit(&bytes);
 	buf_deinit(&split);

@@ -14,6 +14,7 @@
 
 #include "access_action.h"
 #include "buf.h"
+#include "fuzz_util.h"
 #include "policy_proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -79,47 +80,47 @@ static void round_trip(const struct policy_attrs *a)
 	buf_deinit(&l2);
 }
 
+struct parsing {
+	struct policy_parser *p;
+	enum policy_kind kind;
+	struct buf *out;
+	int deep;
+};
+
+/* parse: one feed of the parser; record the attributes or the error. */
+static int parse(void *context, const uint8_t *data, size_t len, size_t *used_r)
+{
+	struct parsing *ps = context;
+	struct policy_attrs *a = NULL;
+	char *error = NULL;
+	int rc = policy_parser_feed(ps->p, data, len, used_r, &a, &error);
+
+	if (rc < 0) {
+		buf_printf(ps->out, "E %s\n", error);
+		free(error);
+	} else if (rc > 0) {
+		attrs_line(ps->out, a);
+		if (ps->deep) {
+			if (ps->kind == POLICY_REQUEST)
+				round_trip(a);
+			for (size_t i = 0; i < a->count; i++)
+				check_action(a->v[i].value);
+		}
+		policy_attrs_free(&a);
+	}
+	return rc;
+}
+
 /* transcript: parse in pieces of step bytes (0: at once), or split at cut. */
 static void transcript(struct buf *out, enum policy_kind kind, const struct policy_limits *limits,
 		       const uint8_t *s, size_t len, size_t step, size_t cut, int deep)
 {
-	struct policy_parser *p = policy_parser_new(kind, limits);
-	size_t off = 0;
+	struct parsing ps = {policy_parser_new(kind, limits), kind, out, deep};
 
 	buf_init(out, 0);
-	while (off < len) {
-		size_t end = step ? off + step : (off < cut ? cut : len);
-		if (end > len)
-			end = len;
-		while (off < end) {
-			struct policy_attrs *a = NULL;
-			size_t used;
-			char *error = NULL;
-			int rc = policy_parser_feed(p, s + off, end - off, &used, &a, &error);
-			check(used <= end - off);
-			off += used;
-			if (rc < 0) {
-				buf_printf(out, "E %s\n", error);
-				free(error);
-				goto done;
-			}
-			if (rc == 0) {
-				check(off == end);
-				break;
-			}
-			attrs_line(out, a);
-			if (deep) {
-				if (kind == POLICY_REQUEST)
-					round_trip(a);
-				for (size_t i = 0; i < a->count; i++)
-					check_action(a->v[i].value);
-			}
-			policy_attrs_free(&a);
-		}
-	}
-	buf_printf(out, "pending=%d\n", policy_parser_pending(p));
-done:
-	policy_parser_free(&p);
+	if (fuzz_frame_stream(s, len, step, cut, parse, &ps))
+		buf_printf(out, "pending=%d\n", policy_parser_pending(ps.p));
+	policy_parser_free(&ps.p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -138,10 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	transcript(&whole, kind, limits, s, len, 0, len, 1);
 	transcript(&bytes, kind, limits, s, len, 1, 0, 0);
 	transcript(&split, kind, limits, s, len, 0, cut < len ? cut : len, 0);
-	check(buf_len(&whole) == buf_len(&bytes) &&
-	      memcmp(buf_cstr(&whole), buf_cstr(&bytes), buf_len(&whole)) == 0);
-	check(buf_len(&whole) == buf_len(&split) &&
-	      memcmp(buf_cstr(&whole), buf_cstr(&split), buf_len(&whole)) == 0);
+	fuzz_expect_same(&whole, &bytes);
+	fuzz_expect_same(&whole, &split);
 	buf_deinit(&whole);
 	buf_deinit(&bytes);
 	buf_deinit(&split);

@@ -60,6 +60,43 @@ static inline void fuzz_expect_same(const struct buf *whole, const struct buf *c
 		fuzz_fail("whole and chunked input give different results");
 }
 
+/* A framing decoder's feed: use bytes of data[0..len) and set *used_r;
+ * 1: a frame is complete (the callee records it), 0: all of data is used
+ * and more is wanted, -1: an error (the callee records it) ends the
+ * stream. */
+typedef int fuzz_frame_fn(void *context, const uint8_t *data, size_t len, size_t *used_r);
+
+/* fuzz_frame_stream: feed s to feed in pieces of step bytes (0: at once),
+ * or split once at cut; abort when feed uses more than it was given or
+ * asks for more while input is left. 1 when the whole stream was fed, 0
+ * when feed ended it with an error. */
+static inline int fuzz_frame_stream(const uint8_t *s, size_t len, size_t step, size_t cut,
+				    fuzz_frame_fn *feed, void *context)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		size_t end = step ? off + step : (off < cut ? cut : len);
+		if (end > len)
+			end = len;
+		while (off < end) {
+			size_t used = 0;
+			int rc = feed(context, s + off, end - off, &used);
+			if (used > end - off)
+				fuzz_fail("the decoder used more than it was given");
+			off += used;
+			if (rc < 0)
+				return 0;
+			if (rc == 0) {
+				if (off != end)
+					fuzz_fail("the decoder wants more but left input unused");
+				break;
+			}
+		}
+	}
+	return 1;
+}
+
 /* A target's run: feed data in pieces of up to chunk bytes (0: whole) and
  * describe everything the result says in out. */
 typedef void fuzz_run_fn(const uint8_t *data, size_t size, size_t chunk, struct buf *out);
