@@ -1,6 +1,7 @@
 /* log.c: syslog or stderr logging in Postfix's line format (see log.h). */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,29 @@ static char log_tag[64] = "postern";
 static enum log_dest log_dest = LOG_DEST_STDERR;
 static int log_verbose;
 static char log_host[64] = "localhost";
+/* the pid in every line: getpid() would be a system call per line; a
+ * fork clears it (pthread_atfork) */
+static _Atomic pid_t log_pid;
+
+static void log_forget_pid(void)
+{
+	log_pid = 0;
+}
+
+static void log_register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, log_forget_pid);
+}
+
+static pid_t log_getpid(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	if (log_pid == 0) {
+		pthread_once(&once, log_register_atfork);
+		log_pid = getpid();
+	}
+	return log_pid;
+}
 
 void log_init(const char *name, enum log_dest dest)
 {
@@ -68,7 +92,7 @@ void log_vwrite(int priority, const char *prefix, const char *fmt, va_list ap)
 		localtime_r(&now, &tm);
 		off = strftime(line, cap, "%b %e %H:%M:%S ", &tm);
 		off = log_room(off, snprintf(line + off, cap - off, "%s %s[%ld]: ", log_host,
-					     log_tag, (long)getpid()), cap);
+					     log_tag, (long)log_getpid()), cap);
 	}
 	size_t body = off;
 	off = log_room(off, snprintf(line + off, cap - off, "%s", prefix), cap);

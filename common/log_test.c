@@ -102,6 +102,29 @@ int main(void)
 	tap_ok(t[strlen(t) - 1] == '\n' && strchr(t, '\n') == t + strlen(t) - 1,
 	       "an over-long line is cut and still ends with one newline");
 
+	/* the pid is remembered, and forgotten by a fork */
+	char want[64];
+	snprintf(want, sizeof(want), "[%ld]: 4ABC", (long)getpid());
+	t = capture(emit_info);
+	tap_ok(strstr(t, want) != NULL, "the line carries the process's pid");
+	int pfd[2];
+	if (pipe(pfd) != 0)
+		return 1;
+	pid_t child = fork();
+	if (child == 0) {
+		dup2(pfd[1], STDERR_FILENO);
+		log_info("4ABC: child");
+		_exit(0);
+	}
+	close(pfd[1]);
+	char line[512] = "";
+	ssize_t got = read(pfd[0], line, sizeof(line) - 1);
+	line[got > 0 ? got : 0] = '\0';
+	close(pfd[0]);
+	waitpid(child, NULL, 0);
+	snprintf(want, sizeof(want), "[%ld]: 4ABC: child", (long)child);
+	tap_ok(strstr(line, want) != NULL, "a forked child logs its own pid");
+
 	pid_t pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);

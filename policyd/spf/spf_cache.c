@@ -1,5 +1,7 @@
 /* spf_cache.c: a hash table with chaining plus a FIFO list for eviction
- * (see spf_cache.h). Entries past their TTL are dropped when met. */
+ * (see spf_cache.h). Entries past their TTL are dropped when met. Values
+ * are byte strings with a length (a NUL follows them, so text values read
+ * as C strings). */
 #include "config.h"
 
 #include "spf_cache.h"
@@ -16,6 +18,7 @@ struct entry {
 	struct entry *older, *newer;	/* FIFO, oldest first */
 	char *key;
 	char *value;
+	size_t len;
 	time_t expires;
 };
 
@@ -90,6 +93,13 @@ static struct entry *find(struct spf_cache *c, const char *key)
 
 int spf_cache_get(struct spf_cache *c, const char *key, time_t now, char **value_r)
 {
+	size_t len;
+	return spf_cache_get_data(c, key, now, value_r, &len);
+}
+
+int spf_cache_get_data(struct spf_cache *c, const char *key, time_t now, char **value_r,
+		       size_t *len_r)
+{
 	int found = 0;
 	pthread_mutex_lock(&c->lock);
 	struct entry *e = find(c, key);
@@ -98,7 +108,9 @@ int spf_cache_get(struct spf_cache *c, const char *key, time_t now, char **value
 		e = NULL;
 	}
 	if (e != NULL) {
-		*value_r = xstrdup(e->value);
+		*value_r = xmalloc(e->len + 1);
+		memcpy(*value_r, e->value, e->len + 1);
+		*len_r = e->len;
 		found = 1;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -107,7 +119,15 @@ int spf_cache_get(struct spf_cache *c, const char *key, time_t now, char **value
 
 void spf_cache_put(struct spf_cache *c, const char *key, const char *value, time_t now)
 {
-	if (c->ttl <= 0)
+	spf_cache_put_data(c, key, value, strlen(value), now, c->ttl);
+}
+
+void spf_cache_put_data(struct spf_cache *c, const char *key, const void *value, size_t len,
+			time_t now, time_t ttl)
+{
+	if (ttl > c->ttl)
+		ttl = c->ttl;
+	if (ttl <= 0)
 		return;
 	pthread_mutex_lock(&c->lock);
 	struct entry *old = find(c, key);
@@ -117,8 +137,11 @@ void spf_cache_put(struct spf_cache *c, const char *key, const char *value, time
 		unlink_entry(c, c->oldest);
 	struct entry *e = xcalloc(1, sizeof(*e));
 	e->key = xstrdup(key);
-	e->value = xstrdup(value);
-	e->expires = now + c->ttl;
+	e->value = xmalloc(len + 1);
+	memcpy(e->value, value, len);
+	e->value[len] = '\0';
+	e->len = len;
+	e->expires = now + ttl;
 	size_t b = hash(key) & (c->n_buckets - 1);
 	e->next = c->buckets[b];
 	c->buckets[b] = e;

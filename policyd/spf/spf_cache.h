@@ -10,7 +10,7 @@
 struct spf_cache;
 
 /* spf_cache_new: a cache of at most max entries, each kept ttl seconds
- * (ttl 0: the cache keeps nothing). Free with spf_cache_free(). */
+ * at most (ttl 0: the cache keeps nothing). Free with spf_cache_free(). */
 struct spf_cache *spf_cache_new(size_t max, time_t ttl);
 void spf_cache_free(struct spf_cache **cp);
 
@@ -19,6 +19,13 @@ void spf_cache_free(struct spf_cache **cp);
 int spf_cache_get(struct spf_cache *c, const char *key, time_t now, char **value_r);
 /* spf_cache_put: remember value for key from time now (copies both). */
 void spf_cache_put(struct spf_cache *c, const char *key, const char *value, time_t now);
+/* spf_cache_get_data, spf_cache_put_data: the same for a byte string of
+ * len bytes (the copy returned has a NUL after them), kept for ttl
+ * seconds or the cache's ttl, whichever is shorter (ttl 0: not kept). */
+int spf_cache_get_data(struct spf_cache *c, const char *key, time_t now, char **value_r,
+		       size_t *len_r);
+void spf_cache_put_data(struct spf_cache *c, const char *key, const void *value, size_t len,
+			time_t now, time_t ttl);
 /* spf_cache_count: entries held (fresh or not yet evicted). */
 size_t spf_cache_count(struct spf_cache *c);
 

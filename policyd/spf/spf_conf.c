@@ -42,6 +42,8 @@ static const struct param params[] = {
 	{"workers", P_INT, "16", 1, 64, OFF(workers)},
 	{"cache_ttl", P_TIME, "60s", 0, 86400, OFF(cache_ttl)},
 	{"cache_size", P_INT, "10000", 1, 10000000, OFF(cache_size)},
+	{"dns_cache_max_ttl", P_TIME, "1h", 0, 604800, OFF(dns_cache_max_ttl)},
+	{"dns_cache_size", P_INT, "10000", 1, 10000000, OFF(dns_cache_size)},
 	{"request_timeout", P_TIME, "10s", 1, 3600, OFF(request_timeout)},
 	{"timeout_action", P_STR, "DEFER_IF_PERMIT 4.4.3 SPF check timed out, try again later", 0, 0,
 	 OFF(timeout_action)},

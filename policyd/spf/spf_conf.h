@@ -38,6 +38,8 @@ struct spf_conf {
 	long long workers;
 	long long cache_ttl;  /* seconds; 0 disables the cache */
 	long long cache_size; /* entries */
+	long long dns_cache_max_ttl; /* seconds; 0 disables the DNS cache */
+	long long dns_cache_size;    /* entries */
 	long long request_timeout; /* seconds */
 	char *timeout_action;
 	enum spf_reject_mode helo_reject;

@@ -2,6 +2,7 @@
  * libspf2's resolver: it fetches SPF records itself (so every record goes
  * through spf_guard_record() before libspf2 compiles it), checks every
  * explanation string, and counts lookups against the RFC 7208 limits.
+ * Below it, spf_dns.c asks the DNS servers and keeps their answers.
  * libspf2's own limits are set above ours so ours decide. */
 #include "config.h"
 
@@ -16,13 +17,13 @@
 
 #include <spf2/spf.h>
 #include <spf2/spf_dns.h>
-#include <spf2/spf_dns_resolv.h>
 #include <spf2/spf_dns_rr.h>
 #include <spf2/spf_log.h>
 #include <spf2/spf_record.h>
 
 #include "log.h"
 #include "mem.h"
+#include "spf_dns.h"
 #include "spf_guard.h"
 
 struct spf_engine {
@@ -232,15 +233,13 @@ static void guard_destroy(SPF_dns_server_t *layer)
 	free(layer);
 }
 
-int spf_engine_new(const char *receiver, struct spf_engine **engine_r, char **error_r)
+int spf_engine_new(const char *receiver, struct spf_cache *dns_cache, struct spf_engine **engine_r,
+		   char **error_r)
 {
-	struct spf_engine *eng = xcalloc(1, sizeof(*eng));
-	SPF_dns_server_t *below = SPF_dns_resolv_new(NULL, "resolv", 0);
-	if (below == NULL) {
-		free(eng);
-		*error_r = xstrdup("libspf2: cannot create a resolver");
+	SPF_dns_server_t *below = spf_dns_new(dns_cache, error_r);
+	if (below == NULL)
 		return -1;
-	}
+	struct spf_engine *eng = xcalloc(1, sizeof(*eng));
 	eng->guard = xcalloc(1, sizeof(*eng->guard));
 	eng->guard->destroy = guard_destroy;
 	eng->guard->lookup = guard_lookup;

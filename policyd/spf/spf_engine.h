@@ -40,10 +40,14 @@ struct spf_outcome {
 
 struct spf_engine;
 
+struct spf_cache;
+
 /* spf_engine_new: an engine; receiver names this host in explanations
- * (%{r}). Returns 1 with *engine_r, or -1 with *error_r when libspf2
+ * (%{r}); DNS answers are kept in dns_cache (see spf_dns.h; NULL: none
+ * kept), which engines may share. Returns 1 with *engine_r, or -1 with *error_r when libspf2
  * cannot be set up. */
-int spf_engine_new(const char *receiver, struct spf_engine **engine_r, char **error_r);
+int spf_engine_new(const char *receiver, struct spf_cache *dns_cache, struct spf_engine **engine_r,
+		   char **error_r);
 /* spf_engine_free: release *ep and set it to NULL; accepts NULL. */
 void spf_engine_free(struct spf_engine **ep);
 

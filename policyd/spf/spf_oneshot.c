@@ -23,7 +23,7 @@ int spf_oneshot_run(const struct spf_conf *conf, FILE *in, FILE *out)
 {
 	struct spf_engine *engine = NULL;
 	char *err = NULL;
-	if (spf_engine_new(conf->receiver, &engine, &err) < 0) {
+	if (spf_engine_new(conf->receiver, NULL, &engine, &err) < 0) {
 		fprintf(stderr, "postern-spf: %s\n", err);
 		free(err);
 		return 2;

@@ -96,8 +96,8 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int spf_pool_new(size_t n, const char *receiver, spf_pool_work_fn *work, void *ctx,
-		 struct spf_pool **pool_r, char **error_r)
+int spf_pool_new(size_t n, const char *receiver, struct spf_cache *dns_cache,
+		 spf_pool_work_fn *work, void *ctx, struct spf_pool **pool_r, char **error_r)
 {
 	struct spf_pool *pool = xcalloc(1, sizeof(*pool));
 	pthread_mutex_init(&pool->lock, NULL);
@@ -114,7 +114,7 @@ int spf_pool_new(size_t n, const char *receiver, spf_pool_work_fn *work, void *c
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (spf_engine_new(receiver, &pool->engines[i], error_r) < 0) {
+		if (spf_engine_new(receiver, dns_cache, &pool->engines[i], error_r) < 0) {
 			spf_pool_free(&pool);
 			return -1;
 		}

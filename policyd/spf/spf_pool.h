@@ -17,10 +17,11 @@ typedef void spf_pool_work_fn(struct spf_engine *engine, void *job, void *ctx);
 
 struct spf_pool;
 
-/* spf_pool_new: start n workers. Returns 1 with *pool_r, or -1 with
+/* spf_pool_new: start n workers, their engines sharing dns_cache (see
+ * spf_engine_new). Returns 1 with *pool_r, or -1 with
  * *error_r (an engine or a thread could not be created). */
-int spf_pool_new(size_t n, const char *receiver, spf_pool_work_fn *work, void *ctx,
-		 struct spf_pool **pool_r, char **error_r);
+int spf_pool_new(size_t n, const char *receiver, struct spf_cache *dns_cache,
+		 spf_pool_work_fn *work, void *ctx, struct spf_pool **pool_r, char **error_r);
 /* spf_pool_submit: queue job for the next free worker. */
 void spf_pool_submit(struct spf_pool *pool, void *job);
 /* spf_pool_done_fd: readable while finished jobs wait to be taken. */

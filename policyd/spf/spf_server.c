@@ -64,7 +64,8 @@ struct spf_server {
 	struct evconnlistener **listeners;
 	size_t n_listeners;
 	struct spf_pool *pool;
-	struct spf_cache *cache;
+	struct spf_cache *cache;     /* answers to requests */
+	struct spf_cache *dns_cache; /* DNS answers, shared by the workers */
 	struct event *done_ev, *signal_ev;
 	struct conn *conns;
 	int stopping;
@@ -444,6 +445,8 @@ int spf_server_new(const struct spf_conf *conf, struct spf_server **srv_r, char 
 		return -1;
 	}
 	srv->cache = spf_cache_new((size_t)conf->cache_size, (time_t)conf->cache_ttl);
+	srv->dns_cache =
+		spf_cache_new((size_t)conf->dns_cache_size, (time_t)conf->dns_cache_max_ttl);
 	*srv_r = srv;
 	return 1;
 }
@@ -475,8 +478,8 @@ int spf_server_listen(struct spf_server *srv, char **error_r)
 
 int spf_server_run(struct spf_server *srv, char **error_r)
 {
-	if (spf_pool_new((size_t)srv->conf->workers, srv->conf->receiver, job_work, NULL,
-			 &srv->pool, error_r) < 0)
+	if (spf_pool_new((size_t)srv->conf->workers, srv->conf->receiver, srv->dns_cache,
+			 job_work, NULL, &srv->pool, error_r) < 0)
 		return -1;
 	srv->done_ev = event_new(srv->base, spf_pool_done_fd(srv->pool), EV_READ | EV_PERSIST,
 				 done_cb, srv);
@@ -514,6 +517,7 @@ void spf_server_free(struct spf_server **sp)
 	if (srv->signal_ev != NULL)
 		event_free(srv->signal_ev);
 	spf_cache_free(&srv->cache);
+	spf_cache_free(&srv->dns_cache);
 	event_base_free(srv->base);
 	FREE_AND_NULL(*sp);
 }
