@@ -133,7 +133,7 @@ static void smtpd_restrict_names(void *arg, const struct smtpd_peer_names *n)
 
 void smtpd_restrict_connect(struct smtpd_session *s)
 {
-	s->chk = smtpd_check_new(s->lconf->check, s->worker->dns);
+	s->chk = smtpd_check_new(s->lconf->check, s->worker->dns, s->worker->policy);
 	snprintf(s->instance, sizeof(s->instance), "%lx.%x", (unsigned long)(uintptr_t)s,
 		 s->transactions);
 	if (!s->lconf->peername_lookup) {
