@@ -104,8 +104,9 @@ struct smtpd_facts {
 				* last recipient accepted (logged when it is the
 				* only one) */
 	unsigned rcpt_count;   /* recipients accepted so far */
-	long long size;	       /* SIZE= at MAIL/RCPT/DATA, the real size at END_OF_DATA;
-				* 0 when unknown */
+	long long size;	       /* SIZE= at MAIL/RCPT/DATA; at END_OF_DATA the
+				* content as received (line bytes plus 2 per
+				* line end, as Postfix's act_size); 0 when unknown */
 	/* For reject_unauth_pipelining: the SMTP server saw the client send
 	 * commands ahead of time where that is not allowed (Postfix's
 	 * SMTPD_FLAG_ILL_PIPELINING: input before the greeting, after

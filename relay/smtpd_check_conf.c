@@ -595,8 +595,6 @@ static void conf_release(struct smtpd_check_conf *conf)
 	free(conf->policy_default_action);
 	free(conf->policy.policy_context);
 	free(conf->queue_directory);
-	free(conf->compatibility_level);
-	free(conf->mail_version);
 	free(conf->default_rbl_reply);
 	free(conf->expansion_filter);
 	free(conf);

@@ -93,9 +93,7 @@ int chk_policy_load(struct smtpd_check_conf *conf, const struct cfg *view, char 
 		free(pname);
 	}
 	char *e = NULL;
-	if ((conf->queue_directory = param(view, "queue_directory", &e)) == NULL ||
-	    (conf->compatibility_level = param(view, "compatibility_level", &e)) == NULL ||
-	    (conf->mail_version = param(view, "mail_version", &e)) == NULL) {
+	if ((conf->queue_directory = param(view, "queue_directory", &e)) == NULL) {
 		*error_r = e;
 		return -1;
 	}
@@ -220,16 +218,18 @@ static void add(struct policy_attrs *a, const char *name, const char *value)
 	}
 }
 
-/* request: the attributes Postfix 3.7 sends, in its order. */
+/* request: the attributes Postfix 3.7 sends, in its order (3.8 added
+ * compatibility_level and mail_version; 3.7 does not send them). */
 static char *request(struct chk_pass *p, const struct chk_policy *svc)
 {
 	const struct smtpd_facts *f = p->f;
-	const struct smtpd_check_conf *conf = p->chk->conf;
-	const int sasl = conf->sasl_enable;
+	const int sasl = p->chk->conf->sasl_enable;
 	struct policy_attrs *a = policy_attrs_new();
 	char count[32], size[32], bits[32];
 
-	snprintf(count, sizeof(count), "%u", f->rcpt_count);
+	/* Postfix sends the count at DATA and END-OF-MESSAGE only. */
+	snprintf(count, sizeof(count), "%u",
+		 p->stage >= SMTPD_CHECK_DATA ? f->rcpt_count : 0);
 	snprintf(size, sizeof(size), "%lld", f->size > 0 ? f->size : 0);
 	snprintf(bits, sizeof(bits), "%d", f->tls_protocol ? f->tls_bits : 0);
 	add(a, "request", "smtpd_access_policy");
@@ -261,8 +261,6 @@ static char *request(struct chk_pass *p, const struct chk_policy *svc)
 	add(a, "encryption_cipher", f->tls_cipher);
 	add(a, "encryption_keysize", bits);
 	add(a, "policy_context", svc->policy_context);
-	add(a, "compatibility_level", conf->compatibility_level);
-	add(a, "mail_version", conf->mail_version);
 
 	struct buf b;
 	char *error = NULL;

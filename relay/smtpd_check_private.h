@@ -235,7 +235,6 @@ struct smtpd_check_conf {
 	char *policy_default_action;
 	struct chk_policy policy; /* smtpd_policy_service_* (server and name NULL) */
 	char *queue_directory;	  /* where "unix:private/x" services are */
-	char *compatibility_level, *mail_version; /* sent to policy services */
 	char *default_rbl_reply;
 	char *expansion_filter; /* smtpd_expansion_filter, unescaped */
 	struct chk_match *log_permit; /* smtpd_log_access_permit_actions */
@@ -309,7 +308,7 @@ int chk_policyq_wait(struct chk_policyq *q, void (*fn)(void *arg), void *arg);
 /* ---- check_policy_service (smtpd_check_policy.c) ---- */
 
 /* chk_policy_load: the smtpd_policy_service_* parameters into
- * conf->policy, and what requests carry. 1, or -1 with *error_r. */
+ * conf->policy, and queue_directory. 1, or -1 with *error_r. */
 int chk_policy_load(struct smtpd_check_conf *conf, const struct cfg *view, char **error_r);
 /* chk_policy_parse: "unix:path" or "{ inet:host:port, timeout=10s, ... }"
  * (Postfix 3.0 syntax) into *policy_r. 1, or -1 with *error_r. */

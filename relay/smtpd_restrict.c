@@ -76,7 +76,8 @@ void smtpd_restrict(struct smtpd_session *s, enum smtpd_check_stage stage,
 		s->facts.recipient = s->pending_rcpt.address;
 		break;
 	case SMTPD_CHECK_END_OF_DATA:
-		s->facts.size = (long long)s->txn.size;
+		/* The content as the client sent it, as Postfix's act_size. */
+		s->facts.size = (long long)smtp_data_stats(s->decoder)->size;
 		break;
 	default:
 		break;
