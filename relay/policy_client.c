@@ -119,7 +119,8 @@ void policy_call_cancel(struct policy_call **callp)
 
 /* call_fail: the attempt failed: close its connection, then try again
  * later or report the failure (always from the loop). stale: a pooled
- * connection the server had closed; the attempt does not count. */
+ * connection that failed before any reply byte (the server may have
+ * closed it as idle): the next attempt starts at once. */
 static void call_fail(struct policy_call *k, const char *why, int stale)
 {
 	if (k->conn != NULL) {
@@ -127,8 +128,7 @@ static void call_fail(struct policy_call *k, const char *why, int stale)
 		conn_close(k->conn);
 		k->conn = NULL;
 	}
-	if (!stale)
-		k->tries++;
+	k->tries++;
 	free(k->error);
 	k->error = xstrdup(why);
 	struct timeval tv = {0, 0};

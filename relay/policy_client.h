@@ -11,8 +11,10 @@
  * has served request_limit requests. A failed attempt (connect refused,
  * timeout, the server closing the connection, a malformed or oversized
  * reply) is retried on a new connection after retry_delay, up to
- * try_limit attempts; a stale pooled connection that the server closed
- * while idle is replaced at once without counting an attempt.
+ * try_limit attempts in all; when the attempt that failed ran on a pooled
+ * connection and saw no reply byte (the server may have closed it as
+ * idle), the next attempt starts at once. A pooled connection that the
+ * server closes while it is idle is noticed and dropped right away.
  *
  * Every report comes from the event loop, never from inside
  * policy_client_call(). Not thread-safe: one client per event_base.
