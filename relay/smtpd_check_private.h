@@ -11,12 +11,15 @@
  *   smtpd_check_sender.c   sender login maps, unlisted senders/recipients
  *   smtpd_check_rbl.c      reject_rbl_client, reject_rhsbl_*, rbl_reply_maps
  *   smtpd_check_dnsq.c     the per-session DNS answer cache
+ *   smtpd_check_policy.c   check_policy_service: settings, request, action
+ *   smtpd_check_policyq.c  the policy answers of one evaluation
  *   smtpd_check_run.c      the stages (Postfix's smtpd_check_client, ...)
  *   smtpd_check_peer.c     client host name lookups
  *
- * Evaluation is restartable: an element that needs a DNS answer the
- * session does not have yet starts the lookup and the pass stops with
- * CHK_PENDING; when every lookup has answered, the stage is evaluated
+ * Evaluation is restartable: an element that needs a DNS answer (or a
+ * policy service's answer) the session does not have yet starts the
+ * lookup (or request) and the pass stops with CHK_PENDING; when every
+ * one has answered, the stage is evaluated
  * again from the start (answers now come from the cache). A pass works on
  * a copy of the session state (struct chk_pass) and commits it, with its
  * log lines and trace, only when it completes.
@@ -35,7 +38,7 @@
 
 /* Results of an element or a list (Postfix's SMTPD_CHECK_*). */
 enum chk_status {
-	CHK_PENDING = -2, /* waiting for DNS: abandon this pass */
+	CHK_PENDING = -2, /* waiting for DNS or a policy service: abandon this pass */
 	CHK_DUNNO = 0,
 	CHK_OK = 1,
 	CHK_REJECT = 2,
