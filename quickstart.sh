@@ -159,19 +159,23 @@ run_demo() {
 	fi
 	chown -R postern "$work/dkim"
 	trap 'demo_stop' EXIT
-	say "starting postern-dkim (127.0.0.1:8891) and postern-headers (127.0.0.1:8893)"
+	say "starting postern-dkim (127.0.0.1:8891), postern-headers (127.0.0.1:8893) and" \
+		"postern-spf (127.0.0.1:8895)"
 	demo_start postern-dkim 8891 build/milters/dkim/postern-dkim -f \
 		-c "$conf/postern-dkim.conf" &&
 		demo_start postern-headers 8893 build/milters/headers/postern-headers -f \
-			-c "$conf/postern-headers.conf" || return 1
+			-c "$conf/postern-headers.conf" &&
+		demo_start postern-spf 8895 build/policyd/spf/postern-spf -f \
+			-c "$conf/postern-spf.conf" || return 1
 	say "starting posternd on 127.0.0.1:2525 (smtp) and 127.0.0.1:2587 (submission)"
 	demo_start posternd 2587 build/relay/posternd -f -c "$conf" || return 1
 	local pid=${demo_pids[-1]} log=$work/posternd.log
 	cat <<MSG
 
 posternd runs with conf/quickstart and passes every message to postern-dkim
-and postern-headers (smtpd_milters). Logs: $work/*.log; posternd's is
-shown below.
+and postern-headers (smtpd_milters); it asks postern-spf about each
+recipient (check_policy_service). Logs: $work/*.log; posternd's is shown
+below.
 
 Send a message to a local address (no login needed from this machine); it
 is signed with the demo DKIM key (the TXT record to publish for it is in
@@ -179,7 +183,7 @@ $work/dkim/demo.txt):
   swaks --server 127.0.0.1:2525 --helo demo.example \\
         --from demo@postern.localhost --to postmaster@postern.localhost
 
-Read it:
+Read it (postern-spf's Received-SPF header is at the top):
   ls $work/Maildir/new; cat $work/Maildir/new/*
 
 A header check (conf/quickstart/postern-headers.conf) refuses this one:

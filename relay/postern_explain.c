@@ -44,6 +44,7 @@
 #include "cfg_expand.h"
 #include "cfg_value.h"
 #include "dns.h"
+#include "policy_client.h"
 #include "mem.h"
 #include "postern.h"
 #include "relay_params_conf.h"
@@ -355,10 +356,12 @@ static int explain_one(struct relay_params_conf *c, struct event_base *base, str
 		.input_pending = a.pipelining,
 	};
 	explain_names(&x, dns, &a, &f);
-	struct smtpd_check *chk = smtpd_check_new(conf, dns);
+	struct policy_client *policy = policy_client_new(base);
+	struct smtpd_check *chk = smtpd_check_new(conf, dns, policy);
 	smtpd_check_set_trace(chk, explain_trace, &x);
 	rc = explain_session(&x, chk, &a, &f) ? 0 : 1;
 	smtpd_check_free(&chk);
+	policy_client_free(&policy);
 	explain_reset(&x);
 out:
 	free(error);

@@ -20,7 +20,8 @@
  *   the per-session state Postfix keeps (defer_if_permit carried to RCPT,
  *   the actions recorded for the current message, a cache of DNS answers).
  *
- * The engine does no socket I/O besides DNS through common/dns.h. It logs
+ * The engine does no socket I/O besides DNS through common/dns.h and
+ * policy requests through relay/policy_client.h. It logs
  * its decisions itself, in Postfix's format, through log.h:
  *   NOQUEUE: reject: RCPT from host[addr]: 554 5.7.1 <x@y>: Relay access
  *   denied; from=<a@b> to=<x@y> proto=ESMTP helo=<h>
@@ -103,8 +104,9 @@ struct smtpd_facts {
 				* last recipient accepted (logged when it is the
 				* only one) */
 	unsigned rcpt_count;   /* recipients accepted so far */
-	long long size;	       /* SIZE= at MAIL/RCPT/DATA, the real size at END_OF_DATA;
-				* 0 when unknown */
+	long long size;	       /* SIZE= at MAIL/RCPT/DATA; at END_OF_DATA the
+				* content as received (line bytes plus 2 per
+				* line end, as Postfix's act_size); 0 when unknown */
 	/* For reject_unauth_pipelining: the SMTP server saw the client send
 	 * commands ahead of time where that is not allowed (Postfix's
 	 * SMTPD_FLAG_ILL_PIPELINING: input before the greeting, after
@@ -174,8 +176,13 @@ void smtpd_check_conf_unref(struct smtpd_check_conf **confp);
  * dns (not owned, must outlive the session state) serves the lookups of
  * the reject_unknown_*, rbl and rhsbl restrictions; it may be NULL when
  * the restrictions need no DNS (a restriction that does then answers as
- * on a temporary DNS failure). Free with smtpd_check_free(). */
-struct smtpd_check *smtpd_check_new(struct smtpd_check_conf *conf, struct dns *dns);
+ * on a temporary DNS failure). policy (not owned, on the same event_base
+ * as dns, outliving the session state) sends check_policy_service
+ * requests; NULL makes every policy service fail (its default action
+ * applies). Free with smtpd_check_free(). */
+struct policy_client;
+struct smtpd_check *smtpd_check_new(struct smtpd_check_conf *conf, struct dns *dns,
+				    struct policy_client *policy);
 /* smtpd_check_free: cancel a pending evaluation (done_cb is not called),
  * release *chkp and set it to NULL; accepts NULL. */
 void smtpd_check_free(struct smtpd_check **chkp);

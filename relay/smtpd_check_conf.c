@@ -543,6 +543,7 @@ int smtpd_check_conf_new(const struct cfg *view, struct smtpd_check_conf **conf_
 	conf->refs = 1;
 	if (load_flags(conf, view, error_r) < 0 || load_codes(&conf->codes, view, error_r) < 0 ||
 	    load_strings(conf, view, error_r) < 0 || load_addr_classes(conf, view, error_r) < 0 ||
+	    chk_policy_load(conf, view, error_r) < 0 ||
 	    load_lists(conf, view, error_r) < 0) {
 		smtpd_check_conf_unref(&conf);
 		return -1;
@@ -592,6 +593,8 @@ static void conf_release(struct smtpd_check_conf *conf)
 	free(conf->double_bounce_sender);
 	free(conf->null_access_key);
 	free(conf->policy_default_action);
+	free(conf->policy.policy_context);
+	free(conf->queue_directory);
 	free(conf->default_rbl_reply);
 	free(conf->expansion_filter);
 	free(conf);

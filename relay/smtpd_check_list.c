@@ -27,18 +27,6 @@ static const char *status_name(int status)
 	}
 }
 
-static int policy_service(struct chk_pass *p, const struct chk_elem *e, const char *reply_name,
-			  const char *reply_class, enum chk_def_acl def_acl)
-{
-	const char *action = e->policy->default_action ? e->policy->default_action :
-							 p->chk->conf->policy_default_action;
-	chk_log_warn(p,
-		     "check_policy_service %s: Postern has no policy client yet; using the "
-		     "default action \"%s\"",
-		     e->policy->server, action);
-	return chk_table_result(p, e->policy->server, action, reply_name, reply_class, def_acl);
-}
-
 /* forbid_ok: Postfix refuses OK from check_reverse_client_hostname_access
  * (a client controls its own PTR name). */
 static int forbid_ok(struct chk_pass *p, const struct chk_elem *e, int status)
@@ -179,7 +167,7 @@ static int eval_elem(struct chk_pass *p, const struct chk_elem *e, const char *r
 			return CHK_DUNNO;
 		return chk_reject(p, conf->codes.plaintext, "4.7.1", "Session encryption is required");
 	case E_CHECK_POLICY_SERVICE:
-		return policy_service(p, e, reply_name, reply_class, def_acl);
+		return chk_policy_service(p, e->policy, reply_name, reply_class, def_acl);
 	case E_CHECK_HELO_ACCESS:
 		if (p->helo == NULL)
 			return CHK_DUNNO;

@@ -155,11 +155,7 @@ static void elem_deinit(struct chk_elem *e)
 	free(e->arg);
 	free(e->dnsxl_domain);
 	free(e->dnsxl_filter);
-	if (e->policy) {
-		free(e->policy->server);
-		free(e->policy->default_action);
-		free(e->policy);
-	}
+	chk_policy_free(&e->policy);
 }
 
 void chk_list_free(struct chk_list **lp)
@@ -174,79 +170,6 @@ void chk_list_free(struct chk_list **lp)
 	free(l->name);
 	free(l->file);
 	free(l);
-}
-
-/* parse_policy: "inet:host:port" or "{ inet:host:port, timeout=10s,
- * default_action=DUNNO, { default_action = 451 4.3.5 text }, ... }"
- * (Postfix 3.0 syntax). */
-static int parse_policy(const char *arg, struct chk_policy **policy_r, char **error_r)
-{
-	static const char *const attrs[] = { "timeout",	    "default_action", "max_idle",
-					     "max_ttl",	    "request_limit",  "retry_delay",
-					     "try_limit",   "policy_context" };
-	char *inner, **items;
-	int braced = cfg_unbrace(arg, &inner, error_r);
-
-	if (braced < 0)
-		return -1;
-	if (cfg_list_split(inner, &items, NULL, error_r) < 0) {
-		free(inner);
-		return -1;
-	}
-	free(inner);
-	struct chk_policy *p = xcalloc(1, sizeof(*p));
-	int rc = 1;
-	for (char **i = items; rc > 0 && *i; i++) {
-		char *eq = strchr(*i, '=');
-		if (i == items) {
-			if (strchr(*i, ':') == NULL || eq != NULL) {
-				*error_r = xasprintf("check_policy_service: \"%s\" is not "
-						     "transport:server",
-						     *i);
-				rc = -1;
-			}
-			p->server = xstrdup(*i);
-			continue;
-		}
-		/* "{ name = value with spaces }" or name=value */
-		char *name = NULL, *value = NULL, *group = NULL, *e = NULL;
-		if ((*i)[0] == '{' && cfg_unbrace(*i, &group, &e) > 0)
-			cfg_split_nameval(group, &name, &value, &e);
-		free(group);
-		free(e);
-		if (name == NULL && eq != NULL) {
-			name = xstrndup(*i, (size_t)(eq - *i));
-			value = xstrdup(eq + 1);
-		}
-		size_t k;
-		for (k = 0; name && k < sizeof(attrs) / sizeof(attrs[0]); k++)
-			if (strcmp(attrs[k], name) == 0)
-				break;
-		if (name == NULL || k == sizeof(attrs) / sizeof(attrs[0])) {
-			*error_r = xasprintf("check_policy_service %s: unknown attribute \"%s\"",
-					     p->server, *i);
-			rc = -1;
-		} else if (strcmp(attrs[k], "default_action") == 0) {
-			free(p->default_action);
-			p->default_action = value;
-			value = NULL;
-		}
-		free(name);
-		free(value);
-	}
-	cfg_list_free(&items);
-	if (rc > 0 && p->server == NULL) {
-		*error_r = xstrdup("check_policy_service: no server given");
-		rc = -1;
-	}
-	if (rc < 0) {
-		free(p->server);
-		free(p->default_action);
-		free(p);
-		return -1;
-	}
-	*policy_r = p;
-	return 1;
 }
 
 /* parse_arg: the argument of e (its keyword says which kind). */
@@ -289,7 +212,7 @@ static int parse_arg(struct smtpd_check_conf *conf, struct chk_elem *e, enum arg
 			*error_r = xasprintf("check_policy_service inside an access table result");
 			return -1;
 		}
-		return parse_policy(arg, &e->policy, error_r);
+		return chk_policy_parse(conf, arg, &e->policy, error_r);
 	}
 	return 1;
 }

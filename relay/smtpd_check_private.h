@@ -11,12 +11,15 @@
  *   smtpd_check_sender.c   sender login maps, unlisted senders/recipients
  *   smtpd_check_rbl.c      reject_rbl_client, reject_rhsbl_*, rbl_reply_maps
  *   smtpd_check_dnsq.c     the per-session DNS answer cache
+ *   smtpd_check_policy.c   check_policy_service: settings, request, action
+ *   smtpd_check_policyq.c  the policy answers of one evaluation
  *   smtpd_check_run.c      the stages (Postfix's smtpd_check_client, ...)
  *   smtpd_check_peer.c     client host name lookups
  *
- * Evaluation is restartable: an element that needs a DNS answer the
- * session does not have yet starts the lookup and the pass stops with
- * CHK_PENDING; when every lookup has answered, the stage is evaluated
+ * Evaluation is restartable: an element that needs a DNS answer (or a
+ * policy service's answer) the session does not have yet starts the
+ * lookup (or request) and the pass stops with CHK_PENDING; when every
+ * one has answered, the stage is evaluated
  * again from the start (answers now come from the cache). A pass works on
  * a copy of the session state (struct chk_pass) and commits it, with its
  * log lines and trace, only when it completes.
@@ -29,12 +32,13 @@
 #include "buf.h"
 #include "cfg.h"
 #include "dns.h"
+#include "policy_client.h"
 #include "smtpd_check.h"
 #include "table.h"
 
 /* Results of an element or a list (Postfix's SMTPD_CHECK_*). */
 enum chk_status {
-	CHK_PENDING = -2, /* waiting for DNS: abandon this pass */
+	CHK_PENDING = -2, /* waiting for DNS or a policy service: abandon this pass */
 	CHK_DUNNO = 0,
 	CHK_OK = 1,
 	CHK_REJECT = 2,
@@ -149,10 +153,16 @@ struct chk_list {
 	size_t n;
 };
 
-/* check_policy_service { server, name=value, ... } */
+/* check_policy_service { server, name=value, ... }: the service with its
+ * settings (the attributes, else the smtpd_policy_service_* parameters).
+ * The conf's struct chk_policy "policy" holds the parameters alone. */
 struct chk_policy {
-	char *server;
+	char *server;	      /* as written: "unix:private/policy" */
+	char *name;	      /* the endpoint, relative paths made absolute */
+	struct sockspec_addr addr;
 	char *default_action; /* the attribute, or NULL for the parameter */
+	char *policy_context;
+	long long timeout, max_idle, max_ttl, try_limit, retry_delay, request_limit;
 };
 
 /* Which access table a bare "type:name" in a list stands for: Postfix's
@@ -226,6 +236,8 @@ struct smtpd_check_conf {
 	char *double_bounce_sender;
 	char *null_access_key; /* smtpd_null_access_lookup_key */
 	char *policy_default_action;
+	struct chk_policy policy; /* smtpd_policy_service_* (server and name NULL) */
+	char *queue_directory;	  /* where "unix:private/x" services are */
 	char *default_rbl_reply;
 	char *expansion_filter; /* smtpd_expansion_filter, unescaped */
 	struct chk_match *log_permit; /* smtpd_log_access_permit_actions */
@@ -271,6 +283,45 @@ int chk_dnsq_get(struct chk_dnsq *q, enum dns_type type, const char *name,
  * loop); 0 when none is pending now (fn is not called). */
 int chk_dnsq_wait(struct chk_dnsq *q, void (*fn)(void *arg), void *arg);
 
+/* ---- per-evaluation policy answers (smtpd_check_policyq.c) ---- */
+
+struct chk_pass;
+
+struct chk_policyq;
+struct chk_policy_answer {
+	const char *action; /* the reply's action, or NULL: */
+	const char *error;  /* why the service gave none */
+};
+
+/* chk_policyq_new/free: the answers of one session; client may be NULL
+ * (every request then fails). */
+struct chk_policyq *chk_policyq_new(struct policy_client *client);
+void chk_policyq_free(struct chk_policyq **qp);
+/* chk_policyq_clear: forget every answer, cancel every request. */
+void chk_policyq_clear(struct chk_policyq *q);
+/* chk_policyq_get: the answer of svc to request: 1 with *answer_r (valid
+ * until the next clear), or 0 when the request has just been sent or is
+ * still waiting (then the pass must stop with CHK_PENDING). */
+int chk_policyq_get(struct chk_policyq *q, const struct chk_policy *svc, const char *request,
+		    const struct chk_policy_answer **answer_r);
+/* chk_policyq_wait: call fn(arg) once no request is pending (on the
+ * loop); 0 when none is pending now (fn is not called). */
+int chk_policyq_wait(struct chk_policyq *q, void (*fn)(void *arg), void *arg);
+
+/* ---- check_policy_service (smtpd_check_policy.c) ---- */
+
+/* chk_policy_load: the smtpd_policy_service_* parameters into
+ * conf->policy, and queue_directory. 1, or -1 with *error_r. */
+int chk_policy_load(struct smtpd_check_conf *conf, const struct cfg *view, char **error_r);
+/* chk_policy_parse: "unix:path" or "{ inet:host:port, timeout=10s, ... }"
+ * (Postfix 3.0 syntax) into *policy_r. 1, or -1 with *error_r. */
+int chk_policy_parse(const struct smtpd_check_conf *conf, const char *arg,
+		     struct chk_policy **policy_r, char **error_r);
+void chk_policy_free(struct chk_policy **pp);
+/* chk_policy_service: the element check_policy_service. */
+int chk_policy_service(struct chk_pass *p, const struct chk_policy *svc, const char *reply_name,
+		       const char *reply_class, enum chk_def_acl def_acl);
+
 /* ---- the session and a pass ---- */
 
 /* Postfix's SMTPD_DEFER: a reply to use later. */
@@ -297,6 +348,7 @@ struct chk_state {
 struct smtpd_check {
 	struct smtpd_check_conf *conf;
 	struct chk_dnsq *dnsq;
+	struct chk_policyq *policyq;
 	struct chk_state st;
 	smtpd_check_trace_fn *trace_fn;
 	void *trace_ctx;

@@ -233,6 +233,23 @@ static void commit(struct smtpd_check *chk, struct chk_pass *p)
 
 static void run_pass(void *arg);
 
+/* resume: a DNS answer or a policy answer came; run the pass again once
+ * nothing is missing. */
+static void resume(void *arg)
+{
+	struct smtpd_check *chk = arg;
+	if (chk_dnsq_wait(chk->dnsq, resume, chk) || chk_policyq_wait(chk->policyq, resume, chk))
+		return;
+	run_pass(chk);
+}
+
+/* waiting: 1 when a DNS lookup or a policy request is pending (resume
+ * then runs when they are all answered). */
+static int waiting(struct smtpd_check *chk)
+{
+	return chk_dnsq_wait(chk->dnsq, resume, chk) || chk_policyq_wait(chk->policyq, resume, chk);
+}
+
 /* finish: a pass completed with status; report the verdict. */
 static void finish(struct smtpd_check *chk, struct chk_pass *p, int status)
 {
@@ -283,13 +300,14 @@ static void run_pass(void *arg)
 	p.recipient = chk->stage >= SMTPD_CHECK_RCPT ? f->recipient : NULL;
 
 	int status = run_stage(&p);
-	if (status == CHK_PENDING && chk_dnsq_wait(chk->dnsq, run_pass, chk)) {
+	if (status == CHK_PENDING && waiting(chk)) {
 		pass_deinit(&p);
 		free(namaddr);
 		return;
 	}
 	if (status == CHK_PENDING)
-		log_panic("smtpd_check: an evaluation waits for DNS with no lookup pending");
+		log_panic("smtpd_check: an evaluation waits with no DNS lookup or policy "
+			  "request pending");
 	finish(chk, &p, status);
 	pass_deinit(&p);
 	free(namaddr);
@@ -305,14 +323,17 @@ void smtpd_check_run(struct smtpd_check *chk, enum smtpd_check_stage stage,
 	chk->facts = facts;
 	chk->done_cb = done_cb;
 	chk->done_arg = arg;
+	chk_policyq_clear(chk->policyq);
 	run_pass(chk);
 }
 
-struct smtpd_check *smtpd_check_new(struct smtpd_check_conf *conf, struct dns *dns)
+struct smtpd_check *smtpd_check_new(struct smtpd_check_conf *conf, struct dns *dns,
+				    struct policy_client *policy)
 {
 	struct smtpd_check *chk = xcalloc(1, sizeof(*chk));
 	chk->conf = smtpd_check_conf_ref(conf);
 	chk->dnsq = chk_dnsq_new(dns);
+	chk->policyq = chk_policyq_new(policy);
 	buf_init(&chk->st.prepend, 0);
 	chk->effects.prepend = "";
 	return chk;
@@ -325,6 +346,7 @@ void smtpd_check_free(struct smtpd_check **chkp)
 		return;
 	*chkp = NULL;
 	chk_dnsq_free(&chk->dnsq);
+	chk_policyq_free(&chk->policyq);
 	state_deinit(&chk->st);
 	smtp_reply_free(&chk->reply);
 	smtpd_check_conf_unref(&chk->conf);

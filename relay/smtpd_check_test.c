@@ -147,7 +147,7 @@ static int run_start(struct run *r, const char *const *lines)
 		free(error);
 		return 0;
 	}
-	r->chk = smtpd_check_new(r->conf, NULL);
+	r->chk = smtpd_check_new(r->conf, NULL, NULL);
 	smtpd_check_set_trace(r->chk, run_trace, r);
 	r->f.client_addr = "192.0.2.1";
 	r->f.client_name = "unknown";

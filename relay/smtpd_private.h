@@ -66,6 +66,7 @@ struct smtpd_worker {
 	struct queue_mailbox *mailbox;
 	struct event *mailbox_ev;
 	struct dns *dns;		     /* the restriction engine's resolver */
+	struct policy_client *policy;	     /* its policy service connections */
 	struct sasl_registry *sasl;	     /* the SASL back-ends (sasl_server.h) */
 	struct event *stop_ev;		     /* made active by smtpd_worker_stop() */
 	struct event *grace_ev;		     /* a stopping worker's deadline */

@@ -76,7 +76,8 @@ void smtpd_restrict(struct smtpd_session *s, enum smtpd_check_stage stage,
 		s->facts.recipient = s->pending_rcpt.address;
 		break;
 	case SMTPD_CHECK_END_OF_DATA:
-		s->facts.size = (long long)s->txn.size;
+		/* The content as the client sent it, as Postfix's act_size. */
+		s->facts.size = (long long)smtp_data_stats(s->decoder)->size;
 		break;
 	default:
 		break;
@@ -133,7 +134,7 @@ static void smtpd_restrict_names(void *arg, const struct smtpd_peer_names *n)
 
 void smtpd_restrict_connect(struct smtpd_session *s)
 {
-	s->chk = smtpd_check_new(s->lconf->check, s->worker->dns);
+	s->chk = smtpd_check_new(s->lconf->check, s->worker->dns, s->worker->policy);
 	snprintf(s->instance, sizeof(s->instance), "%lx.%x", (unsigned long)(uintptr_t)s,
 		 s->transactions);
 	if (!s->lconf->peername_lookup) {

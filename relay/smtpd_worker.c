@@ -12,6 +12,7 @@
 #include "dns.h"
 #include "log.h"
 #include "mem.h"
+#include "policy_client.h"
 #include "sasl_server.h"
 #include "smtpd_private.h"
 
@@ -102,6 +103,7 @@ struct smtpd_worker *smtpd_worker_new(struct smtpd_server *srv, size_t index)
 	event_add(w->mailbox_ev, NULL);
 	if (dns_new(w->base, NULL, &w->dns, &error) < 0)
 		log_fatal("worker %zu: DNS: %s", index, error);
+	w->policy = policy_client_new(w->base);
 	w->sasl = sasl_registry_new(w->base);
 	w->stop_ev = event_new(w->base, -1, 0, smtpd_worker_stop_cb, w);
 	w->grace_ev = evtimer_new(w->base, smtpd_worker_grace_cb, w);
@@ -173,6 +175,7 @@ void smtpd_worker_free(struct smtpd_worker **wp)
 	event_free(w->grace_ev);
 	queue_mailbox_free(&w->mailbox);
 	dns_free(&w->dns);
+	policy_client_free(&w->policy);
 	sasl_registry_free(&w->sasl);
 	event_base_free(w->base);
 	FREE_AND_NULL(*wp);

@@ -8,7 +8,9 @@
 # off the machine). The demo's milters run too, from their files in
 # conf/quickstart: postern-dkim signs the local message (the signature
 # verifies with dkimpy against the record genkey printed, served by the
-# test's DNS), postern-headers refuses a subject its rule names. Only the
+# test's DNS), postern-headers refuses a subject its rule names, and
+# posternd asks postern-spf (check_policy_service), whose Received-SPF
+# header is in the delivered message. Only the
 # queue, maildir, key and account are changed.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
@@ -37,7 +39,10 @@ mkdir "$TEST_TMP/Maildir" && chown postfix "$TEST_TMP/Maildir"
 dk_start dkim "$conf/postern-dkim.conf" -o user=postfix -o "key_file=$TEST_TMP/dkim/demo.private"
 h_daemon_start headers "$top_builddir/milters/headers/postern-headers" -f \
 	-c "$conf/postern-headers.conf" -o user=postfix
+h_daemon_start spf "$top_builddir/policyd/spf/postern-spf" -f -c "$conf/postern-spf.conf" \
+	-o user=postfix
 h_wait_port 127.0.0.1 8893 || h_bail "postern-headers did not start: $(tail -n 5 "$TEST_TMP/headers.log")"
+h_wait_port 127.0.0.1 8895 || h_bail "postern-spf did not start: $(tail -n 5 "$TEST_TMP/spf.log")"
 h_wait_port 127.0.0.1 8891 || h_bail "postern-dkim did not start: $(tail -n 5 "$TEST_TMP/dkim.log")"
 h_daemon_start posternd sh -c 'exec "$@" >>"$0" 2>&1' "$SD_LOG" \
 	"$SD_POSTERND" -f -c "$conf" -o "queue_directory=$SD_QUEUE" -o mail_owner=postfix \
@@ -68,6 +73,9 @@ tap_is "$(dk_fields "$msg" DKIM-Signature | grep -o ' d=postern.localhost; s=dem
 	" d=postern.localhost; s=demo;" "postern-dkim signed it with the demo key"
 dk_verify_dkimpy "$msg"
 tap_is $? 0 "... and dkimpy verifies the signature against the published record"
+grep -q '^Received-SPF: pass (mailfrom) client-ip=127.0.0.1; envelope-from="demo@postern.localhost"; helo=demo.example; receiver=<UNKNOWN>; identity=mailfrom' "$msg"
+tap_ok $? "postern-spf was asked (check_policy_service): the message has its Received-SPF: pass"
+tap_is "$(grep -c 'problem talking to server' "$SD_LOG")" 0 "... and answered every request"
 out=$(swaks --server 127.0.0.1:2525 --helo demo.example --from you@example.org \
 	--to postmaster@postern.localhost --header "Subject: [reject-me] hello" 2>&1)
 grep -q '^<\*\* 550 5.7.1 demo rule: the subject asks for it' <<<"$out"
