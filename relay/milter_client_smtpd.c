@@ -21,8 +21,14 @@ static void milter_client_smtpd_done(void *arg, const struct milter_verdict *mv)
 	struct smtpd_verdict v = {mv->reply, 0};
 	s->milter_next = NULL;
 	if (mv->reply != NULL) {
+		/* Postfix's log: smtpd's "milter-reject: RCPT from ...: 550 5.7.1
+		 * ...", and at the end of the message cleanup's, without the
+		 * reply code. */
 		char *text = smtp_reply_to_string(mv->reply);
-		smtpd_log_reject(s, smtpd_check_stage_name(s->check_stage), text);
+		const char *shown = text;
+		if (s->check_stage == SMTPD_CHECK_END_OF_DATA && strlen(text) > 4)
+			shown = text + 4;
+		smtpd_log_action(s, "milter-reject", smtpd_check_stage_name(s->check_stage), shown);
 		free(text);
 	}
 	next(s, &v);

@@ -277,6 +277,10 @@ void smtpd_txn_reset(struct smtpd_session *s);
  * name[addr]: TEXT; from=<s> to=<r> proto=ESMTP helo=<h>" (NOQUEUE before
  * the queue file exists; each of from, to and helo only when known). */
 void smtpd_log_reject(struct smtpd_session *s, const char *where, const char *text);
+/* smtpd_log_action: the same line with another action than "reject"
+ * ("milter-reject"). */
+void smtpd_log_action(struct smtpd_session *s, const char *action, const char *where,
+		      const char *text);
 
 /* smtpd_session_clock: seconds of CLOCK_MONOTONIC, for anvil. */
 int64_t smtpd_session_clock(void);
