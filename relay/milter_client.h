@@ -6,8 +6,9 @@
  * or the Postfix 3 form "{ inet:host:port, connect_timeout=10s,
  * command_timeout=10s, content_timeout=300s, default_action=accept,
  * protocol=6 }", plus milter_protocol, milter_default_action, the three
- * milter_*_timeout parameters, milter_macro_daemon_name, milter_macro_v and
- * the milter_*_macros lists.
+ * milter_*_timeout parameters, milter_macro_daemon_name, milter_macro_v,
+ * milter_macro_defaults and the milter_*_macros lists; and
+ * smtpd_milter_maps, the milters of each client address (Postfix 3.2).
  *
  * A session owns one chain (milter_chain_*): one connection per milter,
  * opened at the CONNECT stage, each a bufferevent on the session's
@@ -21,6 +22,7 @@
 #ifndef POSTERN_MILTER_CLIENT_H
 #define POSTERN_MILTER_CLIENT_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -52,6 +54,8 @@ struct milter_client_spec {
 	int protocol;			 /* 2..6 */
 };
 
+struct table;
+
 struct milter_client_conf {
 	struct milter_client_spec *milters;
 	size_t n_milters;
@@ -59,14 +63,33 @@ struct milter_client_conf {
 	char *daemon_name;		  /* milter_macro_daemon_name */
 	char *macro_v;			  /* milter_macro_v */
 	char *myhostname;		  /* the "j" macro */
+	char **macro_defaults;		  /* milter_macro_defaults: name, value, ..., NULL */
+	struct milter_client_spec globals; /* the settings an entry starts from */
+	/* smtpd_milter_maps (NULL-terminated; NULL: none), and the milter
+	 * lists their results named so far, parsed once each. */
+	struct table **maps;
+	pthread_mutex_t lock;
+	char **map_values;
+	struct milter_client_conf **map_confs;
+	size_t n_map;
 };
 
 /* milter_client_conf_new: read the milter settings of view for the list
- * parameter param ("smtpd_milters"). 1 with *conf_r, 0 when the list is
- * empty (*conf_r NULL), -1 with *error_r ("smtpd_milters: ...") for an entry
- * that cannot work (bad socket, unknown attribute, bad value). */
-int milter_client_conf_new(const struct cfg *view, const char *param,
+ * parameter param ("smtpd_milters") and, unless maps_param is NULL, the
+ * per-client tables maps_param ("smtpd_milter_maps"). 1 with *conf_r, 0
+ * when both are empty (*conf_r NULL), -1 with *error_r ("smtpd_milters:
+ * ...") for an entry that cannot work (bad socket, unknown attribute, bad
+ * value) or a table that cannot be opened. */
+int milter_client_conf_new(const struct cfg *view, const char *param, const char *maps_param,
 			   struct milter_client_conf **conf_r, char **error_r);
+/* milter_client_conf_client: the milters for a client address: conf
+ * itself when no table of smtpd_milter_maps has addr, NULL when the
+ * result is DISABLE (any case), else the result parsed as a smtpd_milters
+ * list (kept in conf: each distinct result is parsed, and its host names
+ * resolved, once). 1 with *r; -1 with *error_r when a lookup fails or the
+ * result is not a valid list (*r is then conf). Thread-safe. */
+int milter_client_conf_client(struct milter_client_conf *conf, const char *addr,
+			      const struct milter_client_conf **r, char **error_r);
 /* milter_client_conf_free: release *cp and clear it; accepts NULL. */
 void milter_client_conf_free(struct milter_client_conf **cp);
 
@@ -78,6 +101,14 @@ struct milter_verdict {
 };
 typedef void milter_done_fn(void *arg, const struct milter_verdict *v);
 
+/* A recipient a milter added: the address without <>, and the ESMTP
+ * arguments of SMFIR_ADDRCPT_PAR ("NOTIFY=NEVER ORCPT=rfc822;a@b"), or
+ * NULL. */
+struct milter_added_rcpt {
+	char *addr;
+	char *args;
+};
+
 /* The message as the milters left it, valid after the END_OF_DATA stage
  * until milter_chain_reset(). */
 struct milter_result {
@@ -85,7 +116,8 @@ struct milter_result {
 	char *hold_reason;   /* non-NULL: quarantine, with this reason */
 	char *hold_filter;   /* ... and the milter that asked for it */
 	char *sender;	     /* non-NULL: the new envelope sender */
-	char **add_rcpts;    /* recipients to add (addresses without <>) */
+	char *sender_args;   /* ... and its ESMTP arguments, or NULL */
+	struct milter_added_rcpt *add_rcpts; /* recipients to add */
 	size_t n_add_rcpts;
 	char **del_rcpts;    /* recipients to delete */
 	size_t n_del_rcpts;

@@ -36,8 +36,11 @@ static void milter_chain_result_clear(struct milter_chain *c)
 	FREE_AND_NULL(r->hold_reason);
 	FREE_AND_NULL(r->hold_filter);
 	FREE_AND_NULL(r->sender);
-	for (size_t i = 0; i < r->n_add_rcpts; i++)
-		free(r->add_rcpts[i]);
+	FREE_AND_NULL(r->sender_args);
+	for (size_t i = 0; i < r->n_add_rcpts; i++) {
+		free(r->add_rcpts[i].addr);
+		free(r->add_rcpts[i].args);
+	}
 	for (size_t i = 0; i < r->n_del_rcpts; i++)
 		free(r->del_rcpts[i]);
 	FREE_AND_NULL(r->add_rcpts);

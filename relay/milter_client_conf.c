@@ -1,9 +1,11 @@
 /* milter_client_conf.c: read smtpd_milters and the milter_* parameters
  * (milter_client.h) into a milter_client_conf, with Postfix's defaults and
- * its Postfix 3 per-milter "{ socket, name=value, ... }" form.
+ * its Postfix 3 per-milter "{ socket, name=value, ... }" form; and the
+ * per-client lists of smtpd_milter_maps.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cfg.h"
 #include "cfg_list.h"
@@ -12,6 +14,7 @@
 #include "mem.h"
 #include "milter_client.h"
 #include "relay_conf_value.h"
+#include "table.h"
 
 /* The macro list parameters, by stage (Postfix's names). */
 static const char *const milter_conf_macro_params[MILTER_STAGE_COUNT] = {
@@ -123,7 +126,125 @@ static int milter_conf_globals(const struct cfg *view, struct milter_client_spec
 	return rc;
 }
 
-int milter_client_conf_new(const struct cfg *view, const char *param,
+/* milter_conf_milters: the entries of a smtpd_milters list into c. */
+static int milter_conf_milters(struct milter_client_conf *c, char **items, size_t n,
+			       char **error_r)
+{
+	c->milters = xcalloc(n + 1, sizeof(*c->milters));
+	for (size_t i = 0; i < n; i++) {
+		c->milters[i] = c->globals;
+		c->n_milters = i + 1;
+		if (milter_conf_entry(&c->milters[i], items[i], error_r) < 0)
+			return -1;
+	}
+	return 1;
+}
+
+/* milter_conf_default: one milter_macro_defaults pair, "name=value" or
+ * "{ name = value }" (for a value with commas or white space). */
+static int milter_conf_default(const char *item, char **name_r, char **value_r, char **error_r)
+{
+	char *inner = NULL, *dummy = NULL;
+	if (item[0] != '{' || cfg_unbrace(item, &inner, &dummy) < 0)
+		inner = xstrdup(item); /* "{name}=value": the braces are the name's */
+	free(dummy);
+	const char *eq = strchr(inner, '=');
+	if (eq == NULL || eq == inner) {
+		*error_r = xasprintf("milter_macro_defaults: \"%s\" is not name=value", item);
+		free(inner);
+		return -1;
+	}
+	size_t n = (size_t)(eq - inner), v = strspn(eq + 1, " \t");
+	while (n > 0 && (inner[n - 1] == ' ' || inner[n - 1] == '\t'))
+		n--;
+	*name_r = xstrndup(inner, n);
+	size_t len = strlen(eq + 1 + v);
+	while (len > 0 && (eq[v + len] == ' ' || eq[v + len] == '\t'))
+		len--;
+	*value_r = xstrndup(eq + 1 + v, len);
+	free(inner);
+	return 1;
+}
+
+static int milter_conf_defaults(const struct cfg *view, struct milter_client_conf *c,
+				char **error_r)
+{
+	char **items = NULL;
+	size_t n = 0;
+	if (relay_conf_list(view, "milter_macro_defaults", &items, &n, error_r) < 0)
+		return -1;
+	c->macro_defaults = xcalloc(2 * n + 1, sizeof(*c->macro_defaults));
+	int rc = 1;
+	for (size_t i = 0; rc > 0 && i < n; i++)
+		rc = milter_conf_default(items[i], &c->macro_defaults[2 * i],
+					 &c->macro_defaults[2 * i + 1], error_r);
+	cfg_list_free(&items);
+	return rc;
+}
+
+static int milter_conf_maps(const struct cfg *view, const char *param,
+			    struct milter_client_conf *c, char **error_r)
+{
+	char **items = NULL;
+	size_t n = 0;
+	if (param == NULL)
+		return 1;
+	if (relay_conf_list(view, param, &items, &n, error_r) < 0)
+		return -1;
+	int rc = 1;
+	if (n > 0)
+		c->maps = xcalloc(n + 1, sizeof(*c->maps));
+	for (size_t i = 0; rc > 0 && i < n; i++) {
+		char *e = NULL;
+		rc = table_open(items[i], 0, &c->maps[i], &e);
+		if (rc < 0) {
+			*error_r = xasprintf("%s: %s", param, e);
+			free(e);
+		}
+	}
+	cfg_list_free(&items);
+	return rc;
+}
+
+static int milter_conf_has_maps(const struct cfg *view, const char *param)
+{
+	char **items = NULL, *e = NULL;
+	size_t n = 0;
+	if (param == NULL || relay_conf_list(view, param, &items, &n, &e) < 0) {
+		free(e);
+		return 0;
+	}
+	cfg_list_free(&items);
+	return n > 0;
+}
+
+static char *milter_conf_strdup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* milter_conf_derive: a conf for another milter list, with p's macros
+ * and global settings. */
+static struct milter_client_conf *milter_conf_derive(const struct milter_client_conf *p)
+{
+	struct milter_client_conf *c = xcalloc(1, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	c->globals = p->globals;
+	for (int st = 0; st < MILTER_STAGE_COUNT; st++)
+		c->macros[st] = milter_conf_strdup(p->macros[st]);
+	c->daemon_name = milter_conf_strdup(p->daemon_name);
+	c->macro_v = milter_conf_strdup(p->macro_v);
+	c->myhostname = milter_conf_strdup(p->myhostname);
+	size_t n = 0;
+	while (p->macro_defaults != NULL && p->macro_defaults[n] != NULL)
+		n++;
+	c->macro_defaults = xcalloc(n + 1, sizeof(*c->macro_defaults));
+	for (size_t i = 0; i < n; i++)
+		c->macro_defaults[i] = xstrdup(p->macro_defaults[i]);
+	return c;
+}
+
+int milter_client_conf_new(const struct cfg *view, const char *param, const char *maps_param,
 			   struct milter_client_conf **conf_r, char **error_r)
 {
 	char **items = NULL, *e = NULL;
@@ -131,28 +252,23 @@ int milter_client_conf_new(const struct cfg *view, const char *param,
 	*conf_r = NULL;
 	if (relay_conf_list(view, param, &items, &n, error_r) < 0)
 		return -1;
-	if (n == 0) {
+	if (n == 0 && !milter_conf_has_maps(view, maps_param)) {
 		cfg_list_free(&items);
 		return 0;
 	}
 	struct milter_client_conf *c = xcalloc(1, sizeof(*c));
-	c->milters = xcalloc(n, sizeof(*c->milters));
-	int rc = 1;
-	struct milter_client_spec globals = {0};
-	if (milter_conf_globals(view, &globals, &e) < 0)
-		rc = -1;
-	for (size_t i = 0; rc > 0 && i < n; i++) {
-		c->milters[i] = globals;
-		c->n_milters = i + 1;
-		if (milter_conf_entry(&c->milters[i], items[i], &e) < 0)
-			rc = -1;
-	}
+	pthread_mutex_init(&c->lock, NULL);
+	int rc = milter_conf_globals(view, &c->globals, &e);
+	if (rc > 0)
+		rc = milter_conf_milters(c, items, n, &e);
 	for (int st = 0; rc > 0 && st < MILTER_STAGE_COUNT; st++)
 		if (relay_conf_str(view, milter_conf_macro_params[st], &c->macros[st], &e) < 0)
 			rc = -1;
 	if (rc > 0 && (relay_conf_str(view, "milter_macro_daemon_name", &c->daemon_name, &e) < 0 ||
 		       relay_conf_str(view, "milter_macro_v", &c->macro_v, &e) < 0 ||
-		       relay_conf_str(view, "myhostname", &c->myhostname, &e) < 0))
+		       relay_conf_str(view, "myhostname", &c->myhostname, &e) < 0 ||
+		       milter_conf_defaults(view, c, &e) < 0 ||
+		       milter_conf_maps(view, maps_param, c, &e) < 0))
 		rc = -1;
 	cfg_list_free(&items);
 	if (rc < 0) {
@@ -162,6 +278,67 @@ int milter_client_conf_new(const struct cfg *view, const char *param,
 		return -1;
 	}
 	*conf_r = c;
+	return 1;
+}
+
+/* milter_conf_lookup: the first result of the tables for addr: 1 with
+ * *value_r, 0 none, -1 with *error_r. */
+static int milter_conf_lookup(struct table **maps, const char *addr, char **value_r,
+			      char **error_r)
+{
+	for (size_t i = 0; maps != NULL && maps[i] != NULL; i++) {
+		int rc = table_lookup(maps[i], addr, value_r, error_r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int milter_client_conf_client(struct milter_client_conf *conf, const char *addr,
+			      const struct milter_client_conf **r, char **error_r)
+{
+	char *value = NULL, *e = NULL;
+	*r = conf;
+	int rc = milter_conf_lookup(conf->maps, addr, &value, error_r);
+	if (rc <= 0)
+		return rc;
+	if (strcasecmp(value, "DISABLE") == 0) {
+		*r = NULL;
+		free(value);
+		return 1;
+	}
+	pthread_mutex_lock(&conf->lock);
+	for (size_t i = 0; i < conf->n_map; i++) {
+		if (strcmp(conf->map_values[i], value) == 0) {
+			*r = conf->map_confs[i];
+			pthread_mutex_unlock(&conf->lock);
+			free(value);
+			return 1;
+		}
+	}
+	struct milter_client_conf *c = milter_conf_derive(conf);
+	char **items = NULL;
+	size_t n = 0;
+	rc = cfg_list_split(value, &items, &n, &e);
+	if (rc > 0)
+		rc = milter_conf_milters(c, items, n, &e);
+	if (items != NULL)
+		cfg_list_free(&items);
+	if (rc < 0) {
+		pthread_mutex_unlock(&conf->lock);
+		*error_r = xasprintf("smtpd_milter_maps: result \"%s\": %s", value, e);
+		free(e);
+		free(value);
+		milter_client_conf_free(&c);
+		return -1;
+	}
+	conf->map_values = xreallocarray(conf->map_values, conf->n_map + 1, sizeof(char *));
+	conf->map_confs = xreallocarray(conf->map_confs, conf->n_map + 1, sizeof(c));
+	conf->map_values[conf->n_map] = value;
+	conf->map_confs[conf->n_map] = c;
+	conf->n_map++;
+	*r = c;
+	pthread_mutex_unlock(&conf->lock);
 	return 1;
 }
 
@@ -180,5 +357,18 @@ void milter_client_conf_free(struct milter_client_conf **cp)
 	free(c->daemon_name);
 	free(c->macro_v);
 	free(c->myhostname);
+	for (size_t i = 0; c->macro_defaults != NULL && c->macro_defaults[i] != NULL; i++)
+		free(c->macro_defaults[i]);
+	free(c->macro_defaults);
+	for (size_t i = 0; c->maps != NULL && c->maps[i] != NULL; i++)
+		table_free(&c->maps[i]);
+	free(c->maps);
+	for (size_t i = 0; i < c->n_map; i++) {
+		free(c->map_values[i]);
+		milter_client_conf_free(&c->map_confs[i]);
+	}
+	free(c->map_values);
+	free(c->map_confs);
+	pthread_mutex_destroy(&c->lock);
 	FREE_AND_NULL(*cp);
 }

@@ -27,6 +27,22 @@ static void milter_chain_push(char ***list, size_t *n, char *item)
 	(*list)[(*n)++] = item;
 }
 
+/* milter_chain_args: ESMTP arguments as a milter sent them (malloc'd),
+ * or NULL when there are none. */
+static char *milter_chain_args(const char *args)
+{
+	return args != NULL && args[strspn(args, " ")] != '\0' ? xstrdup(args) : NULL;
+}
+
+static void milter_chain_add_rcpt(struct milter_result *res, const char *addr, const char *args)
+{
+	res->add_rcpts = xreallocarray(res->add_rcpts, res->n_add_rcpts + 1,
+				       sizeof(*res->add_rcpts));
+	res->add_rcpts[res->n_add_rcpts].addr = milter_chain_strip(addr);
+	res->add_rcpts[res->n_add_rcpts].args = milter_chain_args(args);
+	res->n_add_rcpts++;
+}
+
 /* milter_chain_change: apply one message change of the current milter. */
 static void milter_chain_change(struct milter_chain *c, const struct milter_reply *r)
 {
@@ -59,12 +75,10 @@ static void milter_chain_change(struct milter_chain *c, const struct milter_repl
 		}
 		break;
 	case MILTER_REPLY_ADDRCPT:
-		milter_chain_push(&res->add_rcpts, &res->n_add_rcpts,
-				  milter_chain_strip(r->u.text));
+		milter_chain_add_rcpt(res, r->u.text, NULL);
 		break;
 	case MILTER_REPLY_ADDRCPT_PAR:
-		milter_chain_push(&res->add_rcpts, &res->n_add_rcpts,
-				  milter_chain_strip(r->u.addr.addr));
+		milter_chain_add_rcpt(res, r->u.addr.addr, r->u.addr.args);
 		break;
 	case MILTER_REPLY_DELRCPT:
 		milter_chain_push(&res->del_rcpts, &res->n_del_rcpts,
@@ -72,7 +86,9 @@ static void milter_chain_change(struct milter_chain *c, const struct milter_repl
 		break;
 	case MILTER_REPLY_CHGFROM:
 		free(res->sender);
+		free(res->sender_args);
 		res->sender = milter_chain_strip(r->u.addr.addr);
+		res->sender_args = milter_chain_args(r->u.addr.args);
 		break;
 	case MILTER_REPLY_QUARANTINE:
 		free(res->hold_reason);

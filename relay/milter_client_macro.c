@@ -1,6 +1,6 @@
 /* milter_client_macro.c: the values of the Sendmail macros Postfix sends
  * to milters (MILTER_README, "Macros"), from the restriction engine's
- * facts about the session.
+ * facts about the session, or else from milter_macro_defaults.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +74,15 @@ static char *milter_macro_value(const struct milter_client_conf *conf, const cha
 	return v != NULL ? xstrdup(v) : NULL;
 }
 
+/* milter_macro_default: the milter_macro_defaults value of name, or NULL. */
+static char *milter_macro_default(const struct milter_client_conf *conf, const char *name)
+{
+	for (size_t i = 0; conf->macro_defaults != NULL && conf->macro_defaults[i] != NULL; i += 2)
+		if (strcmp(conf->macro_defaults[i], name) == 0)
+			return xstrdup(conf->macro_defaults[i + 1]);
+	return NULL;
+}
+
 const char **milter_macro_pairs(const struct milter_client_conf *conf, const char *list,
 				const struct smtpd_facts *facts, char ***store_r, size_t *n_r)
 {
@@ -88,6 +97,8 @@ const char **milter_macro_pairs(const struct milter_client_conf *conf, const cha
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *value = milter_macro_value(conf, names[i], facts);
+		if (value == NULL)
+			value = milter_macro_default(conf, names[i]);
 		if (value == NULL)
 			continue;
 		store[k] = xstrdup(names[i]);

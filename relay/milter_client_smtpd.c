@@ -21,8 +21,14 @@ static void milter_client_smtpd_done(void *arg, const struct milter_verdict *mv)
 	struct smtpd_verdict v = {mv->reply, 0};
 	s->milter_next = NULL;
 	if (mv->reply != NULL) {
+		/* Postfix's log: smtpd's "milter-reject: RCPT from ...: 550 5.7.1
+		 * ...", and at the end of the message cleanup's, without the
+		 * reply code. */
 		char *text = smtp_reply_to_string(mv->reply);
-		smtpd_log_reject(s, smtpd_check_stage_name(s->check_stage), text);
+		const char *shown = text;
+		if (s->check_stage == SMTPD_CHECK_END_OF_DATA && strlen(text) > 4)
+			shown = text + 4;
+		smtpd_log_action(s, "milter-reject", smtpd_check_stage_name(s->check_stage), shown);
 		free(text);
 	}
 	next(s, &v);
@@ -31,10 +37,21 @@ static void milter_client_smtpd_done(void *arg, const struct milter_verdict *mv)
 int milter_client_smtpd_stage(struct smtpd_session *s, enum smtpd_check_stage stage,
 			      void (*next)(struct smtpd_session *s, const struct smtpd_verdict *v))
 {
-	if (s->lconf->milters == NULL)
+	if (s->lconf->milters == NULL || s->milters_off)
 		return 0;
-	if (s->milters == NULL)
-		s->milters = milter_chain_new(s->lconf->milters, s->worker->base);
+	if (s->milters == NULL) {
+		const struct milter_client_conf *conf = NULL;
+		char *error = NULL;
+		if (milter_client_conf_client(s->lconf->milters, s->addr, &conf, &error) < 0) {
+			log_warn("%s: %s; using smtpd_milters", s->namaddr, error);
+			free(error);
+		}
+		if (conf == NULL || conf->n_milters == 0) {
+			s->milters_off = 1;
+			return 0;
+		}
+		s->milters = milter_chain_new(conf, s->worker->base);
+	}
 	s->milter_next = next;
 	char **args = NULL, *error = NULL;
 	if ((stage == SMTPD_CHECK_MAIL || stage == SMTPD_CHECK_RCPT) && s->pending_params != NULL &&
@@ -86,10 +103,91 @@ uint64_t milter_client_smtpd_size(const struct smtpd_session *s)
 	return milter_chain_content_size(s->milters);
 }
 
+/* milter_client_smtpd_ignore: Postfix's warning for an ESMTP argument of
+ * a milter's CHGFROM or ADDRCPT_PAR that it does not use. */
+static void milter_client_smtpd_ignore(const struct smtpd_session *s, const char *arg)
+{
+	log_warn("%s: ignoring ESMTP argument from Milter: \"%.100s\"", s->txn.queue_id, arg);
+}
+
+/* milter_client_smtpd_args: args split at spaces (NULL-terminated, free
+ * with cfg_list_free), or NULL when there are none. */
+static char **milter_client_smtpd_args(const char *args)
+{
+	char **items = NULL, *error = NULL;
+	if (args == NULL || cfg_split_at(args, " ", &items, NULL, &error) < 0) {
+		free(error);
+		return NULL;
+	}
+	return items;
+}
+
+/* milter_client_smtpd_sender_args: the arguments of CHGFROM: RET and
+ * ENVID replace the transaction's, as in Postfix 3.7; the others are
+ * ignored with a warning. Each argument is checked alone, as SMTP would. */
+static void milter_client_smtpd_sender_args(struct smtpd_session *s, const char *args)
+{
+	char **items = milter_client_smtpd_args(args);
+	struct smtp_params_opts opts;
+	smtpd_mail_params_opts(s, &opts);
+	opts.ext |= SMTP_EXT_DSN;
+	for (char **i = items; i != NULL && *i != NULL; i++) {
+		struct smtp_mail_params p;
+		struct smtp_reply *reply = NULL;
+		if ((strncasecmp(*i, "RET=", 4) != 0 && strncasecmp(*i, "ENVID=", 6) != 0) ||
+		    smtp_params_mail(*i, strlen(*i), &opts, &p, &reply) < 0) {
+			smtp_reply_free(&reply);
+			milter_client_smtpd_ignore(s, *i);
+			continue;
+		}
+		if (p.ret != SMTP_RET_NONE)
+			s->txn.mail.ret = p.ret;
+		if (p.envid != NULL) {
+			free(s->txn.mail.envid);
+			s->txn.mail.envid = p.envid;
+			p.envid = NULL;
+		}
+		smtp_mail_params_clear(&p);
+	}
+	if (items != NULL)
+		cfg_list_free(&items);
+}
+
+/* milter_client_smtpd_rcpt_args: the arguments of ADDRCPT_PAR: NOTIFY
+ * and ORCPT go with the recipient, the others are ignored with a
+ * warning, as in Postfix 3.7. */
+static void milter_client_smtpd_rcpt_args(struct smtpd_session *s, struct smtpd_rcpt *rc,
+					  const char *args)
+{
+	char **items = milter_client_smtpd_args(args);
+	struct smtp_params_opts opts;
+	smtpd_mail_params_opts(s, &opts);
+	opts.ext |= SMTP_EXT_DSN;
+	for (char **i = items; i != NULL && *i != NULL; i++) {
+		struct smtp_rcpt_params p;
+		struct smtp_reply *reply = NULL;
+		if (smtp_params_rcpt(*i, strlen(*i), &opts, s->txn.mail.smtputf8, &p, &reply) < 0) {
+			smtp_reply_free(&reply);
+			milter_client_smtpd_ignore(s, *i);
+			continue;
+		}
+		if (p.notify != 0)
+			rc->notify = p.notify;
+		if (p.orcpt != NULL) {
+			free(rc->orcpt);
+			rc->orcpt = smtpd_mail_orcpt(&p);
+		}
+		smtp_rcpt_params_clear(&p);
+	}
+	if (items != NULL)
+		cfg_list_free(&items);
+}
+
 /* milter_client_smtpd_rcpts: delete and add recipients in the
  * transaction, as the milters asked. */
-static void milter_client_smtpd_rcpts(struct smtpd_txn *t, const struct milter_result *r)
+static void milter_client_smtpd_rcpts(struct smtpd_session *s, const struct milter_result *r)
 {
+	struct smtpd_txn *t = &s->txn;
 	for (size_t d = 0; d < r->n_del_rcpts; d++) {
 		for (size_t i = 0; i < t->n_rcpts; i++) {
 			if (strcasecmp(t->rcpts[i].address, r->del_rcpts[d]) != 0)
@@ -109,7 +207,8 @@ static void milter_client_smtpd_rcpts(struct smtpd_txn *t, const struct milter_r
 		}
 		struct smtpd_rcpt *rc = &t->rcpts[t->n_rcpts++];
 		memset(rc, 0, sizeof(*rc));
-		rc->address = xstrdup(r->add_rcpts[a]);
+		rc->address = xstrdup(r->add_rcpts[a].addr);
+		milter_client_smtpd_rcpt_args(s, rc, r->add_rcpts[a].args);
 	}
 }
 
@@ -129,8 +228,9 @@ int milter_client_smtpd_queue(struct smtpd_session *s, int held, enum queue_name
 	if (r->sender != NULL) {
 		free(t->sender);
 		t->sender = xstrdup(r->sender);
+		milter_client_smtpd_sender_args(s, r->sender_args);
 	}
-	milter_client_smtpd_rcpts(t, r);
+	milter_client_smtpd_rcpts(s, r);
 	if (smtpd_data_envelope(s, &error) < 0 ||
 	    queue_writer_content(t->writer, r->content.data, r->content.len, &error) < 0)
 		goto fail;

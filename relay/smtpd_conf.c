@@ -359,7 +359,8 @@ int smtpd_conf_new(const struct master_service *s, const struct cfg *main,
 	    cleanup_virtual_new(c->view, &c->virtual_alias, error_r) < 0 ||
 	    relay_conf_bool(c->view, "smtpd_peername_lookup", &c->peername_lookup, error_r) < 0 ||
 	    smtpd_conf_check(c, s, error_r) < 0 || smtpd_conf_tlssasl(c, s, error_r) < 0 ||
-	    milter_client_conf_new(c->view, "smtpd_milters", &c->milters, error_r) < 0) {
+	    milter_client_conf_new(c->view, "smtpd_milters", "smtpd_milter_maps", &c->milters,
+				   error_r) < 0) {
 		smtpd_conf_free(&c);
 		return -1;
 	}

@@ -156,9 +156,7 @@ int smtpd_data_envelope(struct smtpd_session *s, char **error_r)
 	return queue_writer_envelope(t->writer, &env, error_r) < 0 ? -1 : 1;
 }
 
-/* smtpd_data_open: the queue file with the envelope, the recipients and
- * the Received header. 1 ok, -1 after the reply. */
-static int smtpd_data_open(struct smtpd_session *s)
+int smtpd_data_create(struct smtpd_session *s)
 {
 	struct smtpd_txn *t = &s->txn;
 	char *error = NULL;
@@ -169,12 +167,24 @@ static int smtpd_data_open(struct smtpd_session *s)
 		return -1;
 	}
 	snprintf(t->queue_id, sizeof(t->queue_id), "%s", queue_writer_id(t->writer));
-	t->arrival = time(NULL);
 	struct buf sasl_log;
 	buf_init(&sasl_log, 0);
 	sasl_session_log(s, &sasl_log);
 	log_info("%s: client=%s%s", t->queue_id, s->namaddr, sasl_log.data);
 	buf_deinit(&sasl_log);
+	return 1;
+}
+
+/* smtpd_data_open: the queue file (unless the first recipient created
+ * it) with the envelope, the recipients and the Received header. 1 ok,
+ * -1 after the reply. */
+static int smtpd_data_open(struct smtpd_session *s)
+{
+	struct smtpd_txn *t = &s->txn;
+	char *error = NULL;
+	if (t->writer == NULL && smtpd_data_create(s) < 0)
+		return -1;
+	t->arrival = time(NULL);
 	if (!milter_client_smtpd_active(s) && smtpd_data_envelope(s, &error) < 0) {
 		log_warn("%s: queue file write error: %s", t->queue_id, error);
 		free(error);

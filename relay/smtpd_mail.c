@@ -47,8 +47,7 @@ void smtpd_txn_reset(struct smtpd_session *s)
 	FREE_AND_NULL(t->message_id);
 }
 
-/* smtpd_mail_params_opts: what the listener offers. */
-static void smtpd_mail_params_opts(const struct smtpd_session *s, struct smtp_params_opts *o)
+void smtpd_mail_params_opts(const struct smtpd_session *s, struct smtp_params_opts *o)
 {
 	const struct smtpd_conf *lc = s->lconf;
 	o->ext = 0;
@@ -181,9 +180,7 @@ void smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	smtpd_restrict(s, SMTPD_CHECK_MAIL, smtpd_mail_checked);
 }
 
-/* smtpd_mail_orcpt: the ORCPT parameter as it goes into the queue file,
- * "type;xtext", or NULL. */
-static char *smtpd_mail_orcpt(const struct smtp_rcpt_params *p)
+char *smtpd_mail_orcpt(const struct smtp_rcpt_params *p)
 {
 	if (p->orcpt == NULL)
 		return NULL;
@@ -206,6 +203,11 @@ static void smtpd_rcpt_checked(struct smtpd_session *s, const struct smtpd_verdi
 	struct smtpd_rcpt *r = &s->pending_rcpt;
 	if (v->reply != NULL) {
 		smtpd_reply_send(s, v->reply);
+		FREE_AND_NULL(r->address);
+		FREE_AND_NULL(r->orcpt);
+		return;
+	}
+	if (t->writer == NULL && milter_client_smtpd_active(s) && smtpd_data_create(s) < 0) {
 		FREE_AND_NULL(r->address);
 		FREE_AND_NULL(r->orcpt);
 		return;

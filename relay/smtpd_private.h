@@ -200,6 +200,7 @@ struct smtpd_session {
 
 	/* The milters (milter_client_smtpd.h); NULL without smtpd_milters. */
 	struct milter_chain *milters;
+	int milters_off; /* smtpd_milter_maps: none for this client */
 	void (*milter_next)(struct smtpd_session *s, const struct smtpd_verdict *v);
 	char *pending_params; /* the ESMTP parameters of the MAIL or RCPT being checked */
 };
@@ -266,6 +267,17 @@ void smtpd_restrict(struct smtpd_session *s, enum smtpd_check_stage stage,
  * limits and the CONNECT restrictions, then greet. */
 void smtpd_restrict_connect(struct smtpd_session *s);
 
+/* smtpd_mail_params_opts: the ESMTP extensions the listener offers, for
+ * smtp_params_mail() and smtp_params_rcpt(). */
+void smtpd_mail_params_opts(const struct smtpd_session *s, struct smtp_params_opts *o);
+/* smtpd_mail_orcpt: an ORCPT parameter as it goes into the queue file,
+ * "type;xtext" (malloc'd), or NULL when p has none. */
+char *smtpd_mail_orcpt(const struct smtp_rcpt_params *p);
+/* smtpd_data_create: create the transaction's queue file, which names
+ * its queue id, and log "ID: client=...". With milters this happens at
+ * the first accepted recipient, as in Postfix (the milters get the "i"
+ * macro from then on); else at DATA. 1 ok, -1 after the reply (451). */
+int smtpd_data_create(struct smtpd_session *s);
 /* smtpd_data_envelope: write the transaction's envelope to its queue
  * file (once; at DATA, or after the milters when they run). 1 ok, -1
  * with *error_r. (smtpd_data.c) */
@@ -278,6 +290,10 @@ void smtpd_txn_reset(struct smtpd_session *s);
  * name[addr]: TEXT; from=<s> to=<r> proto=ESMTP helo=<h>" (NOQUEUE before
  * the queue file exists; each of from, to and helo only when known). */
 void smtpd_log_reject(struct smtpd_session *s, const char *where, const char *text);
+/* smtpd_log_action: the same line with another action than "reject"
+ * ("milter-reject"). */
+void smtpd_log_action(struct smtpd_session *s, const char *action, const char *where,
+		      const char *text);
 
 /* smtpd_session_clock: seconds of CLOCK_MONOTONIC, for anvil. */
 int64_t smtpd_session_clock(void);

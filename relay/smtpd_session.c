@@ -47,11 +47,17 @@ int64_t smtpd_session_clock(void)
 
 void smtpd_log_reject(struct smtpd_session *s, const char *where, const char *text)
 {
+	smtpd_log_action(s, "reject", where, text);
+}
+
+void smtpd_log_action(struct smtpd_session *s, const char *action, const char *where,
+		      const char *text)
+{
 	const struct smtpd_txn *t = &s->txn;
 	struct buf line;
 	buf_init(&line, 0);
-	buf_printf(&line, "%s: reject: %s from %s: %s;", t->queue_id[0] ? t->queue_id : "NOQUEUE",
-		   where, s->namaddr, text);
+	buf_printf(&line, "%s: %s: %s from %s: %s;", t->queue_id[0] ? t->queue_id : "NOQUEUE",
+		   action, where, s->namaddr, text);
 	if (t->sender != NULL)
 		buf_printf(&line, " from=<%s>", t->sender);
 	if (t->n_rcpts > 0)

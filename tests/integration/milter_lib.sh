@@ -58,17 +58,35 @@ EOF2
 # queued FILE: the queue id in a reply transcript, or nothing.
 queued() { sed -n 's/.*250 2.0.0 Ok: queued as \([0-9A-Z]*\).*/\1/p' "$1"; }
 
-# pf_message ID / sd_message ID: "sender: X", sorted "recipient: X" lines,
-# then the content without Received fields, from each MTA's queue.
+# pf_message ID / sd_message ID: "sender: X", the DSN envelope ID and
+# RET ("envid: X", "ret: FULL|HDRS") when set, sorted "recipient: X" lines
+# with " notify=N" (RFC 3461 NOTIFY bits, as both MTAs number them) and "
+# orcpt=TYPE;ADDR" (decoded) when set (Postfix's own "rfc822;RECIPIENT"
+# left out), then the content without Received fields, from each MTA's
+# queue.
 pf_message() {
 	postcat -c "$PFX_DIR/etc" -q "$1" >"$TEST_TMP/postcat" 2>&1
 	sed -n 's/^sender: /sender: /p' "$TEST_TMP/postcat"
-	sed -n 's/^recipient: /recipient: /p' "$TEST_TMP/postcat" | sort
+	sed -n 's/^named_attribute: envelope_id=/envid: /p' "$TEST_TMP/postcat"
+	sed -n 's/^named_attribute: ret_flags=1$/ret: FULL/p; s/^named_attribute: ret_flags=2$/ret: HDRS/p' \
+		"$TEST_TMP/postcat"
+	awk '/^named_attribute: notify_flags=/ { sub(/^[^=]*=/, ""); notify = $0 }
+	     /^named_attribute: dsn_orig_rcpt=/ { sub(/^[^=]*=/, ""); orcpt = $0 }
+	     /^recipient: / { line = $0
+	             if (notify != "") line = line " notify=" notify
+	             if (orcpt != "" && orcpt != "rfc822;" $2) line = line " orcpt=" orcpt
+	             print line }
+	     /^[a-z_]*recipient: / && !/^original_recipient: / { notify = ""; orcpt = "" }' \
+		"$TEST_TMP/postcat" | sort
 	postcat -c "$PFX_DIR/etc" -bh -q "$1" 2>/dev/null | strip_received
 }
 sd_message() {
-	sd_queue envelope "$1" | sed -n 's/^sender=/sender: /p'
-	sd_queue envelope "$1" | sed -n 's/^rcpt=\([^ ]*\) .*/recipient: \1/p' | sort
+	sd_queue envelope "$1" >"$TEST_TMP/sd.envelope"
+	sed -n 's/^sender=/sender: /p; s/^envid=/envid: /p; s/^ret=/ret: /p' "$TEST_TMP/sd.envelope"
+	perl -ne 'next unless /^rcpt=(\S+) (\S+) (\d+)$/;
+		my ($a, $o, $n) = ($1, $2, $3); $o =~ s/\+([0-9A-F]{2})/chr(hex($1))/ge;
+		print "recipient: $a", ($n ? " notify=$n" : ""), ($o ne "-" ? " orcpt=$o" : ""), "\n"' \
+		"$TEST_TMP/sd.envelope" | sort
 	sd_queue content "$1" | tr -d '\r' | strip_received
 }
 strip_received() {

@@ -11,9 +11,11 @@ SCRIPT has one step per line:
                 10 seconds pass without input) and print them
 Each reply line is printed as received, without its CRLF; a connection
 closed (or reset) by the server prints "EOF", a read that times out
-"TIMEOUT".
+"TIMEOUT". With SMTPD_CLIENT_SOURCE set in the environment, the
+connection comes from that address.
 """
 import codecs
+import os
 import socket
 import sys
 import time
@@ -21,7 +23,9 @@ import time
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
-    sock = socket.create_connection((host, port), timeout=10)
+    source = os.environ.get("SMTPD_CLIENT_SOURCE")
+    sock = socket.create_connection((host, port), timeout=10,
+                                    source_address=(source, 0) if source else None)
     buf = b""
     closed = False
 

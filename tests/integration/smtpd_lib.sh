@@ -17,7 +17,8 @@
 #                            says it started; bails out if it does not
 #   sd_stop                  stop it (SIGTERM) and return its exit status
 #   sd_chat [HOST] PORT      run tests/integration/smtpd_client.py on the
-#                            script on stdin; prints the replies
+#                            script on stdin; prints the replies (from the
+#                            address $SMTPD_CLIENT_SOURCE when set)
 #   sd_queue ARGS...         tests/integration/smtpd_queue_tool $SD_QUEUE ARGS
 #   sd_swaks ARGS...         swaks against 127.0.0.1:2525
 
