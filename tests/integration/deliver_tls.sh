@@ -14,8 +14,11 @@
 #     not offered by host ..."), nothing reaches the sink;
 #   - may against the sink: delivered in plaintext;
 #   - dane in the policy table: deferred as unsupported, never in clear;
+#   - posternd presents a client certificate (smtp_tls_chain_files) that
+#     the upstream, asking for one, verifies;
 #   - then with smtp_tls_CAfile naming another CA: verify and secure
-#     defer, the message stays queued and the upstream never received it.
+#     defer, the message stays queued and the upstream never received it;
+#   - then smtp_tls_wrappermode against the upstream's SMTPS port.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
@@ -38,15 +41,21 @@ tl_certs
 ) >>"$TEST_TMP/certs.log" 2>&1 || h_bail "openssl could not make the mx1 certificate"
 chmod 600 "$TL_CERTS/mx1.pem" "$TL_CERTS"/*.key
 chmod 644 "$TL_CERTS/other.pem"
+# posternd reads its client key after it dropped to mail_owner.
+cat "$TL_CERTS/client.key" "$TL_CERTS/client.crt" >"$TL_CERTS/client-chain.pem"
+chown postfix "$TL_CERTS/client-chain.pem"
+chmod 600 "$TL_CERTS/client-chain.pem"
 
 # The upstream: accepts example.test and discards it after logging; it
 # listens on 2527 and 2528 too, so that what the mismatch and dane cases
 # refuse is refused by the policy, not by a closed port.
 tl_pfx_init up 127.0.0.10:2526
-pfx_master up "127.0.0.10:2527 inet n - n - - smtpd" "127.0.0.10:2528 inet n - n - - smtpd"
+pfx_master up "127.0.0.10:2527 inet n - n - - smtpd" "127.0.0.10:2528 inet n - n - - smtpd" \
+	"127.0.0.10:2465 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes"
 pfx_conf up 'relay_domains = example.test' 'relay_transport = discard:upstream' \
 	"smtpd_tls_chain_files = $TL_CERTS/mx1.pem" 'smtpd_tls_security_level = may' \
-	'smtpd_tls_loglevel = 1' 'master_service_disable ='
+	'smtpd_tls_loglevel = 1' 'master_service_disable =' 'smtpd_tls_ask_ccert = yes' \
+	"smtpd_tls_CAfile = $TL_CERTS/ca.pem"
 pfx_start up || h_bail "Postfix did not start"
 h_wait_port 127.0.0.10 2526 || h_bail "Postfix does not listen"
 UP_LOG=$(pfx_log up)
@@ -80,7 +89,8 @@ base=(
 	"smtp_tls_policy_maps = texthash:$TEST_TMP/policy" 'smtp_tls_loglevel = 1'
 	'minimal_backoff_time = 300s' 'smtp_connect_timeout = 5s'
 )
-sd_conf "${base[@]}" "smtp_tls_CAfile = $TL_CERTS/ca.pem"
+sd_conf "${base[@]}" "smtp_tls_CAfile = $TL_CERTS/ca.pem" \
+	"smtp_tls_chain_files = $TL_CERTS/client-chain.pem"
 sd_start -o master_service_disable=
 
 queue_id() { sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' | tail -n 1; }
@@ -103,6 +113,8 @@ pfx_wait_log up "to=<verify@example.test>.*status=sent" 20
 tap_ok $? "verify: the upstream received it"
 tap_ok "$([ "$(tls_sessions_up)" -gt "$n0" ]; echo $?)" "verify: the upstream logged a TLS session"
 tap_is "$(upstream_got v1@example.org)" 1 "verify: the upstream logged its sender once (the probe used below)"
+grep -q "Trusted TLS connection established from .*: TLSv1" "$UP_LOG"
+tap_ok $? "client certificate: the upstream verified it (Trusted TLS connection established from ...)"
 
 id=$(send s1@example.org secure@example.test)
 h_wait_grep "$id: removed" "$SD_LOG" 30
@@ -173,6 +185,21 @@ tap_ok $? "wrong CA: both messages stay queued"
 sleep 1
 tap_is "$(upstream_got w1@example.org)$(upstream_got w2@example.org)" 00 \
 	"wrong CA: the upstream never received them (in clear or otherwise)"
+
+# 6. Wrapper mode: TLS before the greeting.
+sd_stop
+tap_ok $? "posternd stops cleanly"
+sd_init
+echo "wrap@example.test	smtp:[mx1.example.test]:2465" >"$TEST_TMP/transport"
+sd_conf "${base[@]}" "smtp_tls_CAfile = $TL_CERTS/ca.pem" 'smtp_tls_wrappermode = yes'
+sd_start -o master_service_disable=
+id=$(send r1@example.org wrap@example.test)
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "wrapper mode: delivered ($id)"
+grep -q "Trusted TLS connection established to mx1.example.test\[127.0.0.10\]:2465: TLSv1" "$SD_LOG"
+tap_ok $? "wrapper mode: a TLS session on the SMTPS port"
+pfx_wait_log up "to=<wrap@example.test>.*status=sent" 20
+tap_ok $? "wrapper mode: the upstream received it"
 
 sd_stop
 tap_ok $? "posternd stops cleanly"
