@@ -28,7 +28,7 @@ struct deliver_sasl_conf {
  * mechanism that sends the password as it is (PLAIN, LOGIN). */
 static int deliver_sasl_options(const struct cfg *v, const char *name, int *ok_r, char **error_r)
 {
-	static const char *const known[] = {"noplaintext", "noactive", "nodictionary",
+	static const char *const known[] = {"noplaintext", "noactive",	  "nodictionary",
 					    "noanonymous", "mutual_auth", NULL};
 	char **items = NULL;
 	if (relay_conf_list(v, name, &items, NULL, error_r) < 0)
@@ -123,7 +123,8 @@ char *deliver_sasl_mechanisms(const struct smtp_reply *ehlo)
 			size_t n = strcspn(line, "\n");
 			for (const char *p = line + 5; p < line + n; p++)
 				if (out.len == 0 || *p != ' ' || out.data[out.len - 1] != ' ')
-					buf_printf(&out, "%c", *p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+					buf_printf(&out, "%c",
+						   *p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 			buf_append_str(&out, " ");
 		}
 		line = strchr(line, '\n');
@@ -205,11 +206,11 @@ static enum deliver_sasl_rc deliver_sasl_say(struct deliver_sasl_step *st, const
 		free(error);
 		return DELIVER_SASL_STOPPED;
 	}
-	*st->why_r = fail == DELIVER_CONN_TIMEOUT
-			     ? xasprintf("conversation with %s timed out while sending AUTH",
-					 st->where)
-			     : xasprintf("lost connection with %s while sending AUTH (%s)",
-					 st->where, error);
+	*st->why_r =
+		fail == DELIVER_CONN_TIMEOUT
+			? xasprintf("conversation with %s timed out while sending AUTH", st->where)
+			: xasprintf("lost connection with %s while sending AUTH (%s)", st->where,
+				    error);
 	snprintf(st->dsn_r, 16, "4.4.2");
 	free(error);
 	return DELIVER_SASL_FAIL;
@@ -302,7 +303,8 @@ enum deliver_sasl_rc deliver_sasl_login(const struct deliver_sasl_conf *c,
 			rc = DELIVER_SASL_FAIL;
 		} else {
 			struct deliver_sasl_step st = {conn, where, timeout, why_r, dsn_r};
-			rc = deliver_sasl_exchange(&st, mech, value, colon != NULL ? colon + 1 : "");
+			rc = deliver_sasl_exchange(&st, mech, value,
+						   colon != NULL ? colon + 1 : "");
 		}
 	}
 	if (value != NULL)

@@ -58,7 +58,8 @@ static void test_policy(void)
 		 "another port: the default level"},
 		{"example.org:2525", 1, DELIVER_TLS_SECURE, "nexthop", "dot-nexthop",
 		 "a domain with a port: by the domain; smtp_tls_secure_cert_match"},
-		{"mail.example.net", 1, DELIVER_TLS_ENCRYPT, NULL, NULL, "a parent domain (.parent)"},
+		{"mail.example.net", 1, DELIVER_TLS_ENCRYPT, NULL, NULL,
+		 "a parent domain (.parent)"},
 		{"example.net", 1, DELIVER_TLS_MAY, NULL, NULL,
 		 "the parent form does not match the domain itself"},
 		{"[fp.example]:25", 1, DELIVER_TLS_FINGERPRINT, "AA:BB", "CC:DD",
@@ -76,7 +77,8 @@ static void test_policy(void)
 		if (rc > 0) {
 			tap_is_int(p.level, cases[i].level, "%s: level", cases[i].what);
 			if (cases[i].match0 != NULL)
-				tap_ok(p.match != NULL && p.match[0] != NULL && p.match[1] != NULL &&
+				tap_ok(p.match != NULL && p.match[0] != NULL &&
+					       p.match[1] != NULL &&
 					       strcmp(p.match[0], cases[i].match0) == 0 &&
 					       strcmp(p.match[1], cases[i].match1) == 0 &&
 					       p.match[2] == NULL,
@@ -149,7 +151,8 @@ static void test_sasl(void)
 		const char *what;
 	} cases[] = {
 		{"noanonymous", "noanonymous", "", "LOGIN PLAIN", 0, "PLAIN", "PLAIN preferred"},
-		{"noanonymous", "noanonymous", "", "LOGIN CRAM-MD5", 0, "LOGIN", "LOGIN when no PLAIN"},
+		{"noanonymous", "noanonymous", "", "LOGIN CRAM-MD5", 0, "LOGIN",
+		 "LOGIN when no PLAIN"},
 		{"noplaintext, noanonymous", "noanonymous", "", "PLAIN LOGIN", 0, NULL,
 		 "noplaintext before TLS: nothing"},
 		{"noplaintext, noanonymous", "noanonymous", "", "PLAIN LOGIN", 1, "PLAIN",
@@ -177,8 +180,8 @@ static void test_sasl(void)
 			tap_ok(0, "%s: settings load (%s)", cases[i].what, error);
 			free(error);
 		} else {
-			tap_is_str(deliver_sasl_choose(c, cases[i].server, cases[i].tls), cases[i].want,
-				   "%s", cases[i].what);
+			tap_is_str(deliver_sasl_choose(c, cases[i].server, cases[i].tls),
+				   cases[i].want, "%s", cases[i].what);
 		}
 		deliver_sasl_conf_free(&c);
 		cfg_free(&v);
@@ -195,7 +198,8 @@ static void test_sasl(void)
 	cfg_free(&v);
 	cfg_free(&defaults);
 	v = view(&defaults, bad);
-	tap_is_int(deliver_sasl_conf_new(v, &c, &error), -1, "an unknown security option is refused");
+	tap_is_int(deliver_sasl_conf_new(v, &c, &error), -1,
+		   "an unknown security option is refused");
 	tap_ok(error != NULL && strstr(error, "nosuchthing") != NULL, "the error quotes it");
 	free(error);
 	cfg_free(&v);

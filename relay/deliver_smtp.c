@@ -1,6 +1,7 @@
 /* deliver_smtp.c: the SMTP/LMTP client session: route, connect, greeting,
- * EHLO, STARTTLS and AUTH (deliver_tls.h, deliver_sasl.h), the mail transaction with or without PIPELINING, content, the
- * final reply or replies, QUIT (see deliver_smtp.h). */
+ * EHLO, STARTTLS and AUTH (deliver_tls.h, deliver_sasl.h), the mail
+ * transaction with or without PIPELINING, content, the final reply or
+ * replies, QUIT (see deliver_smtp.h). */
 #include "deliver_smtp.h"
 
 #include <stdio.h>
@@ -28,6 +29,8 @@ struct smtp_session {
 	char where[512]; /* relay= */
 	struct deliver_tls_policy tls; /* of the next hop */
 	int tls_on;		       /* the connection is in TLS */
+	int retry_plain;	       /* level may, the handshake failed: once more in plaintext */
+	int plain_only;		       /* this attempt is that one: no STARTTLS */
 	struct smtp_reply *ehlo;       /* the last EHLO/LHLO reply, or NULL */
 	unsigned ext;
 	unsigned long long size_limit;
@@ -179,7 +182,7 @@ static enum smtp_try smtp_secure(struct smtp_session *s, const struct deliver_ta
 	char *why = NULL;
 	char dsn[16] = "";
 	enum smtp_try rc = SMTP_TRY_DONE;
-	if (!s->tls_on) {
+	if (!s->tls_on && !s->plain_only) {
 		enum deliver_tls_rc tr =
 			deliver_tls_starttls(&s->tls, s->conn, (s->ext & DELIVER_EXT_STARTTLS) != 0,
 					     t->host, s->where, &why, dsn);
@@ -187,6 +190,7 @@ static enum smtp_try smtp_secure(struct smtp_session *s, const struct deliver_ta
 			s->tls_on = 1;
 			rc = smtp_ehlo(s);
 		} else if (tr != DELIVER_TLS_PLAIN) {
+			s->retry_plain = tr == DELIVER_TLS_RETRY_PLAIN;
 			return smtp_fail_step(s, why, dsn, tr == DELIVER_TLS_STOPPED);
 		}
 	}
@@ -431,6 +435,13 @@ int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r
 	enum smtp_try tr = SMTP_TRY_NEXT;
 	for (size_t i = 0; i < route.n && tr == SMTP_TRY_NEXT; i++) {
 		tr = smtp_try(&s, &route.targets[i], t_r);
+		if (tr == SMTP_TRY_NEXT && s.retry_plain) {
+			smtp_reset(&s);
+			s.retry_plain = 0;
+			s.plain_only = 1;
+			tr = smtp_try(&s, &route.targets[i], t_r);
+			s.plain_only = 0;
+		}
 		if (tr != SMTP_TRY_DONE)
 			smtp_reset(&s);
 	}

@@ -26,11 +26,11 @@ static enum deliver_tls_rc deliver_tls_fail(char **why_r, char dsn_r[16], const 
 static enum deliver_tls_rc deliver_tls_io_fail(enum deliver_conn_fail fail, char *error,
 					       const char *where, char **why_r, char dsn_r[16])
 {
-	char *why = fail == DELIVER_CONN_TIMEOUT
-			    ? xasprintf("conversation with %s timed out while sending STARTTLS",
-					where)
-			    : xasprintf("lost connection with %s while sending STARTTLS (%s)",
-					where, error);
+	char *why =
+		fail == DELIVER_CONN_TIMEOUT
+			? xasprintf("conversation with %s timed out while sending STARTTLS", where)
+			: xasprintf("lost connection with %s while sending STARTTLS (%s)", where,
+				    error);
 	free(error);
 	if (fail == DELIVER_CONN_STOPPED) {
 		free(why);
@@ -123,8 +123,8 @@ static enum deliver_tls_rc deliver_tls_established(const struct deliver_tls_poli
 		buf_init(&line, 0);
 		tls_info_summary(&info, " ", &line);
 		log_info("%s TLS connection established to %s: %s",
-			 matched  ? "Verified"
-			 : trusted ? "Trusted"
+			 matched	  ? "Verified"
+			 : trusted	  ? "Trusted"
 			 : info.peer_cert ? "Untrusted"
 					  : "Anonymous",
 			 where, line.data);
@@ -166,8 +166,9 @@ static enum deliver_tls_rc deliver_tls_handshake(const struct deliver_tls_policy
 		log_info("SSL_connect error to %s: %s", where,
 			 fail == DELIVER_CONN_TIMEOUT ? "timeout" : error);
 		free(error);
-		return deliver_tls_fail(why_r, dsn_r, "4.7.5",
-					xstrdup("Cannot start TLS: handshake failure"));
+		deliver_tls_fail(why_r, dsn_r, "4.7.5",
+				 xstrdup("Cannot start TLS: handshake failure"));
+		return p->level == DELIVER_TLS_MAY ? DELIVER_TLS_RETRY_PLAIN : DELIVER_TLS_FAIL;
 	}
 	return deliver_tls_established(p, ssl, host, where, why_r, dsn_r);
 }

@@ -28,8 +28,10 @@
  * the mandatory ones from level encrypt up, as Postfix does.
  *
  * Outcomes in Postfix's words: "TLS is required, but was not offered by
- * host H" (4.7.4), "Server certificate not trusted" / "Server certificate
- * not verified" (4.7.5), "Cannot start TLS: handshake failure" (4.7.5).
+ * host H" (4.7.4), "Server certificate not verified" (4.7.5, whether the
+ * chain or the name failed; the log says which), "Cannot start TLS: handshake failure" (4.7.5;
+ * at level may the server is then tried again without TLS, as Postfix
+ * does).
  * With smtp_tls_loglevel >= 1 an established session is logged as
  * "Verified|Trusted|Untrusted|Anonymous TLS connection established to
  * host[addr]:port: TLSv1.3 with cipher ...".
@@ -70,9 +72,9 @@ int deliver_tls_level_parse(const char *name, enum deliver_tls_level *level_r);
 /* The TLS policy of one delivery (one next hop). */
 struct deliver_tls_policy {
 	enum deliver_tls_level level;
-	char *nexthop;	   /* the next-hop domain or host, for "nexthop" matching */
-	char **match;	   /* names or fingerprints to match; NULL-terminated, or NULL */
-	char *servername;  /* smtp_tls_servername or servername= */
+	char *nexthop;	     /* the next-hop domain or host, for "nexthop" matching */
+	char **match;	     /* names or fingerprints to match; NULL-terminated, or NULL */
+	char *servername;    /* smtp_tls_servername or servername= */
 	struct tls_ctx *ctx; /* the context to use; owned when own_ctx */
 	int own_ctx;
 	const struct deliver_tls_conf *conf;
@@ -92,10 +94,12 @@ int deliver_tls_wrappermode(const struct deliver_tls_policy *p);
 
 /* What a TLS step did. */
 enum deliver_tls_rc {
-	DELIVER_TLS_ON,	     /* TLS is up: send EHLO again */
-	DELIVER_TLS_PLAIN,   /* go on in plaintext (level none or may) */
-	DELIVER_TLS_FAIL,    /* this server cannot be used: *why_r, dsn_r */
-	DELIVER_TLS_STOPPED, /* the stop flag was set */
+	DELIVER_TLS_ON,		 /* TLS is up: send EHLO again */
+	DELIVER_TLS_PLAIN,	 /* go on in plaintext (level none or may) */
+	DELIVER_TLS_FAIL,	 /* this server cannot be used: *why_r, dsn_r */
+	DELIVER_TLS_RETRY_PLAIN, /* level may, the handshake failed: *why_r, dsn_r;
+				  * Postfix tries the server again without TLS */
+	DELIVER_TLS_STOPPED,	 /* the stop flag was set */
 };
 
 /* deliver_tls_starttls: after EHLO (whose keywords said whether STARTTLS

@@ -13,14 +13,10 @@
 #include "relay_conf_value.h"
 
 static const char *const deliver_tls_level_names[] = {
-	[DELIVER_TLS_NONE] = "none",
-	[DELIVER_TLS_MAY] = "may",
-	[DELIVER_TLS_ENCRYPT] = "encrypt",
-	[DELIVER_TLS_FINGERPRINT] = "fingerprint",
-	[DELIVER_TLS_VERIFY] = "verify",
-	[DELIVER_TLS_SECURE] = "secure",
-	[DELIVER_TLS_DANE] = "dane",
-	[DELIVER_TLS_DANE_ONLY] = "dane-only",
+	[DELIVER_TLS_NONE] = "none",	   [DELIVER_TLS_MAY] = "may",
+	[DELIVER_TLS_ENCRYPT] = "encrypt", [DELIVER_TLS_FINGERPRINT] = "fingerprint",
+	[DELIVER_TLS_VERIFY] = "verify",   [DELIVER_TLS_SECURE] = "secure",
+	[DELIVER_TLS_DANE] = "dane",	   [DELIVER_TLS_DANE_ONLY] = "dane-only",
 };
 
 int deliver_tls_level_parse(const char *name, enum deliver_tls_level *level_r)
@@ -97,19 +93,21 @@ int deliver_tls_conf_new(const struct cfg *view, struct deliver_tls_conf **c_r, 
 	struct deliver_tls_conf *c = xcalloc(1, sizeof(*c));
 	long long loglevel = 0;
 	c->view = view;
-	int ok = deliver_tls_conf_level(c, view, error_r) > 0 &&
-		 relay_conf_str(view, "smtp_tls_verify_cert_match", &c->verify_match, error_r) > 0 &&
-		 relay_conf_str(view, "smtp_tls_secure_cert_match", &c->secure_match, error_r) > 0 &&
-		 relay_conf_str(view, "smtp_tls_fingerprint_cert_match", &c->fingerprint_match,
-				error_r) > 0 &&
-		 relay_conf_str(view, "smtp_tls_servername", &c->servername, error_r) > 0 &&
-		 relay_conf_bool(view, "smtp_tls_wrappermode", &c->wrappermode, error_r) > 0 &&
-		 relay_conf_bool(view, "smtp_tls_note_starttls_offer", &c->note_offer, error_r) > 0 &&
-		 relay_conf_int(view, "smtp_tls_loglevel", &loglevel, error_r) > 0 &&
-		 relay_conf_time(view, "smtp_starttls_timeout", &c->timeout, error_r) > 0 &&
-		 deliver_tls_conf_maps(c, view, error_r) > 0 &&
-		 tls_ctx_new(view, TLS_CTX_CLIENT, "smtp", 0, &c->may_ctx, error_r) > 0 &&
-		 tls_ctx_new(view, TLS_CTX_CLIENT, "smtp", 1, &c->mandatory_ctx, error_r) > 0;
+	int ok =
+		deliver_tls_conf_level(c, view, error_r) > 0 &&
+		relay_conf_str(view, "smtp_tls_verify_cert_match", &c->verify_match, error_r) > 0 &&
+		relay_conf_str(view, "smtp_tls_secure_cert_match", &c->secure_match, error_r) > 0 &&
+		relay_conf_str(view, "smtp_tls_fingerprint_cert_match", &c->fingerprint_match,
+			       error_r) > 0 &&
+		relay_conf_str(view, "smtp_tls_servername", &c->servername, error_r) > 0 &&
+		relay_conf_bool(view, "smtp_tls_wrappermode", &c->wrappermode, error_r) > 0 &&
+		relay_conf_bool(view, "smtp_tls_note_starttls_offer", &c->note_offer, error_r) >
+			0 &&
+		relay_conf_int(view, "smtp_tls_loglevel", &loglevel, error_r) > 0 &&
+		relay_conf_time(view, "smtp_starttls_timeout", &c->timeout, error_r) > 0 &&
+		deliver_tls_conf_maps(c, view, error_r) > 0 &&
+		tls_ctx_new(view, TLS_CTX_CLIENT, "smtp", 0, &c->may_ctx, error_r) > 0 &&
+		tls_ctx_new(view, TLS_CTX_CLIENT, "smtp", 1, &c->mandatory_ctx, error_r) > 0;
 	if (!ok) {
 		deliver_tls_conf_free(&c);
 		return -1;
@@ -241,7 +239,8 @@ static int deliver_tls_policy_entry(struct deliver_tls_policy *p, const char *ne
 		} else if (strncmp(w, "servername=", 11) == 0) {
 			free(p->servername);
 			p->servername = xstrdup(w + 11);
-		} else if (strncmp(w, "tafile=", 7) != 0 && strncmp(w, "connection_reuse=", 17) != 0) {
+		} else if (strncmp(w, "tafile=", 7) != 0 &&
+			   strncmp(w, "connection_reuse=", 17) != 0) {
 			*error_r = xasprintf("smtp_tls_policy_maps: %s: unknown attribute \"%s\"",
 					     nexthop, w);
 			rc = -1;

@@ -14,6 +14,9 @@
 #     not offered by host ..."), nothing reaches the sink;
 #   - may against the sink: delivered in plaintext;
 #   - dane in the policy table: deferred as unsupported, never in clear;
+#   - may, and a handshake that fails (protocols= in the policy leaves no
+#     protocol the server accepts): the server is tried again in
+#     plaintext, as Postfix does;
 #   - posternd presents a client certificate (smtp_tls_chain_files) that
 #     the upstream, asking for one, verifies;
 #   - then with smtp_tls_CAfile naming another CA: verify and secure
@@ -51,7 +54,8 @@ chmod 600 "$TL_CERTS/client-chain.pem"
 # refuse is refused by the policy, not by a closed port.
 tl_pfx_init up 127.0.0.10:2526
 pfx_master up "127.0.0.10:2527 inet n - n - - smtpd" "127.0.0.10:2528 inet n - n - - smtpd" \
-	"127.0.0.10:2465 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes"
+	"127.0.0.10:2465 inet n - n - - smtpd -o smtpd_tls_wrappermode=yes" \
+	"127.0.0.10:2529 inet n - n - - smtpd -o smtpd_tls_protocols=>=TLSv1.3"
 pfx_conf up 'relay_domains = example.test' 'relay_transport = discard:upstream' \
 	"smtpd_tls_chain_files = $TL_CERTS/mx1.pem" 'smtpd_tls_security_level = may' \
 	'smtpd_tls_loglevel = 1' 'master_service_disable =' 'smtpd_tls_ask_ccert = yes' \
@@ -74,6 +78,7 @@ mismatch@example.test	smtp:[mx1.example.test]:2527
 encrypt@example.test	smtp:[127.0.0.20]:2526
 plain@example.test	smtp:[mx2.example.test]:2526
 dane@example.test	smtp:[mx1.example.test]:2528
+retry@example.test	smtp:[mx1.example.test]:2529
 T
 # secure is looked up by its domain (the next hop without the port).
 cat >"$TEST_TMP/policy" <<'P'
@@ -82,6 +87,7 @@ mx1.example.test	secure
 [mx1.example.test]:2527	verify match=other.example.test
 [127.0.0.20]:2526	encrypt
 [mx1.example.test]:2528	dane
+[mx1.example.test]:2529	may protocols=<=TLSv1.2
 P
 chmod 644 "$TEST_TMP/transport" "$TEST_TMP/policy"
 base=(
@@ -161,6 +167,17 @@ grep -q "$id2: to=<dane@example.test>, .*dsn=4.7.5, status=deferred (TLS securit
 tap_ok $? "dane in the policy table: deferred as unsupported"
 tap_is "$(upstream_got x1@example.org)$(upstream_got d1@example.org)" 00 \
 	"mismatch and dane: the upstream never received either"
+
+# 4b. may: a failed handshake, then plaintext.
+id=$(send y1@example.org retry@example.test)
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "may, failed handshake: delivered ($id)"
+grep -q "SSL_connect error to mx1.example.test\[127.0.0.10\]:2529: " "$SD_LOG"
+tap_ok $? "may, failed handshake: SSL_connect error logged"
+grep -q "$id: to=<retry@example.test>, relay=mx1.example.test\[127.0.0.10\]:2529, .*status=sent (250 " "$SD_LOG"
+tap_ok $? "may, failed handshake: sent on the plaintext retry"
+pfx_wait_log up "to=<retry@example.test>.*status=sent" 20
+tap_ok $? "may, failed handshake: the upstream received it"
 
 # 5. The wrong CA: verify and secure defer, nothing is sent.
 sd_stop
