@@ -22,6 +22,7 @@ struct deliver_sasl_conf {
 	int plain_ok;	  /* smtp_sasl_security_options allow PLAIN and LOGIN */
 	int tls_plain_ok; /* smtp_sasl_tls_security_options do */
 	char **filter;	  /* smtp_sasl_mechanism_filter; empty: all */
+	int by_sender;	  /* smtp_sender_dependent_authentication */
 };
 
 /* deliver_sasl_options: whether the security options of name allow a
@@ -89,6 +90,8 @@ int deliver_sasl_conf_new(const struct cfg *view, struct deliver_sasl_conf **c_r
 		 deliver_sasl_options(view, "smtp_sasl_tls_security_options", &c->tls_plain_ok,
 				      error_r) > 0 &&
 		 relay_conf_str(view, "smtp_sasl_mechanism_filter", &filter, error_r) > 0 &&
+		 relay_conf_bool(view, "smtp_sender_dependent_authentication", &c->by_sender,
+				 error_r) > 0 &&
 		 cfg_list_split(filter, &c->filter, NULL, error_r) > 0 &&
 		 deliver_sasl_maps(c, view, error_r) > 0;
 	free(filter);
@@ -160,17 +163,22 @@ const char *deliver_sasl_choose(const struct deliver_sasl_conf *c, const char *s
 	return NULL;
 }
 
-/* deliver_sasl_password: "user:password" for nexthop, then host. */
-static int deliver_sasl_password(const struct deliver_sasl_conf *c, const char *nexthop,
-				 const char *host, char **value_r, char **error_r)
+/* deliver_sasl_password: "user:password" for the sender and its
+ * "@domain" (when sender-dependent), then for nexthop, then host. */
+static int deliver_sasl_password(const struct deliver_sasl_conf *c, const char *sender,
+				 const char *nexthop, const char *host, char **value_r,
+				 char **error_r)
 {
-	const char *keys[] = {nexthop, host};
-	for (size_t k = 0; k < 2; k++)
-		for (size_t i = 0; i < c->n_maps; i++) {
-			int rc = table_lookup(c->maps[i], keys[k], value_r, error_r);
-			if (rc != 0)
-				return rc;
-		}
+	const char *at = strrchr(sender, '@');
+	int by_sender = c->by_sender && *sender != '\0';
+	const char *keys[] = {by_sender ? sender : NULL, by_sender ? at : NULL, nexthop, host};
+	for (size_t k = 0; k < 4; k++)
+		if (keys[k] != NULL)
+			for (size_t i = 0; i < c->n_maps; i++) {
+				int rc = table_lookup(c->maps[i], keys[k], value_r, error_r);
+				if (rc != 0)
+					return rc;
+			}
 	return 0;
 }
 
@@ -272,9 +280,9 @@ static enum deliver_sasl_rc deliver_sasl_exchange(struct deliver_sasl_step *st, 
 
 enum deliver_sasl_rc deliver_sasl_login(const struct deliver_sasl_conf *c,
 					struct deliver_conn *conn, const struct smtp_reply *ehlo,
-					int tls, const char *nexthop, const char *host,
-					const char *where, long long timeout, char **why_r,
-					char dsn_r[16])
+					int tls, const char *sender, const char *nexthop,
+					const char *host, const char *where, long long timeout,
+					char **why_r, char dsn_r[16])
 {
 	if (c == NULL)
 		return DELIVER_SASL_DONE;
@@ -282,7 +290,8 @@ enum deliver_sasl_rc deliver_sasl_login(const struct deliver_sasl_conf *c,
 	char *value = NULL, *error = NULL;
 	enum deliver_sasl_rc rc = DELIVER_SASL_DONE;
 	size_t vlen = 0;
-	int found = *mechs != '\0' ? deliver_sasl_password(c, nexthop, host, &value, &error) : 0;
+	int found = *mechs != '\0' ? deliver_sasl_password(c, sender, nexthop, host, &value, &error)
+				   : 0;
 	if (found < 0) {
 		*why_r = xasprintf("SASL authentication failed; cannot authenticate to server %s: "
 				   "password lookup failed: %s",

@@ -5,6 +5,8 @@
  *   smtp_sasl_password_maps         "user:password" looked up by the next
  *                                   hop as written ("[host]:port"), then
  *                                   by the server's host name (no port)
+ *   smtp_sender_dependent_authentication  look up the sender address, then
+ *                                   "@domain" of the sender, first
  *   smtp_sasl_security_options      before TLS; noplaintext rules out
  *                                   PLAIN and LOGIN, mutual_auth rules out
  *                                   both too (neither authenticates the
@@ -56,14 +58,16 @@ enum deliver_sasl_rc {
 };
 
 /* deliver_sasl_login: after EHLO (the reply ehlo) on conn: log in with
- * the credentials for nexthop or host when c is not NULL, the server
+ * the credentials for sender (with smtp_sender_dependent_authentication;
+ * "" is the null sender, never looked up), nexthop or host when c is not
+ * NULL, the server
  * offers AUTH and a password is found. where names the server
  * ("host[addr]:port"), timeout bounds each reply (seconds). On
  * DELIVER_SASL_FAIL *why_r (malloc'd) and dsn_r (16 bytes) say why. */
 enum deliver_sasl_rc deliver_sasl_login(const struct deliver_sasl_conf *c,
 					struct deliver_conn *conn, const struct smtp_reply *ehlo,
-					int tls, const char *nexthop, const char *host,
-					const char *where, long long timeout, char **why_r,
-					char dsn_r[16]);
+					int tls, const char *sender, const char *nexthop,
+					const char *host, const char *where, long long timeout,
+					char **why_r, char dsn_r[16]);
 
 #endif

@@ -196,7 +196,8 @@ static enum smtp_try smtp_secure(struct smtp_session *s, const struct deliver_ta
 	}
 	if (rc == SMTP_TRY_DONE && s->ehlo != NULL && !s->req->lmtp) {
 		enum deliver_sasl_rc sr =
-			deliver_sasl_login(c->sasl, s->conn, s->ehlo, s->tls_on, s->req->nexthop,
+			deliver_sasl_login(c->sasl, s->conn, s->ehlo, s->tls_on,
+					   queue_msg_envelope(s->req->msg)->sender, s->req->nexthop,
 					   t->host, s->where, c->helo_timeout, &why, dsn);
 		if (sr != DELIVER_SASL_DONE)
 			return smtp_fail_step(s, why, dsn, sr == DELIVER_SASL_STOPPED);

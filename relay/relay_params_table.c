@@ -150,6 +150,7 @@ static const struct relay_param relay_params_table[] = {
 	STR("smtp_sasl_security_options", "noplaintext, noanonymous", SUPPORTED, 0),
 	STR("smtp_sasl_tls_security_options", "$smtp_sasl_security_options", SUPPORTED, 0),
 	ENUM("smtp_sasl_type", "cyrus", "cyrus", NOT_YET, 0),
+	BOOL("smtp_sender_dependent_authentication", "no", SUPPORTED, 0),
 	TIME("smtp_starttls_timeout", "300s", 's', SUPPORTED, 0),
 	STR("smtp_tls_CAfile", "", SUPPORTED, 0),
 	STR("smtp_tls_CApath", "", SUPPORTED, 0),

@@ -13,7 +13,9 @@
 #     ... said: 535 5.7.8 ...", nothing delivered;
 #   - no TLS (policy none; password found by the host name): no AUTH is
 #     attempted (noplaintext), deferred with "... no mechanism available",
-#     the relayhost saw no login and received nothing.
+#     the relayhost saw no login and received nothing;
+#   - smtp_sender_dependent_authentication: the sender's "@domain" entry
+#     wins over the next hop's wrong password.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
@@ -45,6 +47,7 @@ cat >"$TEST_TMP/transport" <<'T'
 good@example.test	smtp:[mail.example.test]:2587
 wrongpw@example.test	smtp:[127.0.0.25]:2587
 notls@example.test	smtp:[mail.example.test]:2588
+bysender@example.test	smtp:[127.0.0.25]:2587
 T
 cat >"$TEST_TMP/policy" <<'P'
 [mail.example.test]:2587	encrypt
@@ -54,12 +57,13 @@ cat >"$TEST_TMP/passwd" <<'W'
 [mail.example.test]:2587	alice:alice-pw
 [127.0.0.25]:2587	alice:not-her-password
 mail.example.test	alice:alice-pw
+@right.example	alice:alice-pw
 W
 chmod 644 "$TEST_TMP/transport" "$TEST_TMP/policy" "$TEST_TMP/passwd"
 sd_conf "transport_maps = texthash:$TEST_TMP/transport" 'smtp_tls_security_level = may' \
 	"smtp_tls_policy_maps = texthash:$TEST_TMP/policy" \
 	'smtp_sasl_auth_enable = yes' "smtp_sasl_password_maps = texthash:$TEST_TMP/passwd" \
-	'smtp_sasl_tls_security_options = noanonymous' \
+	'smtp_sasl_tls_security_options = noanonymous' 'smtp_sender_dependent_authentication = yes' \
 	'minimal_backoff_time = 300s' 'smtp_connect_timeout = 5s'
 sd_start -o master_service_disable=
 
@@ -98,6 +102,14 @@ sleep 1
 tap_is "$(logins_up) $(failures_up)" "1 1" "no TLS: the relayhost saw no AUTH attempt"
 tap_is "$(grep -c 'from=<[abc]1@example.org>' "$UP_LOG")" 1 \
 	"only the authenticated message reached the relayhost's queue"
+
+# 4. Sender-dependent: the sender's domain has the right password.
+id=$(send d1@right.example bysender@example.test)
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "sender-dependent: delivered with the @right.example credentials ($id)"
+pfx_wait_log up "to=<bysender@example.test>.*status=sent" 20
+tap_ok $? "sender-dependent: the relayhost received it"
+tap_is "$(logins_up)" 2 "sender-dependent: a second login"
 
 sd_stop
 tap_ok $? "posternd stops cleanly"
