@@ -83,8 +83,8 @@ struct deliver_tls_policy {
 /* deliver_tls_policy_find: the policy for nexthop ("[host]:port",
  * "domain", as deliver_smtp.h) from smtp_tls_policy_maps or the default
  * level; c may be NULL (level none). 1 with *p (release with
- * deliver_tls_policy_deinit); -1 with *error_r when the table lookup
- * failed or the entry cannot be used (defer). */
+ * deliver_tls_policy_deinit); -1 with *error_r (and *p released) when
+ * the table lookup failed or the entry cannot be used (defer). */
 int deliver_tls_policy_find(const struct deliver_tls_conf *c, const char *nexthop,
 			    struct deliver_tls_policy *p, char **error_r);
 void deliver_tls_policy_deinit(struct deliver_tls_policy *p);

@@ -270,8 +270,10 @@ int deliver_tls_policy_find(const struct deliver_tls_conf *c, const char *nextho
 	} else if (rc == 0) {
 		rc = 1;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		deliver_tls_policy_deinit(p);
 		return -1;
+	}
 	if (p->match == NULL && p->level == DELIVER_TLS_FINGERPRINT)
 		p->match = deliver_tls_match_list(c->fingerprint_match, ", \t");
 	else if (p->match == NULL && p->level == DELIVER_TLS_VERIFY)
