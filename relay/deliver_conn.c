@@ -1,20 +1,25 @@
 /* deliver_conn.c: a delivery agent's client connection with per-step
- * timeouts (see deliver_conn.h). */
+ * timeouts, in plaintext or through TLS once deliver_conn_tls() ran (see
+ * deliver_conn.h). */
 #include "deliver_conn.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
 #include "mem.h"
 #include "smtp_reply_reader.h"
 
 struct deliver_conn {
 	int fd;
+	SSL *ssl; /* NULL: plaintext */
 	const atomic_int *stop;
 	struct smtp_reply_reader *reader;
 	char in[4096]; /* read but not yet fed to the reader */
@@ -61,6 +66,33 @@ static int deliver_conn_wait(int fd, short what, long long timeout, const atomic
 	}
 }
 
+/* deliver_conn_ssl_want: after an SSL call on c that did not complete:
+ * the poll() event to wait for in *want_r (1), or -1 with *fail_r and
+ * *error_r for a failure or a closed connection. */
+static int deliver_conn_ssl_want(struct deliver_conn *c, const char *what, short *want_r,
+				 enum deliver_conn_fail *fail_r, char **error_r)
+{
+	int err = SSL_get_error(c->ssl, 0);
+	if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+		*want_r = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		return 1;
+	}
+	*fail_r = DELIVER_CONN_ERROR;
+	if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && errno == 0)) {
+		*error_r = xstrdup("lost connection");
+	} else {
+		unsigned long e = ERR_get_error();
+		char text[256] = "";
+		if (e != 0)
+			ERR_error_string_n(e, text, sizeof(text));
+		else if (err == SSL_ERROR_SYSCALL)
+			snprintf(text, sizeof(text), "%s", strerror(errno));
+		*error_r = xasprintf("TLS %s: %s", what, text);
+		ERR_clear_error();
+	}
+	return -1;
+}
+
 int deliver_conn_open(const struct sockspec_addr *addr, long long timeout,
 		      const atomic_int *stop, struct deliver_conn **c_r,
 		      enum deliver_conn_fail *fail_r, char **error_r)
@@ -89,6 +121,11 @@ void deliver_conn_free(struct deliver_conn **cp)
 	if (cp == NULL || *cp == NULL)
 		return;
 	struct deliver_conn *c = *cp;
+	if (c->ssl != NULL) {
+		SSL_shutdown(c->ssl);
+		ERR_clear_error();
+		SSL_free(c->ssl);
+	}
 	close(c->fd);
 	smtp_reply_reader_free(&c->reader);
 	FREE_AND_NULL(*cp);
@@ -99,18 +136,30 @@ int deliver_conn_write(struct deliver_conn *c, const void *data, size_t len, lon
 {
 	const char *p = data;
 	while (len > 0) {
-		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
+		short want = POLLOUT;
+		if (c->ssl != NULL) {
+			size_t done = 0;
+			if (SSL_write_ex(c->ssl, p, len, &done) == 1) {
+				p += done;
+				len -= done;
+				continue;
+			}
+			if (deliver_conn_ssl_want(c, "write", &want, fail_r, error_r) < 0)
+				return -1;
+		} else {
+			ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+			if (n > 0) {
+				p += n;
+				len -= (size_t)n;
+				continue;
+			}
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				*fail_r = DELIVER_CONN_ERROR;
+				*error_r = xasprintf("write: %s", strerror(errno));
+				return -1;
+			}
 		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			*fail_r = DELIVER_CONN_ERROR;
-			*error_r = xasprintf("write: %s", strerror(errno));
-			return -1;
-		}
-		if (deliver_conn_wait(c->fd, POLLOUT, timeout, c->stop, fail_r, error_r) < 0)
+		if (deliver_conn_wait(c->fd, want, timeout, c->stop, fail_r, error_r) < 0)
 			return -1;
 	}
 	return 1;
@@ -133,9 +182,23 @@ int deliver_conn_reply(struct deliver_conn *c, long long timeout, struct smtp_re
 			if (rc > 0)
 				return 1;
 		}
+		ssize_t n;
+		if (c->ssl != NULL) {
+			size_t got = 0;
+			short want = POLLIN;
+			if (SSL_read_ex(c->ssl, c->in, sizeof(c->in), &got) == 1) {
+				c->in_off = 0;
+				c->in_len = got;
+				continue;
+			}
+			if (deliver_conn_ssl_want(c, "read", &want, fail_r, error_r) < 0 ||
+			    deliver_conn_wait(c->fd, want, timeout, c->stop, fail_r, error_r) < 0)
+				return -1;
+			continue;
+		}
 		if (deliver_conn_wait(c->fd, POLLIN, timeout, c->stop, fail_r, error_r) < 0)
 			return -1;
-		ssize_t n = recv(c->fd, c->in, sizeof(c->in), 0);
+		n = recv(c->fd, c->in, sizeof(c->in), 0);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			*fail_r = DELIVER_CONN_ERROR;
 			*error_r = n == 0 ? xstrdup("lost connection")
@@ -144,5 +207,26 @@ int deliver_conn_reply(struct deliver_conn *c, long long timeout, struct smtp_re
 		}
 		c->in_off = 0;
 		c->in_len = n > 0 ? (size_t)n : 0;
+	}
+}
+
+int deliver_conn_tls(struct deliver_conn *c, SSL *ssl, long long timeout,
+		     enum deliver_conn_fail *fail_r, char **error_r)
+{
+	c->ssl = ssl;
+	c->in_off = c->in_len = 0;
+	ERR_clear_error();
+	if (SSL_set_fd(ssl, c->fd) != 1) {
+		*fail_r = DELIVER_CONN_ERROR;
+		*error_r = xstrdup("TLS: cannot attach the socket");
+		return -1;
+	}
+	for (;;) {
+		short want = POLLIN;
+		if (SSL_connect(ssl) == 1)
+			return 1;
+		if (deliver_conn_ssl_want(c, "handshake", &want, fail_r, error_r) < 0 ||
+		    deliver_conn_wait(c->fd, want, timeout, c->stop, fail_r, error_r) < 0)
+			return -1;
 	}
 }

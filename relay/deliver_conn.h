@@ -1,13 +1,15 @@
 /* deliver_conn.h: a client connection for the delivery agents, used from
  * one delivery thread with blocking steps: every step waits with poll()
  * up to its timeout, and gives up early when the stop flag is set (checked
- * every second).
+ * every second). After deliver_conn_tls() every step goes through TLS.
  */
 #ifndef POSTERN_DELIVER_CONN_H
 #define POSTERN_DELIVER_CONN_H
 
 #include <stdatomic.h>
 #include <stddef.h>
+
+#include <openssl/ssl.h>
 
 #include "smtp_reply.h"
 #include "sockspec.h"
@@ -39,5 +41,14 @@ int deliver_conn_write(struct deliver_conn *c, const void *data, size_t len, lon
  * (also for a connection closed by the peer, or a malformed reply). */
 int deliver_conn_reply(struct deliver_conn *c, long long timeout, struct smtp_reply **reply_r,
 		       enum deliver_conn_fail *fail_r, char **error_r);
+
+/* deliver_conn_tls: run the TLS client handshake of ssl (made by the
+ * caller, who has set its name checks and SNI) on c's socket within
+ * timeout seconds; c owns ssl from now on, also on failure, and every
+ * later step goes through it. Input read but not yet used is dropped
+ * (RFC 3207: nothing the server sent before the handshake counts). 1 ok;
+ * -1 with *fail_r and *error_r (the connection is then unusable). */
+int deliver_conn_tls(struct deliver_conn *c, SSL *ssl, long long timeout,
+		     enum deliver_conn_fail *fail_r, char **error_r);
 
 #endif

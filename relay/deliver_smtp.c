@@ -1,6 +1,7 @@
 /* deliver_smtp.c: the SMTP/LMTP client session: route, connect, greeting,
- * EHLO, the mail transaction with or without PIPELINING, content, the
- * final reply or replies, QUIT (see deliver_smtp.h). */
+ * EHLO, STARTTLS and AUTH (deliver_tls.h, deliver_sasl.h), the mail
+ * transaction with or without PIPELINING, content, the final reply or
+ * replies, QUIT (see deliver_smtp.h). */
 #include "deliver_smtp.h"
 
 #include <stdio.h>
@@ -10,7 +11,9 @@
 
 #include "deliver_conn.h"
 #include "deliver_route.h"
+#include "deliver_sasl.h"
 #include "deliver_smtp_cmd.h"
+#include "deliver_tls.h"
 #include "mem.h"
 
 /* Outcome of one attempt at one server. */
@@ -24,6 +27,11 @@ struct smtp_session {
 	const struct deliver_smtp_req *req;
 	struct deliver_conn *conn;
 	char where[512]; /* relay= */
+	struct deliver_tls_policy tls; /* of the next hop */
+	int tls_on;		       /* the connection is in TLS */
+	int retry_plain;	       /* level may, the handshake failed: once more in plaintext */
+	int plain_only;		       /* this attempt is that one: no STARTTLS */
+	struct smtp_reply *ehlo;       /* the last EHLO/LHLO reply, or NULL */
 	unsigned ext;
 	unsigned long long size_limit;
 	struct deliver_status *st;
@@ -75,6 +83,21 @@ static enum smtp_try smtp_fail_reply(struct smtp_session *s, const struct smtp_r
 	return SMTP_TRY_NEXT;
 }
 
+/* smtp_fail_step: a TLS or SASL step failed (why is taken) or was
+ * interrupted (why NULL). */
+static enum smtp_try smtp_fail_step(struct smtp_session *s, char *why, const char *dsn, int stopped)
+{
+	if (stopped) {
+		s->stopped = 1;
+		return SMTP_TRY_STOPPED;
+	}
+	free(s->fail);
+	s->fail = why;
+	snprintf(s->fail_dsn, sizeof(s->fail_dsn), "%s", dsn);
+	s->fail_perm = 0;
+	return SMTP_TRY_NEXT;
+}
+
 /* smtp_command: send cmd (if not NULL) and read one reply. */
 static enum smtp_try smtp_command(struct smtp_session *s, const struct buf *cmd, long long timeout,
 				  const char *during, struct smtp_reply **reply_r)
@@ -97,12 +120,13 @@ static void smtp_all(struct smtp_session *s, const struct smtp_reply *r, const c
 			deliver_smtp_reply_status(r, s->where, cmd, &s->st[k]);
 }
 
+static enum smtp_try smtp_ehlo(struct smtp_session *s);
+
 /* smtp_hello: greeting and EHLO/HELO/LHLO. */
 static enum smtp_try smtp_hello(struct smtp_session *s)
 {
 	const struct deliver_smtp_conf *c = s->req->conf;
 	struct smtp_reply *r = NULL;
-	struct buf cmd;
 	enum smtp_try rc = smtp_command(s, NULL, c->helo_timeout, "receiving the initial server greeting", &r);
 	if (rc != SMTP_TRY_DONE)
 		return rc;
@@ -117,6 +141,19 @@ static enum smtp_try smtp_hello(struct smtp_session *s)
 		return SMTP_TRY_NEXT;
 	}
 	smtp_reply_free(&r);
+	return smtp_ehlo(s);
+}
+
+/* smtp_ehlo: EHLO (HELO when EHLO gets a 5xx) or LHLO; the reply is kept
+ * in s->ehlo. */
+static enum smtp_try smtp_ehlo(struct smtp_session *s)
+{
+	const struct deliver_smtp_conf *c = s->req->conf;
+	struct smtp_reply *r = NULL;
+	struct buf cmd;
+	enum smtp_try rc;
+	smtp_reply_free(&s->ehlo);
+	s->ext = 0;
 	buf_init(&cmd, 0);
 	buf_printf(&cmd, "%s %s\r\n", s->req->lmtp ? "LHLO" : "EHLO", c->helo_name);
 	rc = smtp_command(s, &cmd, c->helo_timeout, "sending EHLO", &r);
@@ -131,7 +168,40 @@ static enum smtp_try smtp_hello(struct smtp_session *s)
 	buf_deinit(&cmd);
 	if (rc == SMTP_TRY_DONE && r->code >= 300)
 		rc = smtp_fail_reply(s, r, s->req->lmtp ? "LHLO" : "EHLO");
+	else if (rc == SMTP_TRY_DONE)
+		s->ehlo = r, r = NULL;
 	smtp_reply_free(&r);
+	return rc;
+}
+
+/* smtp_secure: STARTTLS with EHLO again, then the SASL login, as the
+ * next hop's TLS policy and the SASL settings ask. */
+static enum smtp_try smtp_secure(struct smtp_session *s, const struct deliver_target *t)
+{
+	const struct deliver_smtp_conf *c = s->req->conf;
+	char *why = NULL;
+	char dsn[16] = "";
+	enum smtp_try rc = SMTP_TRY_DONE;
+	if (!s->tls_on && !s->plain_only) {
+		enum deliver_tls_rc tr =
+			deliver_tls_starttls(&s->tls, s->conn, (s->ext & DELIVER_EXT_STARTTLS) != 0,
+					     t->host, s->where, &why, dsn);
+		if (tr == DELIVER_TLS_ON) {
+			s->tls_on = 1;
+			rc = smtp_ehlo(s);
+		} else if (tr != DELIVER_TLS_PLAIN) {
+			s->retry_plain = tr == DELIVER_TLS_RETRY_PLAIN;
+			return smtp_fail_step(s, why, dsn, tr == DELIVER_TLS_STOPPED);
+		}
+	}
+	if (rc == SMTP_TRY_DONE && s->ehlo != NULL && !s->req->lmtp) {
+		enum deliver_sasl_rc sr =
+			deliver_sasl_login(c->sasl, s->conn, s->ehlo, s->tls_on,
+					   queue_msg_envelope(s->req->msg)->sender, s->req->nexthop,
+					   t->host, s->where, c->helo_timeout, &why, dsn);
+		if (sr != DELIVER_SASL_DONE)
+			return smtp_fail_step(s, why, dsn, sr == DELIVER_SASL_STOPPED);
+	}
 	return rc;
 }
 
@@ -292,7 +362,20 @@ static enum smtp_try smtp_try(struct smtp_session *s, const struct deliver_targe
 		free(error);
 		return s->stopped ? SMTP_TRY_STOPPED : SMTP_TRY_NEXT;
 	}
-	enum smtp_try rc = smtp_hello(s);
+	enum smtp_try rc = SMTP_TRY_DONE;
+	s->tls_on = 0;
+	if (deliver_tls_wrappermode(&s->tls)) {
+		char *why = NULL;
+		char dsn[16] = "";
+		enum deliver_tls_rc tr = deliver_tls_wrap(&s->tls, s->conn, t->host, s->where, &why, dsn);
+		s->tls_on = tr == DELIVER_TLS_ON;
+		if (!s->tls_on)
+			rc = smtp_fail_step(s, why, dsn, tr == DELIVER_TLS_STOPPED);
+	}
+	if (rc == SMTP_TRY_DONE)
+		rc = smtp_hello(s);
+	if (rc == SMTP_TRY_DONE)
+		rc = smtp_secure(s, t);
 	int go = 0;
 	if (rc == SMTP_TRY_DONE && s->size_limit > 0 && (s->ext & DELIVER_EXT_SIZE) &&
 	    queue_msg_content_size(q->msg) > s->size_limit) {
@@ -311,6 +394,7 @@ static enum smtp_try smtp_try(struct smtp_session *s, const struct deliver_targe
 			smtp_quit(s);
 	}
 	deliver_conn_free(&s->conn);
+	smtp_reply_free(&s->ehlo);
 	return s->stopped ? SMTP_TRY_STOPPED : rc;
 }
 
@@ -339,10 +423,26 @@ int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r
 		free(error);
 		return 1;
 	}
+	if (deliver_tls_policy_find(req->lmtp ? NULL : req->conf->tls, req->nexthop, &s.tls,
+				    &error) < 0) {
+		for (size_t k = 0; k < req->n_rcpts; k++)
+			deliver_status_set(&st_r[k], QUEUE_RCPT_DEFERRED, "4.3.0", "none", "%s",
+					   error);
+		free(error);
+		deliver_route_deinit(&route);
+		return 1;
+	}
 	s.accepted = xcalloc(req->n_rcpts, sizeof(*s.accepted));
 	enum smtp_try tr = SMTP_TRY_NEXT;
 	for (size_t i = 0; i < route.n && tr == SMTP_TRY_NEXT; i++) {
 		tr = smtp_try(&s, &route.targets[i], t_r);
+		if (tr == SMTP_TRY_NEXT && s.retry_plain) {
+			smtp_reset(&s);
+			s.retry_plain = 0;
+			s.plain_only = 1;
+			tr = smtp_try(&s, &route.targets[i], t_r);
+			s.plain_only = 0;
+		}
 		if (tr != SMTP_TRY_DONE)
 			smtp_reset(&s);
 	}
@@ -361,6 +461,7 @@ int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r
 	}
 	free(s.accepted);
 	free(s.fail);
+	deliver_tls_policy_deinit(&s.tls);
 	deliver_route_deinit(&route);
 	return tr != SMTP_TRY_STOPPED;
 }

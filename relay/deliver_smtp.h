@@ -17,7 +17,9 @@
  * none does, and bounced when the domain does not exist (5.1.2 / 5.4.4).
  *
  * The session: greeting, EHLO (HELO when EHLO gets a 5xx; LHLO for
- * LMTP), MAIL FROM with SIZE, BODY=8BITMIME, RET, ENVID and SMTPUTF8 as
+ * LMTP), STARTTLS and EHLO again as the TLS policy of the next hop asks
+ * (deliver_tls.h; SMTP only), AUTH with smtp_sasl_auth_enable
+ * (deliver_sasl.h), MAIL FROM with SIZE, BODY=8BITMIME, RET, ENVID and SMTPUTF8 as
  * the peer supports them, one RCPT TO per recipient with NOTIFY and ORCPT
  * when it supports DSN, DATA, the content dot-stuffed, and QUIT. With
  * PIPELINING, MAIL, the RCPTs and DATA go in one write. SMTP gives one
@@ -35,9 +37,14 @@
 #include "deliver.h"
 #include "deliver_route.h"
 
+struct deliver_tls_conf;
+struct deliver_sasl_conf;
+
 /* Timeouts in seconds (smtp_connect_timeout, smtp_helo_timeout, ...). */
 struct deliver_smtp_conf {
 	char *helo_name; /* smtp_helo_name */
+	struct deliver_tls_conf *tls;	/* SMTP client TLS (deliver_tls.h) */
+	struct deliver_sasl_conf *sasl; /* NULL: no SMTP AUTH (deliver_sasl.h) */
 	unsigned families; /* inet_protocols: DELIVER_ROUTE_IPV4 | DELIVER_ROUTE_IPV6 */
 	long long connect_timeout, helo_timeout, mail_timeout, rcpt_timeout;
 	long long data_init_timeout, data_xfer_timeout, data_done_timeout, quit_timeout;

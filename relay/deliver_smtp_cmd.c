@@ -18,7 +18,7 @@ unsigned deliver_smtp_ext(const struct smtp_reply *ehlo, unsigned long long *siz
 	} keys[] = {
 		{"PIPELINING", DELIVER_EXT_PIPELINING}, {"SIZE", DELIVER_EXT_SIZE},
 		{"8BITMIME", DELIVER_EXT_8BITMIME},	{"DSN", DELIVER_EXT_DSN},
-		{"SMTPUTF8", DELIVER_EXT_SMTPUTF8},
+		{"SMTPUTF8", DELIVER_EXT_SMTPUTF8},	{"STARTTLS", DELIVER_EXT_STARTTLS},
 	};
 	unsigned ext = 0;
 	*size_r = 0;

@@ -17,6 +17,7 @@
 #define DELIVER_EXT_8BITMIME 0x04u
 #define DELIVER_EXT_DSN 0x08u
 #define DELIVER_EXT_SMTPUTF8 0x10u
+#define DELIVER_EXT_STARTTLS 0x20u
 
 /* deliver_smtp_ext: the keywords of an EHLO/LHLO reply (its lines after
  * the first) and, in *size_r, the SIZE limit (0 when none is given). */

@@ -87,6 +87,10 @@ static void check_value(struct relay_params_conf *c, const struct cfg *layer,
 				     error);
 		free(error);
 	}
+	const char *unsupported = relay_param_value_unsupported(name, value);
+	if (unsupported != NULL)
+		cfg_diag_add(&c->diags, CFG_WARNING, w->file, w->line, "%s%s = %s: %s", w->prefix,
+			     name, value, unsupported);
 	free(value);
 }
 

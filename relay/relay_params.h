@@ -63,6 +63,12 @@ const char *relay_param_type_name(enum relay_param_type type);
  * row's type. 1 ok; -1 with a message in *error_r (caller frees). */
 int relay_param_validate(const struct relay_param *p, const char *value, char **error_r);
 
+/* relay_param_value_unsupported: for a supported parameter whose value
+ * names a feature Postern lacks (smtp_tls_security_level = dane), what
+ * happens instead, for "postern check"; NULL when the value is fine.
+ * Static text. */
+const char *relay_param_value_unsupported(const char *name, const char *value);
+
 enum relay_postfix_kind {
 	RELAY_POSTFIX_NONE,    /* not a Postfix 3.7 parameter name */
 	RELAY_POSTFIX_BUILTIN, /* a Postfix parameter */

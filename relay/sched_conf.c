@@ -8,6 +8,8 @@
 #include "cfg_expand.h"
 #include "cfg_list.h"
 #include "cfg_value.h"
+#include "deliver_sasl.h"
+#include "deliver_tls.h"
 #include "mem.h"
 #include "relay_conf_value.h"
 
@@ -80,7 +82,9 @@ int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **err
 		 relay_conf_time(v, "smtp_quit_timeout", &s->quit_timeout, error_r) > 0 &&
 		 sched_conf_nexthop(c, v, error_r) > 0;
 	if (ok)
-		ok = sched_conf_families(c, v, error_r) > 0;
+		ok = sched_conf_families(c, v, error_r) > 0 &&
+		     deliver_tls_conf_new(v, &s->tls, error_r) > 0 &&
+		     deliver_sasl_conf_new(v, &s->sasl, error_r) > 0;
 	if (!ok) {
 		sched_conf_free(&c);
 		return -1;
@@ -103,6 +107,8 @@ void sched_conf_free(struct sched_conf **cp)
 	nexthop_free(&c->nexthop);
 	free(c->myhostname);
 	free(c->smtp.helo_name);
+	deliver_tls_conf_free(&c->smtp.tls);
+	deliver_sasl_conf_free(&c->smtp.sasl);
 	relay_conf_unref(&c->relay);
 	FREE_AND_NULL(*cp);
 }

@@ -8,8 +8,9 @@
  * <transport>_destination_concurrency_limit and
  * <transport>_destination_recipient_limit; 0 means no limit),
  * default_process_limit (the most deliveries running at once), the
- * next-hop parameters of nexthop.h, smtp_helo_name and the SMTP client's
- * per-phase timeouts.
+ * next-hop parameters of nexthop.h, smtp_helo_name, the SMTP client's
+ * per-phase timeouts, its TLS (deliver_tls.h) and SASL (deliver_sasl.h)
+ * settings.
  */
 #ifndef POSTERN_SCHED_CONF_H
 #define POSTERN_SCHED_CONF_H
@@ -27,7 +28,7 @@ struct sched_conf {
 	long long maximal_backoff_time;	  /* seconds */
 	long long maximal_queue_lifetime; /* seconds; 0: try once */
 	long long process_limit;	  /* deliveries running at once, 0 no limit */
-	struct deliver_smtp_conf smtp;	  /* helo name and timeouts */
+	struct deliver_smtp_conf smtp;	  /* helo name, timeouts, TLS, SASL */
 };
 
 /* sched_conf_new: read the settings from relay (a reference is taken).

@@ -40,7 +40,7 @@ tap_is "$("$postern" check -c "$d" 2>/dev/null)" "$out" "postern check -c DIR is
 d=$(conf warn postern.cf 'content_filter = smtp:mail.example.com
 something_odd = 1
 content_filter = smtp:mail2.example.com
-smtp_use_tls = yes # a comment here is part of the value
+allow_percent_hack = yes # a comment here is part of the value
 smtpd_banner = $myhostname $mail_nmae
 html_directory = /usr/share/doc
 mail_name = $sample_directory
@@ -58,7 +58,7 @@ expect "^$d/postern.cf:2: warning: something_odd: unknown parameter that nothing
 	"an unknown, unused parameter"
 expect "^$d/postern.cf:3: warning: overriding earlier entry: content_filter=smtp:mail.example.com (line 1)" \
 	"an overridden entry"
-expect "^$d/postern.cf:4: warning: smtp_use_tls: bad boolean value \"yes # a comment here is part of the value\"" \
+expect "^$d/postern.cf:4: warning: allow_percent_hack: bad boolean value \"yes # a comment here is part of the value\"" \
 	"a value Postfix would reject, with the # that is part of it"
 expect "^$d/postern.cf:5: warning: smtpd_banner: refers to undefined parameter \$mail_nmae" \
 	"a reference to an undefined parameter"

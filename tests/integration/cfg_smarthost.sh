@@ -11,7 +11,7 @@ postern="$top_builddir/relay/postern"
 dir=$(cd "$top_srcdir/tests/data/postfix-smarthost" && pwd)
 # What Postern implements today: the SUPPORTED rows of
 # relay/relay_params_table.c.
-supported=$(sed -n 's/^[[:space:]]*[A-Z]*("\([a-z0-9_]*\)",.*[, ]SUPPORTED,.*/\1/p' \
+supported=$(sed -n 's/^[[:space:]]*[A-Z]*("\([A-Za-z0-9_]*\)",.*[, ]SUPPORTED,.*/\1/p' \
 	"$top_srcdir/relay/relay_params_table.c" | tr '\n' ' ')
 
 "$postern" -c "$dir" check >"$TEST_TMP/check" 2>"$TEST_TMP/stderr"
