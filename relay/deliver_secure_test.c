@@ -44,7 +44,7 @@ static void test_policy(void)
 	struct cfg *defaults, *v = view(&defaults, settings);
 	struct deliver_tls_conf *c = NULL;
 	char *error = NULL;
-	tap_is_int(deliver_tls_conf_new(v, &c, &error), 1, "the client TLS settings load");
+	tap_is_int(deliver_tls_conf_new(v, "smtp", &c, &error), 1, "the client TLS settings load");
 	static const struct {
 		const char *nexthop;
 		int rc;
@@ -102,7 +102,7 @@ static void test_policy(void)
 	const char *bad[] = {"smtp_tls_security_level", "sometimes", NULL};
 	v = view(&defaults, bad);
 	error = NULL;
-	tap_is_int(deliver_tls_conf_new(v, &c, &error), -1, "an unknown default level is refused");
+	tap_is_int(deliver_tls_conf_new(v, "smtp", &c, &error), -1, "an unknown default level is refused");
 	tap_ok(error != NULL && strstr(error, "smtp_tls_security_level") != NULL,
 	       "the error names smtp_tls_security_level");
 	free(error);
@@ -110,7 +110,7 @@ static void test_policy(void)
 	cfg_free(&defaults);
 	const char *legacy[] = {"smtp_enforce_tls", "yes", NULL};
 	v = view(&defaults, legacy);
-	tap_is_int(deliver_tls_conf_new(v, &c, &error), 1, "legacy smtp_enforce_tls");
+	tap_is_int(deliver_tls_conf_new(v, "smtp", &c, &error), 1, "legacy smtp_enforce_tls");
 	deliver_tls_policy_find(c, "example.org", &p, &error);
 	tap_is_int(p.level, DELIVER_TLS_VERIFY, "smtp_enforce_tls = yes means verify");
 	deliver_tls_policy_deinit(&p);

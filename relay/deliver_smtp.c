@@ -423,8 +423,8 @@ int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r
 		free(error);
 		return 1;
 	}
-	if (deliver_tls_policy_find(req->lmtp ? NULL : req->conf->tls, req->nexthop, &s.tls,
-				    &error) < 0) {
+	if (deliver_tls_policy_find(req->lmtp ? req->conf->lmtp_tls : req->conf->tls, req->nexthop,
+				    &s.tls, &error) < 0) {
 		for (size_t k = 0; k < req->n_rcpts; k++)
 			deliver_status_set(&st_r[k], QUEUE_RCPT_DEFERRED, "4.3.0", "none", "%s",
 					   error);
@@ -432,6 +432,9 @@ int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r
 		deliver_route_deinit(&route);
 		return 1;
 	}
+	/* Postfix: opportunistic TLS is no use on a private unix socket. */
+	if (req->lmtp && strncmp(req->nexthop, "unix:", 5) == 0 && s.tls.level == DELIVER_TLS_MAY)
+		s.tls.level = DELIVER_TLS_NONE;
 	s.accepted = xcalloc(req->n_rcpts, sizeof(*s.accepted));
 	enum smtp_try tr = SMTP_TRY_NEXT;
 	for (size_t i = 0; i < route.n && tr == SMTP_TRY_NEXT; i++) {

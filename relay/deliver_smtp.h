@@ -18,9 +18,10 @@
  *
  * The session: greeting, EHLO (HELO when EHLO gets a 5xx; LHLO for
  * LMTP), STARTTLS and EHLO again as the TLS policy of the next hop asks
- * (deliver_tls.h; SMTP only), AUTH with smtp_sasl_auth_enable
- * (deliver_sasl.h), MAIL FROM with SIZE, BODY=8BITMIME, RET, ENVID and SMTPUTF8 as
- * the peer supports them, one RCPT TO per recipient with NOTIFY and ORCPT
+ * (deliver_tls.h; for LMTP level may means none on a unix socket, as in
+ * Postfix), AUTH (SMTP only) with smtp_sasl_auth_enable
+ * (deliver_sasl.h), MAIL FROM with SIZE, BODY=8BITMIME, RET, ENVID and
+ * SMTPUTF8 as the peer supports them, one RCPT TO per recipient with NOTIFY and ORCPT
  * when it supports DSN, DATA, the content dot-stuffed, and QUIT. With
  * PIPELINING, MAIL, the RCPTs and DATA go in one write. SMTP gives one
  * final reply for all accepted recipients, LMTP one per accepted
@@ -44,6 +45,7 @@ struct deliver_sasl_conf;
 struct deliver_smtp_conf {
 	char *helo_name; /* smtp_helo_name */
 	struct deliver_tls_conf *tls;	/* SMTP client TLS (deliver_tls.h) */
+	struct deliver_tls_conf *lmtp_tls; /* LMTP client TLS */
 	struct deliver_sasl_conf *sasl; /* NULL: no SMTP AUTH (deliver_sasl.h) */
 	unsigned families; /* inet_protocols: DELIVER_ROUTE_IPV4 | DELIVER_ROUTE_IPV6 */
 	long long connect_timeout, helo_timeout, mail_timeout, rcpt_timeout;

@@ -1,8 +1,9 @@
-/* deliver_tls.h: TLS for the SMTP client (STARTTLS and wrapper mode) with
- * Postfix's security levels and TLS policy table.
+/* deliver_tls.h: TLS for the SMTP and LMTP clients (STARTTLS and wrapper
+ * mode) with Postfix's security levels and TLS policy table.
  *
  * A struct deliver_tls_conf is read once per configuration snapshot from
- * the smtp_tls_* parameters (postconf(5) names and meanings):
+ * the smtp_tls_* parameters, or the lmtp_tls_* ones for LMTP (postconf(5)
+ * names and meanings; the list below gives the smtp_ names):
  *   smtp_tls_security_level  none, may, encrypt, fingerprint, verify,
  *                            secure; dane and dane-only are accepted and
  *                            unsupported: mail at those levels is
@@ -55,13 +56,15 @@ enum deliver_tls_level {
 
 struct deliver_tls_conf;
 
-/* deliver_tls_conf_new: read the client TLS parameters seen from view
- * (which must outlive the result). 1 with *c_r (free with
+/* deliver_tls_conf_new: read the client TLS parameters with prefix
+ * ("smtp" or "lmtp": lmtp_tls_security_level ...) seen from view (which
+ * must outlive the result). 1 with *c_r (free with
  * deliver_tls_conf_free), -1 with *error_r naming the parameter (a bad
  * level, protocol list, cipher grade, unreadable CA or client certificate,
  * a policy table that cannot be opened). Logs a warning when the default
  * level is dane or dane-only. */
-int deliver_tls_conf_new(const struct cfg *view, struct deliver_tls_conf **c_r, char **error_r);
+int deliver_tls_conf_new(const struct cfg *view, const char *prefix, struct deliver_tls_conf **c_r,
+			 char **error_r);
 /* deliver_tls_conf_free: release *cp; accepts NULL; clears *cp. */
 void deliver_tls_conf_free(struct deliver_tls_conf **cp);
 

@@ -1,8 +1,10 @@
-/* deliver_tls_policy.c: the SMTP client's TLS settings and the policy of
- * one next hop: default level, smtp_tls_policy_maps entries and their
- * attributes, the OpenSSL context each level uses (see deliver_tls.h). */
+/* deliver_tls_policy.c: the SMTP or LMTP client's TLS settings and the
+ * policy of one next hop: default level, PREFIX_tls_policy_maps entries
+ * and their attributes, the OpenSSL context each level uses (see
+ * deliver_tls.h). */
 #include "deliver_tls_private.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,42 +37,51 @@ const char *deliver_tls_level_name(enum deliver_tls_level level)
 	return deliver_tls_level_names[level];
 }
 
-/* deliver_tls_conf_level: smtp_tls_security_level, or when it is empty
- * the legacy smtp_enforce_tls (verify, as with Postfix's default
- * smtp_tls_enforce_peername = yes) and smtp_use_tls (may). */
+/* deliver_tls_name: "PREFIX_name" into buf (64 bytes). */
+static const char *deliver_tls_param(const struct deliver_tls_conf *c, const char *name, char *buf)
+{
+	snprintf(buf, 64, "%s_%s", c->prefix, name);
+	return buf;
+}
+
+/* deliver_tls_conf_level: PREFIX_tls_security_level, or when it is empty
+ * the legacy PREFIX_enforce_tls (verify, as with Postfix's default
+ * PREFIX_tls_enforce_peername = yes) and PREFIX_use_tls (may). */
 static int deliver_tls_conf_level(struct deliver_tls_conf *c, const struct cfg *v, char **error_r)
 {
-	char *value = NULL;
+	char *value = NULL, n[64];
 	int enforce = 0, use = 0;
-	if (relay_conf_str(v, "smtp_tls_security_level", &value, error_r) < 0)
+	const char *level = deliver_tls_param(c, "tls_security_level", n);
+	if (relay_conf_str(v, level, &value, error_r) < 0)
 		return -1;
 	if (*value == '\0') {
 		free(value);
-		if (relay_conf_bool(v, "smtp_enforce_tls", &enforce, error_r) < 0 ||
-		    relay_conf_bool(v, "smtp_use_tls", &use, error_r) < 0)
+		if (relay_conf_bool(v, deliver_tls_param(c, "enforce_tls", n), &enforce, error_r) <
+			    0 ||
+		    relay_conf_bool(v, deliver_tls_param(c, "use_tls", n), &use, error_r) < 0)
 			return -1;
 		c->level = enforce ? DELIVER_TLS_VERIFY : use ? DELIVER_TLS_MAY : DELIVER_TLS_NONE;
 		return 1;
 	}
 	if (!deliver_tls_level_parse(value, &c->level)) {
-		*error_r = relay_conf_error(v, "smtp_tls_security_level", "invalid level");
+		*error_r = relay_conf_error(v, level, "invalid level");
 		free(value);
 		return -1;
 	}
 	if (c->level >= DELIVER_TLS_DANE)
-		log_warn("smtp_tls_security_level = %s: DANE is not supported; mail at this level "
-			 "is deferred",
+		log_warn("%s = %s: DANE is not supported; mail at this level is deferred", level,
 			 value);
 	free(value);
 	return 1;
 }
 
-/* deliver_tls_conf_maps: open the tables of smtp_tls_policy_maps. */
+/* deliver_tls_conf_maps: open the tables of PREFIX_tls_policy_maps. */
 static int deliver_tls_conf_maps(struct deliver_tls_conf *c, const struct cfg *v, char **error_r)
 {
-	char **items = NULL;
+	char **items = NULL, name[64];
 	size_t n = 0;
-	if (relay_conf_list(v, "smtp_tls_policy_maps", &items, &n, error_r) < 0)
+	if (relay_conf_list(v, deliver_tls_param(c, "tls_policy_maps", name), &items, &n, error_r) <
+	    0)
 		return -1;
 	c->maps = xcalloc(n + 1, sizeof(*c->maps));
 	int rc = 1;
@@ -78,7 +89,7 @@ static int deliver_tls_conf_maps(struct deliver_tls_conf *c, const struct cfg *v
 		char *why = NULL;
 		rc = table_open(items[i], 0, &c->maps[i], &why);
 		if (rc < 0) {
-			*error_r = xasprintf("smtp_tls_policy_maps: %s", why);
+			*error_r = xasprintf("%s: %s", name, why);
 			free(why);
 		} else {
 			c->n_maps++;
@@ -88,26 +99,34 @@ static int deliver_tls_conf_maps(struct deliver_tls_conf *c, const struct cfg *v
 	return rc;
 }
 
-int deliver_tls_conf_new(const struct cfg *view, struct deliver_tls_conf **c_r, char **error_r)
+int deliver_tls_conf_new(const struct cfg *view, const char *prefix, struct deliver_tls_conf **c_r,
+			 char **error_r)
 {
 	struct deliver_tls_conf *c = xcalloc(1, sizeof(*c));
 	long long loglevel = 0;
+	char n[64];
 	c->view = view;
-	int ok =
-		deliver_tls_conf_level(c, view, error_r) > 0 &&
-		relay_conf_str(view, "smtp_tls_verify_cert_match", &c->verify_match, error_r) > 0 &&
-		relay_conf_str(view, "smtp_tls_secure_cert_match", &c->secure_match, error_r) > 0 &&
-		relay_conf_str(view, "smtp_tls_fingerprint_cert_match", &c->fingerprint_match,
-			       error_r) > 0 &&
-		relay_conf_str(view, "smtp_tls_servername", &c->servername, error_r) > 0 &&
-		relay_conf_bool(view, "smtp_tls_wrappermode", &c->wrappermode, error_r) > 0 &&
-		relay_conf_bool(view, "smtp_tls_note_starttls_offer", &c->note_offer, error_r) >
-			0 &&
-		relay_conf_int(view, "smtp_tls_loglevel", &loglevel, error_r) > 0 &&
-		relay_conf_time(view, "smtp_starttls_timeout", &c->timeout, error_r) > 0 &&
-		deliver_tls_conf_maps(c, view, error_r) > 0 &&
-		tls_ctx_new(view, TLS_CTX_CLIENT, "smtp", 0, &c->may_ctx, error_r) > 0 &&
-		tls_ctx_new(view, TLS_CTX_CLIENT, "smtp", 1, &c->mandatory_ctx, error_r) > 0;
+	snprintf(c->prefix, sizeof(c->prefix), "%s", prefix);
+	int ok = deliver_tls_conf_level(c, view, error_r) > 0 &&
+		 relay_conf_str(view, deliver_tls_param(c, "tls_verify_cert_match", n),
+				&c->verify_match, error_r) > 0 &&
+		 relay_conf_str(view, deliver_tls_param(c, "tls_secure_cert_match", n),
+				&c->secure_match, error_r) > 0 &&
+		 relay_conf_str(view, deliver_tls_param(c, "tls_fingerprint_cert_match", n),
+				&c->fingerprint_match, error_r) > 0 &&
+		 relay_conf_str(view, deliver_tls_param(c, "tls_servername", n), &c->servername,
+				error_r) > 0 &&
+		 relay_conf_bool(view, deliver_tls_param(c, "tls_wrappermode", n), &c->wrappermode,
+				 error_r) > 0 &&
+		 relay_conf_bool(view, deliver_tls_param(c, "tls_note_starttls_offer", n),
+				 &c->note_offer, error_r) > 0 &&
+		 relay_conf_int(view, deliver_tls_param(c, "tls_loglevel", n), &loglevel, error_r) >
+			 0 &&
+		 relay_conf_time(view, deliver_tls_param(c, "starttls_timeout", n), &c->timeout,
+				 error_r) > 0 &&
+		 deliver_tls_conf_maps(c, view, error_r) > 0 &&
+		 tls_ctx_new(view, TLS_CTX_CLIENT, prefix, 0, &c->may_ctx, error_r) > 0 &&
+		 tls_ctx_new(view, TLS_CTX_CLIENT, prefix, 1, &c->mandatory_ctx, error_r) > 0;
 	if (!ok) {
 		deliver_tls_conf_free(&c);
 		return -1;
@@ -134,7 +153,7 @@ void deliver_tls_conf_free(struct deliver_tls_conf **cp)
 	FREE_AND_NULL(*cp);
 }
 
-/* deliver_tls_lookup: the smtp_tls_policy_maps entry of nexthop as
+/* deliver_tls_lookup: the PREFIX_tls_policy_maps entry of nexthop as
  * written, then, for a domain, of the domain without a port and of its
  * parent domains as ".parent". 1 with
  * *value_r, 0 none, -1 with *error_r. */
@@ -159,10 +178,12 @@ static int deliver_tls_lookup(const struct deliver_tls_conf *c, const char *next
 	return 0;
 }
 
-/* deliver_tls_nexthop_domain: "[host]:port" or "domain:port" -> the
- * host or domain. */
+/* deliver_tls_nexthop_domain: "[host]:port", "domain:port" or (LMTP)
+ * "inet:host:port" -> the host or domain. */
 static char *deliver_tls_nexthop_domain(const char *nexthop)
 {
+	if (strncmp(nexthop, "inet:", 5) == 0)
+		nexthop += 5;
 	if (nexthop[0] == '[') {
 		const char *end = strchr(nexthop, ']');
 		if (end != NULL)
@@ -188,25 +209,32 @@ static char **deliver_tls_match_list(const char *value, const char *seps)
 static int deliver_tls_policy_ctx(struct deliver_tls_policy *p, const char *protocols,
 				  const char *ciphers, const char *exclude, char **error_r)
 {
-	const struct cfg *v = p->conf->view;
+	const struct deliver_tls_conf *c = p->conf;
+	const struct cfg *v = c->view;
 	struct cfg *layer = cfg_new(v);
 	int mandatory = p->level >= DELIVER_TLS_ENCRYPT;
+	char n[64];
 	if (protocols != NULL)
-		cfg_set(layer, mandatory ? "smtp_tls_mandatory_protocols" : "smtp_tls_protocols",
+		cfg_set(layer,
+			deliver_tls_param(
+				c, mandatory ? "tls_mandatory_protocols" : "tls_protocols", n),
 			protocols, NULL, 0);
 	if (ciphers != NULL)
-		cfg_set(layer, mandatory ? "smtp_tls_mandatory_ciphers" : "smtp_tls_ciphers",
+		cfg_set(layer,
+			deliver_tls_param(c, mandatory ? "tls_mandatory_ciphers" : "tls_ciphers",
+					  n),
 			ciphers, NULL, 0);
 	if (exclude != NULL) {
 		char *old = NULL, *why = NULL;
-		if (cfg_expand_param(v, "smtp_tls_exclude_ciphers", &old, &why) < 0)
+		if (cfg_expand_param(v, deliver_tls_param(c, "tls_exclude_ciphers", n), &old,
+				     &why) < 0)
 			free(why);
 		char *all = xasprintf("%s %s", old != NULL ? old : "", exclude);
-		cfg_set(layer, "smtp_tls_exclude_ciphers", all, NULL, 0);
+		cfg_set(layer, n, all, NULL, 0);
 		free(all);
 		free(old);
 	}
-	int rc = tls_ctx_new(layer, TLS_CTX_CLIENT, "smtp", mandatory, &p->ctx, error_r);
+	int rc = tls_ctx_new(layer, TLS_CTX_CLIENT, c->prefix, mandatory, &p->ctx, error_r);
 	cfg_free(&layer);
 	p->own_ctx = rc > 0;
 	return rc;
@@ -220,8 +248,8 @@ static int deliver_tls_policy_entry(struct deliver_tls_policy *p, const char *ne
 	const char *protocols = NULL, *ciphers = NULL, *exclude = NULL;
 	int rc = 1;
 	if (words[0] == NULL || !deliver_tls_level_parse(words[0], &p->level)) {
-		*error_r = xasprintf("smtp_tls_policy_maps: %s: invalid security level \"%s\"",
-				     nexthop, words[0] != NULL ? words[0] : "");
+		*error_r = xasprintf("%s_tls_policy_maps: %s: invalid security level \"%s\"",
+				     p->conf->prefix, nexthop, words[0] != NULL ? words[0] : "");
 		rc = -1;
 	}
 	for (size_t i = 1; rc > 0 && words[i] != NULL; i++) {
@@ -241,8 +269,8 @@ static int deliver_tls_policy_entry(struct deliver_tls_policy *p, const char *ne
 			p->servername = xstrdup(w + 11);
 		} else if (strncmp(w, "tafile=", 7) != 0 &&
 			   strncmp(w, "connection_reuse=", 17) != 0) {
-			*error_r = xasprintf("smtp_tls_policy_maps: %s: unknown attribute \"%s\"",
-					     nexthop, w);
+			*error_r = xasprintf("%s_tls_policy_maps: %s: unknown attribute \"%s\"",
+					     p->conf->prefix, nexthop, w);
 			rc = -1;
 		}
 	}

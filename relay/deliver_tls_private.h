@@ -8,13 +8,14 @@
 
 struct deliver_tls_conf {
 	const struct cfg *view; /* for the contexts of policy entries */
+	char prefix[8];		/* "smtp" or "lmtp" */
 	enum deliver_tls_level level;
-	struct table **maps; /* smtp_tls_policy_maps */
+	struct table **maps; /* PREFIX_tls_policy_maps */
 	size_t n_maps;
 	char *verify_match, *secure_match, *fingerprint_match;
 	char *servername;
 	int wrappermode, note_offer, loglevel;
-	long long timeout; /* smtp_starttls_timeout, seconds */
+	long long timeout; /* PREFIX_starttls_timeout, seconds */
 	struct tls_ctx *may_ctx, *mandatory_ctx;
 };
 

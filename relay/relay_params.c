@@ -175,7 +175,8 @@ int relay_service_param(const char *name, const char *service, const char *comma
 
 const char *relay_param_value_unsupported(const char *name, const char *value)
 {
-	if (strcmp(name, "smtp_tls_security_level") == 0 &&
+	if ((strcmp(name, "smtp_tls_security_level") == 0 ||
+	     strcmp(name, "lmtp_tls_security_level") == 0) &&
 	    (strcmp(value, "dane") == 0 || strcmp(value, "dane-only") == 0))
 		return "DANE is not supported: mail at this level is deferred, never sent in the "
 		       "clear";

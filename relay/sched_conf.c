@@ -83,7 +83,8 @@ int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **err
 		 sched_conf_nexthop(c, v, error_r) > 0;
 	if (ok)
 		ok = sched_conf_families(c, v, error_r) > 0 &&
-		     deliver_tls_conf_new(v, &s->tls, error_r) > 0 &&
+		     deliver_tls_conf_new(v, "smtp", &s->tls, error_r) > 0 &&
+		     deliver_tls_conf_new(v, "lmtp", &s->lmtp_tls, error_r) > 0 &&
 		     deliver_sasl_conf_new(v, &s->sasl, error_r) > 0;
 	if (!ok) {
 		sched_conf_free(&c);
@@ -108,6 +109,7 @@ void sched_conf_free(struct sched_conf **cp)
 	free(c->myhostname);
 	free(c->smtp.helo_name);
 	deliver_tls_conf_free(&c->smtp.tls);
+	deliver_tls_conf_free(&c->smtp.lmtp_tls);
 	deliver_sasl_conf_free(&c->smtp.sasl);
 	relay_conf_unref(&c->relay);
 	FREE_AND_NULL(*cp);

@@ -14,6 +14,10 @@
 #     not offered by host ..."), nothing reaches the sink;
 #   - may against the sink: delivered in plaintext;
 #   - dane in the policy table: deferred as unsupported, never in clear;
+#   - fingerprint: the certificate's SHA-256 fingerprint in match=
+#     delivers, a wrong one defers;
+#   - none with smtp_tls_note_starttls_offer: plaintext, and "Host offered
+#     STARTTLS: [host]" logged;
 #   - may, and a handshake that fails (protocols= in the policy leaves no
 #     protocol the server accepts): the server is tried again in
 #     plaintext, as Postfix does;
@@ -79,6 +83,9 @@ encrypt@example.test	smtp:[127.0.0.20]:2526
 plain@example.test	smtp:[mx2.example.test]:2526
 dane@example.test	smtp:[mx1.example.test]:2528
 retry@example.test	smtp:[mx1.example.test]:2529
+fp@example.test	smtp:[127.0.0.10]:2528
+badfp@example.test	smtp:[127.0.0.10]:2527
+none@example.test	smtp:[127.0.0.10]:2529
 T
 # secure is looked up by its domain (the next hop without the port).
 cat >"$TEST_TMP/policy" <<'P'
@@ -88,12 +95,16 @@ mx1.example.test	secure
 [127.0.0.20]:2526	encrypt
 [mx1.example.test]:2528	dane
 [mx1.example.test]:2529	may protocols=<=TLSv1.2
+[127.0.0.10]:2527	fingerprint match=00:11:22:33
+[127.0.0.10]:2529	none
 P
+fp=$(openssl x509 -in "$TL_CERTS/mx1.crt" -noout -fingerprint -sha256 | sed 's/.*=//')
+echo "[127.0.0.10]:2528	fingerprint match=AA:BB|$fp" >>"$TEST_TMP/policy"
 chmod 644 "$TEST_TMP/transport" "$TEST_TMP/policy"
 base=(
 	"transport_maps = texthash:$TEST_TMP/transport" 'smtp_tls_security_level = may'
 	"smtp_tls_policy_maps = texthash:$TEST_TMP/policy" 'smtp_tls_loglevel = 1'
-	'minimal_backoff_time = 300s' 'smtp_connect_timeout = 5s'
+	'minimal_backoff_time = 300s' 'smtp_connect_timeout = 5s' 'smtp_tls_note_starttls_offer = yes'
 )
 sd_conf "${base[@]}" "smtp_tls_CAfile = $TL_CERTS/ca.pem" \
 	"smtp_tls_chain_files = $TL_CERTS/client-chain.pem"
@@ -178,6 +189,25 @@ grep -q "$id: to=<retry@example.test>, relay=mx1.example.test\[127.0.0.10\]:2529
 tap_ok $? "may, failed handshake: sent on the plaintext retry"
 pfx_wait_log up "to=<retry@example.test>.*status=sent" 20
 tap_ok $? "may, failed handshake: the upstream received it"
+
+# 4c. fingerprint, and none with the STARTTLS offer noted.
+id=$(send f1@example.org fp@example.test)
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "fingerprint, the right one (second in match=): delivered ($id)"
+grep -q "Verified TLS connection established to 127.0.0.10\[127.0.0.10\]:2528: TLSv1" "$SD_LOG"
+tap_ok $? "fingerprint: Verified TLS connection"
+id=$(send f2@example.org badfp@example.test)
+h_wait_grep "$id: to=<badfp@example.test>" "$SD_LOG" 30
+grep -q "$id: to=<badfp@example.test>, .*dsn=4.7.5, status=deferred (Server certificate not verified)" "$SD_LOG"
+tap_ok $? "fingerprint, a wrong one: deferred (4.7.5)"
+tap_is "$(upstream_got f2@example.org)" 0 "fingerprint, a wrong one: the upstream never received it"
+id=$(send n1@example.org none@example.test)
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "none: delivered ($id)"
+grep -q "Host offered STARTTLS: \[127.0.0.10\]" "$SD_LOG"
+tap_ok $? "none: Host offered STARTTLS: [127.0.0.10] (smtp_tls_note_starttls_offer)"
+grep -q "TLS connection established to 127.0.0.10\[127.0.0.10\]:2529" "$SD_LOG"
+tap_ok "$((1 - $?))" "none: no TLS session"
 
 # 5. The wrong CA: verify and secure defer, nothing is sent.
 sd_stop
