@@ -143,6 +143,8 @@ static void sched_job_post(struct sched_job *job)
 static void *sched_job_thread(void *arg)
 {
 	struct sched_job *job = arg;
+	/* Logs as Postfix's delivery agent of that name: postern/smtp, ... */
+	log_set_thread_name(job->transport);
 	sched_job_run(job);
 	sched_job_post(job);
 	return NULL;

@@ -97,6 +97,7 @@ static void sched_on_stop(evutil_socket_t fd, short what, void *arg)
 static void *sched_thread(void *arg)
 {
 	struct sched *s = arg;
+	log_set_thread_name("qmgr");
 	sched_queue_scan(s);
 	event_base_dispatch(s->base);
 	return NULL;
