@@ -76,7 +76,10 @@ char *deliver_log_line(const struct queue_msg *msg, const char *rcpt,
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_printf(&b, "%s: to=<%s>, relay=%s, delay=", queue_msg_id(msg), rcpt, st->relay);
+	buf_printf(&b, "%s: to=<%s>, relay=%s, ", queue_msg_id(msg), rcpt, st->relay);
+	if (t->conn_use > 1)
+		buf_printf(&b, "conn_use=%lld, ", t->conn_use);
+	buf_append_str(&b, "delay=");
 	append_delay(&b, t->done_us - arrival);
 	buf_append_str(&b, ", delays=");
 	append_delay(&b, t->active_us - arrival);

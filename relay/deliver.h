@@ -36,11 +36,13 @@ struct deliver_times {
 	int64_t start_us;  /* this delivery started */
 	int64_t conn_us;   /* the connection was set up (start_us if none) */
 	int64_t done_us;   /* the delivery finished */
+	long long conn_use; /* the session's transaction count, logged as
+			       conn_use= when above 1 (a reused connection) */
 };
 
 /* deliver_log_line: Postfix's delivery log line for recipient rcpt of msg:
- * "ID: to=<rcpt>, relay=R, delay=D, delays=a/b/c/d, dsn=X.Y.Z,
- * status=sent (text)" (deferred, bounced), with delay from arrival to
+ * "ID: to=<rcpt>, relay=R, [conn_use=N, ]delay=D, delays=a/b/c/d,
+ * dsn=X.Y.Z, status=sent (text)" (deferred, bounced), with delay from arrival to
  * done and a, b, c, d the four intervals of t after arrival. malloc'd; the
  * caller frees. */
 char *deliver_log_line(const struct queue_msg *msg, const char *rcpt,

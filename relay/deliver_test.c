@@ -158,7 +158,7 @@ static void test_maildir(struct queue_msg *msg)
 static void test_record(struct queue_dir *qd, struct queue_msg **msgp)
 {
 	struct deliver_times t = {ARRIVAL + 40000, ARRIVAL + 50000, ARRIVAL + 50000,
-				  ARRIVAL + 1570000};
+				  ARRIVAL + 1570000, 0};
 	struct deliver_status st = {0};
 	char *error = NULL, *line, *want, id[QUEUE_ID_SIZE];
 	struct queue_msg *again = NULL;
@@ -177,6 +177,15 @@ static void test_record(struct queue_dir *qd, struct queue_msg **msgp)
 	tap_ok(strstr(line, "delay=25, delays=0.04/0.01/0/25, dsn=4.4.1, status=deferred "
 			    "(no route)") != NULL,
 	       "deferred, whole seconds from 10 s: %s", line);
+	free(line);
+	t.conn_use = 3;
+	line = deliver_log_line(*msgp, "b@example.org", &st, &t);
+	tap_ok(strstr(line, ", relay=none, conn_use=3, delay=25, ") != NULL,
+	       "a reused connection: conn_use= after relay=, as Postfix logs it: %s", line);
+	free(line);
+	t.conn_use = 1;
+	line = deliver_log_line(*msgp, "b@example.org", &st, &t);
+	tap_ok(strstr(line, "conn_use") == NULL, "a connection's first use: no conn_use=");
 	free(line);
 
 	deliver_discard("", &st);

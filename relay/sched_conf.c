@@ -78,6 +78,14 @@ int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **err
 		 relay_conf_time(v, "smtp_data_xfer_timeout", &s->data_xfer_timeout, error_r) > 0 &&
 		 relay_conf_time(v, "smtp_data_done_timeout", &s->data_done_timeout, error_r) > 0 &&
 		 relay_conf_time(v, "smtp_quit_timeout", &s->quit_timeout, error_r) > 0 &&
+		 relay_conf_bool(v, "smtp_connection_cache_on_demand", &c->cache.on_demand,
+				 error_r) > 0 &&
+		 relay_conf_time(v, "smtp_connection_cache_time_limit", &c->cache.idle_limit,
+				 error_r) > 0 &&
+		 relay_conf_time(v, "smtp_connection_reuse_time_limit",
+				 &c->cache.reuse_time_limit, error_r) > 0 &&
+		 relay_conf_int(v, "smtp_connection_reuse_count_limit",
+				&c->cache.reuse_count_limit, error_r) > 0 &&
 		 sched_conf_nexthop(c, v, error_r) > 0;
 	if (ok)
 		ok = sched_conf_families(c, v, error_r) > 0;

@@ -8,8 +8,8 @@
  * <transport>_destination_concurrency_limit and
  * <transport>_destination_recipient_limit; 0 means no limit),
  * default_process_limit (the most deliveries running at once), the
- * next-hop parameters of nexthop.h, smtp_helo_name and the SMTP client's
- * per-phase timeouts.
+ * next-hop parameters of nexthop.h, smtp_helo_name, the SMTP client's
+ * per-phase timeouts and its connection cache (deliver_cache.h).
  */
 #ifndef POSTERN_SCHED_CONF_H
 #define POSTERN_SCHED_CONF_H
@@ -28,6 +28,7 @@ struct sched_conf {
 	long long maximal_queue_lifetime; /* seconds; 0: try once */
 	long long process_limit;	  /* deliveries running at once, 0 no limit */
 	struct deliver_smtp_conf smtp;	  /* helo name and timeouts */
+	struct deliver_cache_conf cache;  /* smtp_connection_cache_*, smtp_connection_reuse_* */
 };
 
 /* sched_conf_new: read the settings from relay (a reference is taken).

@@ -32,6 +32,9 @@ static int sched_job_transport(struct sched_job *job, const struct queue_msg *ms
 			.nexthop = job->nexthop,
 			.conf = &c->smtp,
 			.stop = &job->s->stop,
+			/* Postfix's lmtp_connection_* parameters are not read: LMTP
+			 * sessions are not reused. */
+			.cache = strcmp(tr, "lmtp") == 0 ? NULL : &c->cache,
 		};
 		return deliver_smtp(&req, st, t);
 	}
@@ -96,7 +99,7 @@ static void sched_job_run(struct sched_job *job)
 {
 	struct queue_msg *msg = NULL;
 	char *error = NULL;
-	struct deliver_times t = {job->m->active_us, sched_now_us(), 0, 0};
+	struct deliver_times t = {job->m->active_us, sched_now_us(), 0, 0, 0};
 	if (queue_msg_open(job->s->qd, QUEUE_ACTIVE, job->m->id, QUEUE_MSG_UPDATE, &msg, NULL,
 			   &error) <= 0) {
 		log_warn("%s: cannot open for delivery: %s", job->m->id,

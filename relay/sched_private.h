@@ -55,6 +55,7 @@ struct sched {
 	struct queue_dir *qd;
 	struct event_base *base;
 	struct event *ev_inotify, *ev_timer, *ev_done, *ev_stop, *ev_rescan;
+	struct event *ev_cache; /* every second: close idle cached SMTP sessions */
 	int inotify_fd, done_fd;
 	pthread_t thread;
 	atomic_int stop;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cfg_list.h"
+#include "deliver_cache.h"
 #include "log.h"
 #include "mem.h"
 #include "relay_conf_value.h"
@@ -103,6 +104,16 @@ static void *sched_thread(void *arg)
 	return NULL;
 }
 
+/* sched_on_cache: close the SMTP sessions idle past
+ * smtp_connection_cache_time_limit. */
+static void sched_on_cache(evutil_socket_t fd, short what, void *arg)
+{
+	struct sched *s = arg;
+	(void)fd;
+	(void)what;
+	deliver_cache_expire(&s->conf->cache);
+}
+
 /* sched_events: the loop, its descriptors and events. */
 static int sched_events(struct sched *s, char **error_r)
 {
@@ -127,6 +138,9 @@ static int sched_events(struct sched *s, char **error_r)
 	s->ev_timer = event_new(s->base, -1, EV_PERSIST, sched_on_rescan, s);
 	s->ev_rescan = event_new(s->base, -1, 0, sched_on_rescan, s);
 	s->ev_stop = event_new(s->base, -1, 0, sched_on_stop, s);
+	s->ev_cache = event_new(s->base, -1, EV_PERSIST, sched_on_cache, s);
+	struct timeval second = {1, 0};
+	event_add(s->ev_cache, &second);
 	event_add(s->ev_inotify, NULL);
 	event_add(s->ev_done, NULL);
 	event_add(s->ev_timer, &every);
@@ -185,8 +199,10 @@ void sched_free(struct sched **sp)
 		atomic_store(&s->stop, 1);
 		event_active(s->ev_stop, EV_TIMEOUT, 0);
 		pthread_join(s->thread, NULL);
+		deliver_cache_expire(NULL);
 	}
-	struct event *evs[] = {s->ev_inotify, s->ev_done, s->ev_timer, s->ev_rescan, s->ev_stop};
+	struct event *evs[] = {s->ev_inotify, s->ev_done,  s->ev_timer,
+			       s->ev_rescan,  s->ev_stop, s->ev_cache};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
