@@ -68,6 +68,7 @@ void sched_dest_done(struct sched *s, struct sched_job *job)
 	s->running--;
 	if (job->interrupted)
 		m->interrupted = 1;
+	m->open_rcpts -= job->n_final;
 	sched_job_free(&job);
 	if (--m->jobs_left == 0)
 		sched_queue_finish(s, m);

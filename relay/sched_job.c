@@ -114,10 +114,15 @@ static void sched_job_run(struct sched_job *job)
 		t.done_us = sched_now_us();
 		sched_job_expire(job, job->m->arrival_us, st, job->n_rcpts);
 		sched_job_bounce(job, msg, st);
-		if (deliver_record_all(msg, job->rcpts, st, job->n_rcpts, &t, &error) < 0) {
+		if (deliver_record_all(msg, job->rcpts, st, job->n_rcpts, &t, job->s->committer,
+				       &error) < 0) {
 			log_error("%s: cannot record the delivery results: %s", job->m->id,
 				  error);
 			free(error);
+		} else {
+			for (size_t k = 0; k < job->n_rcpts; k++)
+				job->n_final += st[k].state == QUEUE_RCPT_DELIVERED ||
+						st[k].state == QUEUE_RCPT_BOUNCED;
 		}
 	} else {
 		job->interrupted = 1;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "queue.h"
+#include "queue_commit.h"
 #include "scheduler.h"
 #include "sched_conf.h"
 
@@ -24,6 +25,7 @@ struct sched_msg {
 	int64_t active_us;  /* when it was taken into active/ */
 	int64_t arrival_us; /* from the queue file */
 	size_t jobs_left;   /* deliveries not finished */
+	size_t open_rcpts;  /* recipients not final (delivered or bounced) */
 	int interrupted;    /* a delivery was interrupted by the stop */
 };
 
@@ -39,6 +41,7 @@ struct sched_job {
 	size_t *rcpts; /* recipient indexes in the queue file */
 	size_t n_rcpts;
 	int interrupted; /* set by the thread: nothing was recorded */
+	size_t n_final;	 /* set by the thread: recipients recorded as final */
 };
 
 struct sched_dest {
@@ -53,6 +56,7 @@ struct sched_dest {
 struct sched {
 	struct sched_conf *conf;
 	struct queue_dir *qd;
+	struct queue_committer *committer; /* group commit of the deliveries' results */
 	struct event_base *base;
 	struct event *ev_inotify, *ev_timer, *ev_done, *ev_stop, *ev_rescan;
 	struct event *ev_cache; /* every second: close idle cached SMTP sessions */

@@ -174,8 +174,12 @@ int sched_new(struct relay_conf *conf, struct sched **s_r, char **error_r)
 	struct sched *s = xcalloc(1, sizeof(*s));
 	s->inotify_fd = s->done_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
+	/* Deliveries sync their results through a committer of their own, so
+	 * that many finishing at once share one sync. */
+	struct queue_committer_settings commit = {QUEUE_SYNC_SYNCFS, 0};
 	if (sched_conf_new(conf, &s->conf, error_r) < 0 ||
 	    queue_dir_open(conf->queue_directory, &s->qd, error_r) < 0 ||
+	    queue_committer_new(s->qd, &commit, &s->committer, error_r) < 0 ||
 	    sched_events(s, error_r) < 0) {
 		sched_free(&s);
 		return -1;
@@ -213,6 +217,7 @@ void sched_free(struct sched **sp)
 		close(s->inotify_fd);
 	if (s->done_fd >= 0)
 		close(s->done_fd);
+	queue_committer_free(&s->committer);
 	queue_dir_free(&s->qd);
 	sched_conf_free(&s->conf);
 	pthread_mutex_destroy(&s->lock);
