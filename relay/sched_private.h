@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deliver.h"
 #include "queue.h"
 #include "queue_commit.h"
 #include "scheduler.h"
@@ -27,6 +28,11 @@ struct sched_msg {
 	size_t jobs_left;   /* deliveries not finished */
 	size_t open_rcpts;  /* recipients not final (delivered or bounced) */
 	int interrupted;    /* a delivery was interrupted by the stop */
+	/* Under the scheduler's lock (sched_bounce.c): */
+	size_t jobs_unreported;		   /* deliveries that have not handed in */
+	size_t *bounced_rcpts;		   /* recipients bounced this attempt, */
+	struct deliver_status *bounced_st; /* not recorded yet */
+	size_t n_bounced;
 };
 
 struct sched_dest;
@@ -97,6 +103,22 @@ void sched_dest_free_all(struct sched *s);
 void sched_job_start(struct sched_job *job);
 /* sched_job_free: release *jp; accepts NULL; clears *jp. */
 void sched_job_free(struct sched_job **jp);
+
+/* sched_bounce_gather: on a delivery thread, hand in the job's results
+ * st[0..n_rcpts) (moved out, st left zeroed). Returns the results this
+ * thread is to notify and record, in *rcpts_r and *st_r (malloc'd; the
+ * caller deinits and frees): its own but the bounced ones when other
+ * deliveries of the message are still to hand in; when it is the last,
+ * its own and every bounced one handed in before. */
+size_t sched_bounce_gather(struct sched_job *job, struct deliver_status *st, size_t **rcpts_r,
+			   struct deliver_status **st_r);
+/* sched_bounce_drop: the job hands in nothing (interrupted, or never
+ * started); when it is the last, the bounced results handed in are
+ * dropped (not recorded: tried again later). */
+void sched_bounce_drop(struct sched_job *job);
+/* sched_bounce_free: release m's bounced results (the lock is held, or
+ * no delivery of m runs). */
+void sched_bounce_free(struct sched_msg *m);
 
 /* sched_now_us: the wall-clock time in microseconds. */
 int64_t sched_now_us(void);

@@ -116,6 +116,7 @@ void sched_queue_take(struct sched *s, enum queue_name from, const char *id)
 		m->jobs_left++;
 		m->open_rcpts += j->n_rcpts;
 	}
+	m->jobs_unreported = m->jobs_left;
 	if (m->jobs_left == 0) {
 		sched_queue_finish(s, m);
 		return;
@@ -196,5 +197,6 @@ void sched_queue_finish(struct sched *s, struct sched_msg *m)
 		}
 	}
 	s->n_msgs--;
+	sched_bounce_free(m);
 	free(m);
 }
