@@ -1,4 +1,4 @@
-/* sched_job.c: one delivery on its own thread: open the queue file,
+/* sched_job.c: one delivery on a pool thread (sched_pool.c): open the queue file,
  * run the transport for the job's recipients, apply maximal_queue_lifetime,
  * hand the bounced recipients to the message (one notification per
  * message, sched_bounce.c), record the results durably and log them, and
@@ -165,24 +165,17 @@ static void sched_job_post(struct sched_job *job)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void *sched_job_thread(void *arg)
+void sched_job_work(struct sched_job *job)
 {
-	struct sched_job *job = arg;
 	/* Logs as Postfix's delivery agent of that name: postern/smtp, ... */
 	log_set_thread_name(job->transport);
 	sched_job_run(job);
 	sched_job_post(job);
-	return NULL;
 }
 
 void sched_job_start(struct sched_job *job)
 {
-	pthread_attr_t attr;
-	pthread_t tid;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	int rc = pthread_create(&tid, &attr, sched_job_thread, job);
-	pthread_attr_destroy(&attr);
+	int rc = sched_pool_submit(&job->s->pool, job);
 	if (rc != 0) {
 		log_warn("%s: cannot start a delivery thread: %s", job->m->id, strerror(rc));
 		job->interrupted = 1;

@@ -2,7 +2,8 @@
  * events), sched_queue.c (queue files), sched_dest.c (destinations and
  * limits) and sched_job.c (the delivery threads). Everything here runs on
  * the scheduler thread except sched_job's thread body, which touches only
- * its own job and, under the lock, the done list.
+ * its own job and, under the lock, the done list and its message's
+ * bounced results.
  */
 #ifndef POSTERN_SCHED_PRIVATE_H
 #define POSTERN_SCHED_PRIVATE_H
@@ -59,10 +60,22 @@ struct sched_dest {
 	struct sched_job *head, **tail; /* waiting deliveries */
 };
 
+/* The delivery threads (sched_pool.c). */
+struct sched_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct sched_job *head, **tail; /* deliveries waiting for a thread */
+	size_t idle;			/* threads waiting for a delivery */
+	int stopping;
+	pthread_t *tids;
+	size_t n_tids;
+};
+
 struct sched {
 	struct sched_conf *conf;
 	struct queue_dir *qd;
 	struct queue_committer *committer; /* group commit of the deliveries' results */
+	struct sched_pool pool;
 	struct event_base *base;
 	struct event *ev_inotify, *ev_timer, *ev_done, *ev_stop, *ev_rescan;
 	struct event *ev_cache; /* every second: close idle cached SMTP sessions */
@@ -101,6 +114,19 @@ void sched_dest_free_all(struct sched *s);
  * is logged and the job goes on s->done at once, interrupted (its message
  * stays in active/ until the next start). */
 void sched_job_start(struct sched_job *job);
+/* sched_job_work: run job and hand it back (on a pool thread). */
+void sched_job_work(struct sched_job *job);
+
+/* sched_pool_init: no threads yet. */
+void sched_pool_init(struct sched_pool *p);
+/* sched_pool_submit: run job on an idle thread, or a new one when none
+ * is idle. 0 ok, or the pthread_create error when there is no thread at
+ * all to run it. */
+int sched_pool_submit(struct sched_pool *p, struct sched_job *job);
+/* sched_pool_deinit: end and join the threads (no delivery may be
+ * running or waiting). */
+void sched_pool_deinit(struct sched_pool *p);
+
 /* sched_job_free: release *jp; accepts NULL; clears *jp. */
 void sched_job_free(struct sched_job **jp);
 

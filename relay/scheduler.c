@@ -174,6 +174,7 @@ int sched_new(struct relay_conf *conf, struct sched **s_r, char **error_r)
 	struct sched *s = xcalloc(1, sizeof(*s));
 	s->inotify_fd = s->done_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
+	sched_pool_init(&s->pool);
 	/* Deliveries sync their results through a committer of their own, so
 	 * that many finishing at once share one sync. */
 	struct queue_committer_settings commit = {QUEUE_SYNC_SYNCFS, 0};
@@ -205,6 +206,7 @@ void sched_free(struct sched **sp)
 		pthread_join(s->thread, NULL);
 		deliver_cache_expire(NULL);
 	}
+	sched_pool_deinit(&s->pool);
 	struct event *evs[] = {s->ev_inotify, s->ev_done,  s->ev_timer,
 			       s->ev_rescan,  s->ev_stop, s->ev_cache};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
