@@ -33,7 +33,7 @@ static const struct relay_param relay_params_table[] = {
 	BOOL("append_dot_mydomain", "${{$compatibility_level} <level {1} ? {yes} : {no}}", NOT_YET, 0),
 	LIST("body_checks", "", NOT_YET, 0),
 	STR("bounce_notice_recipient", "postmaster", NOT_YET, 0),
-	TIME("bounce_queue_lifetime", "5d", 'd', NOT_YET, 0),
+	TIME("bounce_queue_lifetime", "5d", 'd', SUPPORTED, 0),
 	SIZE("bounce_size_limit", "50000", NOT_YET, 0),
 	BOOL("broken_sasl_auth_clients", "no", SUPPORTED, 0),
 	LIST("canonical_maps", "", NOT_YET, 0),

@@ -3,6 +3,7 @@
  *
  * Postfix parameters (postconf(5) names and defaults): queue_run_delay,
  * minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,
+ * bounce_queue_lifetime,
  * default_destination_concurrency_limit and
  * default_destination_recipient_limit (each overridden per transport by
  * <transport>_destination_concurrency_limit and
@@ -26,6 +27,7 @@ struct sched_conf {
 	long long minimal_backoff_time;	  /* seconds */
 	long long maximal_backoff_time;	  /* seconds */
 	long long maximal_queue_lifetime; /* seconds; 0: try once */
+	long long bounce_queue_lifetime;  /* the same for mail from the null sender */
 	long long process_limit;	  /* deliveries running at once, 0 no limit */
 	struct deliver_smtp_conf smtp;	  /* helo name and timeouts */
 	struct deliver_cache_conf cache;  /* smtp_connection_cache_*, smtp_connection_reuse_* */

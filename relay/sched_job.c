@@ -58,13 +58,18 @@ static int sched_job_transport(struct sched_job *job, const struct queue_msg *ms
 }
 
 /* sched_job_expire: a recipient deferred once the message is older than
- * maximal_queue_lifetime is bounced (Postfix returns it as undeliverable
- * with the last error). */
-static void sched_job_expire(const struct sched_job *job, int64_t arrival_us,
+ * maximal_queue_lifetime (bounce_queue_lifetime for a message from the
+ * null sender, when smaller, as Postfix's qmgr) is bounced (Postfix
+ * returns it as undeliverable with the last error). */
+static void sched_job_expire(const struct sched_job *job, const struct queue_msg *msg,
 			     struct deliver_status *st, size_t n)
 {
-	int64_t age = sched_now_us() - arrival_us;
-	if (age < job->s->conf->maximal_queue_lifetime * 1000000)
+	const struct sched_conf *c = job->s->conf;
+	int64_t age = sched_now_us() - job->m->arrival_us;
+	long long lifetime = c->maximal_queue_lifetime;
+	if (queue_msg_envelope(msg)->sender[0] == '\0' && c->bounce_queue_lifetime < lifetime)
+		lifetime = c->bounce_queue_lifetime;
+	if (age < lifetime * 1000000)
 		return;
 	for (size_t k = 0; k < n; k++) {
 		if (st[k].state != QUEUE_RCPT_DEFERRED)
@@ -138,7 +143,7 @@ static void sched_job_run(struct sched_job *job)
 	t.conn_us = t.start_us;
 	if (sched_job_transport(job, msg, st, &t) > 0) {
 		t.done_us = sched_now_us();
-		sched_job_expire(job, job->m->arrival_us, st, job->n_rcpts);
+		sched_job_expire(job, msg, st, job->n_rcpts);
 		sched_job_record(job, msg, st, &t);
 	} else {
 		job->interrupted = 1;

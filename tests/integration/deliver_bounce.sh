@@ -11,6 +11,8 @@
 #   - a 4xx defers and sends nothing;
 #   - recipients of one message bounced by two different peers get one
 #     notification listing both;
+#   - bounce_queue_lifetime = 0: mail from the null sender that meets a
+#     4xx is returned at once (message expired), other mail is deferred;
 #   - a message from the null sender never gets a notification.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
@@ -38,7 +40,8 @@ hard2@example.test	smtp:[127.0.0.14]:2526
 example.org	maildir:$BOX
 T
 chmod 644 "$TEST_TMP/transport"
-sd_conf "transport_maps = texthash:$TEST_TMP/transport" "minimal_backoff_time = 300s"
+sd_conf "transport_maps = texthash:$TEST_TMP/transport" "minimal_backoff_time = 300s" \
+	"bounce_queue_lifetime = 0"
 sd_start -o master_service_disable=
 
 # send MAILPARAMS RCPTPARAMS SUBJECT [SENDER]: one message to hard@ with
@@ -165,6 +168,13 @@ tap_is "$(grep -c '^Final-Recipient: ' <<<"$out")" 2 "two peers: the notificatio
 grep -qxF "Remote-MTA: dns; 127.0.0.12" <<<"$out" && grep -qxF "Remote-MTA: dns; 127.0.0.14" <<<"$out"
 tap_ok $? "two peers: each with its own Remote-MTA"
 tap_is "$(find "$BOX/new" -type f | wc -l)" 3 "three notifications in the sender's Maildir in all"
+
+# 5. bounce_queue_lifetime: a 4xx for mail from the null sender.
+id=$(sd_swaks --from '<>' --to soft@example.test 2>&1 | sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p')
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "bounce_queue_lifetime 0: the null sender's message is removed after one attempt ($id)"
+grep -q "$id: to=<soft@example.test>, .*status=bounced (message expired: host 127.0.0.13\[127.0.0.13\]:2526 said: 450 " "$SD_LOG"
+tap_ok $? "bounce_queue_lifetime 0: bounced as expired with the 4xx"
 
 sd_stop
 tap_ok $? "posternd stops cleanly"
