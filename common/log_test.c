@@ -1,6 +1,8 @@
 /* log_test.c: log lines have Postfix's form, severity prefixes, no control
- * characters, and debug lines appear only at the verbose level asked for. */
+ * characters, a tag per thread, and debug lines appear only at the verbose
+ * level asked for. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,25 @@ static void emit_debug(void)
 	log_set_verbose(0);
 }
 
+static void *delivery_thread(void *arg)
+{
+	(void)arg;
+	log_set_thread_name("smtp");
+	log_info("4ABC: to=<a@example.test>, status=sent (250 ok)");
+	return NULL;
+}
+
+/* emit_threads: a thread that names itself, then the main thread, which
+ * kept its own tag, and a line logged as another daemon. */
+static void emit_threads(void)
+{
+	pthread_t tid;
+	pthread_create(&tid, NULL, delivery_thread, NULL);
+	pthread_join(tid, NULL);
+	log_info("4ABC: after");
+	log_info_as("qmgr", "4ABC: removed");
+}
+
 static void emit_long(void)
 {
 	char big[10000];
@@ -97,6 +118,13 @@ int main(void)
 	t = capture(emit_debug);
 	tap_ok(strstr(t, "shown") != NULL, "debug lines at the verbose level appear");
 	tap_ok(strstr(t, "hidden") == NULL, "debug lines above the level do not");
+
+	t = capture(emit_threads);
+	tap_ok(matches(t, "^.* postern/smtp\\[[0-9]+\\]: 4ABC: to=<a@example.test>, status=sent \\(250 ok\\)\n"
+			  ".* postern/smtpd\\[[0-9]+\\]: 4ABC: after\n"
+			  ".* postern/qmgr\\[[0-9]+\\]: 4ABC: removed$"),
+	       "a thread logs under its own name; others keep theirs; log_info_as names one line");
+	tap_is_str(log_name(), "postern/smtpd", "the main thread's tag is unchanged");
 
 	t = capture(emit_long);
 	tap_ok(t[strlen(t) - 1] == '\n' && strchr(t, '\n') == t + strlen(t) - 1,

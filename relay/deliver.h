@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "queue_commit.h"
 #include "queue_msg.h"
 
 struct deliver_status {
@@ -36,28 +37,34 @@ struct deliver_times {
 	int64_t start_us;  /* this delivery started */
 	int64_t conn_us;   /* the connection was set up (start_us if none) */
 	int64_t done_us;   /* the delivery finished */
+	long long conn_use; /* the session's transaction count, logged as
+			       conn_use= when above 1 (a reused connection) */
 };
 
 /* deliver_log_line: Postfix's delivery log line for recipient rcpt of msg:
- * "ID: to=<rcpt>, relay=R, delay=D, delays=a/b/c/d, dsn=X.Y.Z,
- * status=sent (text)" (deferred, bounced), with delay from arrival to
+ * "ID: to=<rcpt>, relay=R, [conn_use=N, ]delay=D, delays=a/b/c/d,
+ * dsn=X.Y.Z, status=sent (text)" (deferred, bounced), with delay from arrival to
  * done and a, b, c, d the four intervals of t after arrival. malloc'd; the
  * caller frees. */
 char *deliver_log_line(const struct queue_msg *msg, const char *rcpt,
 		       const struct deliver_status *st, const struct deliver_times *t);
 
 /* deliver_record: write st's state into recipient i's status slot, make it
- * durable (queue_msg_sync) and then log the delivery line with
- * log_info(). 1 ok; -1 with *error_r (nothing logged: the recipient will
- * be tried again). msg must be open in QUEUE_MSG_UPDATE mode. */
+ * durable and then log the delivery line with log_info(). With committer
+ * NULL the calling thread syncs the file (queue_msg_sync); otherwise the
+ * sync is one job of the committer's next batch (group commit) and the
+ * calling thread waits for it. 1 ok; -1 with *error_r (nothing logged:
+ * the recipient will be tried again). msg must be open in
+ * QUEUE_MSG_UPDATE mode. */
 int deliver_record(struct queue_msg *msg, size_t i, const struct deliver_status *st,
-		   const struct deliver_times *t, char **error_r);
+		   const struct deliver_times *t, struct queue_committer *committer,
+		   char **error_r);
 
 /* deliver_record_all: deliver_record for n recipients (indexes rcpts,
  * results st) at once: every status written, one sync, then one log line
  * each. 1 ok; -1 with *error_r (nothing logged). */
 int deliver_record_all(struct queue_msg *msg, const size_t *rcpts,
 		       const struct deliver_status *st, size_t n, const struct deliver_times *t,
-		       char **error_r);
+		       struct queue_committer *committer, char **error_r);
 
 #endif

@@ -153,7 +153,7 @@ int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const 
 	free(boundary);
 	if (!ok)
 		return -1;
-	log_info("%s: sender non-delivery notification: %s", queue_msg_id(msg), new_id);
-	log_info("%s: from=<>, size=%zu, nrcpt=1 (queue active)", new_id, content_len);
+	log_info_as("bounce", "%s: sender non-delivery notification: %s", queue_msg_id(msg), new_id);
+	log_info_as("qmgr", "%s: from=<>, size=%zu, nrcpt=1 (queue active)", new_id, content_len);
 	return 1;
 }

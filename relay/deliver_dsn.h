@@ -2,8 +2,8 @@
  * multipart/report messages from the null sender, queued like any other
  * message.
  *
- * For the recipients of one delivery that bounced, the sender gets one
- * notification holding: a text part for a person, a message/delivery-status
+ * For the recipients of one message that bounced in one attempt (all its
+ * deliveries, sched_bounce.c), the sender gets one notification holding: a text part for a person, a message/delivery-status
  * part (Reporting-MTA, X-Postfix-Queue-ID, X-Postfix-Sender,
  * Original-Envelope-Id when ENVID was given, Arrival-Date; per recipient
  * Final-Recipient, Original-Recipient when ORCPT was given, Action: failed,

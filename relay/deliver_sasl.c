@@ -103,6 +103,11 @@ int deliver_sasl_conf_new(const struct cfg *view, struct deliver_sasl_conf **c_r
 	return 1;
 }
 
+int deliver_sasl_by_sender(const struct deliver_sasl_conf *c)
+{
+	return c != NULL && c->by_sender;
+}
+
 void deliver_sasl_conf_free(struct deliver_sasl_conf **cp)
 {
 	if (cp == NULL || *cp == NULL)

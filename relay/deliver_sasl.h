@@ -57,6 +57,12 @@ enum deliver_sasl_rc {
 	DELIVER_SASL_STOPPED, /* the stop flag was set */
 };
 
+/* deliver_sasl_by_sender: the login depends on the sender
+ * (smtp_sender_dependent_authentication with c not NULL); a session
+ * logged in for one sender must then not carry another's mail, so such
+ * sessions are not reused (as Postfix turns its connection cache off). */
+int deliver_sasl_by_sender(const struct deliver_sasl_conf *c);
+
 /* deliver_sasl_login: after EHLO (the reply ehlo) on conn: log in with
  * the credentials for sender (with smtp_sender_dependent_authentication;
  * "" is the null sender, never looked up), nexthop or host when c is not

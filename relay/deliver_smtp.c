@@ -1,7 +1,8 @@
-/* deliver_smtp.c: the SMTP/LMTP client session: route, connect, greeting,
- * EHLO, STARTTLS and AUTH (deliver_tls.h, deliver_sasl.h), the mail
- * transaction with or without PIPELINING, content, the final reply or
- * replies, QUIT (see deliver_smtp.h). */
+/* deliver_smtp.c: the SMTP/LMTP client session: a cached session or
+ * route, connect, greeting, EHLO, STARTTLS and AUTH (deliver_tls.h,
+ * deliver_sasl.h), the mail transaction with or without PIPELINING,
+ * content, the final reply or replies, then parking the session or QUIT
+ * (see deliver_smtp.h). */
 #include "deliver_smtp.h"
 
 #include <stdio.h>
@@ -34,6 +35,9 @@ struct smtp_session {
 	struct smtp_reply *ehlo;       /* the last EHLO/LHLO reply, or NULL */
 	unsigned ext;
 	unsigned long long size_limit;
+	int64_t born_us;  /* when the connection was made */
+	long long uses;	  /* transactions on it, this one included */
+	int broken;	  /* an I/O step failed: the session cannot be reused */
 	struct deliver_status *st;
 	int *accepted;
 	char *fail;	  /* why the last server failed */
@@ -55,6 +59,7 @@ static enum smtp_try smtp_fail_io(struct smtp_session *s, enum deliver_conn_fail
 				  char *error, const char *during)
 {
 	free(s->fail);
+	s->broken = 1;
 	if (fail == DELIVER_CONN_STOPPED)
 		s->stopped = 1;
 	if (fail == DELIVER_CONN_TIMEOUT)
@@ -341,6 +346,96 @@ static void smtp_quit(struct smtp_session *s)
 	buf_deinit(&cmd);
 }
 
+/* smtp_transact: the mail transaction on a session past EHLO. */
+static enum smtp_try smtp_transact(struct smtp_session *s, struct deliver_times *t_r)
+{
+	const struct deliver_smtp_req *q = s->req;
+	enum smtp_try rc = SMTP_TRY_DONE;
+	int go = 0;
+	s->uses++;
+	t_r->conn_use = s->uses;
+	t_r->conn_us = smtp_now_us();
+	if (s->size_limit > 0 && (s->ext & DELIVER_EXT_SIZE) &&
+	    queue_msg_content_size(q->msg) > s->size_limit) {
+		for (size_t k = 0; k < q->n_rcpts; k++)
+			deliver_status_set(&s->st[k], QUEUE_RCPT_BOUNCED, "5.3.4", s->where,
+					   "message size %llu exceeds size limit %llu of server %s",
+					   (unsigned long long)queue_msg_content_size(q->msg),
+					   s->size_limit, s->where);
+		return SMTP_TRY_DONE;
+	}
+	rc = smtp_envelope(s, &go);
+	if (rc == SMTP_TRY_DONE && go)
+		rc = smtp_content(s);
+	return rc;
+}
+
+/* smtp_cache: where sessions for q are parked, or NULL when they are not
+ * reused (no cache, or a login per sender). */
+static const struct deliver_cache_conf *smtp_cache(const struct deliver_smtp_req *q)
+{
+	return deliver_sasl_by_sender(q->conf->sasl) ? NULL : q->cache;
+}
+
+/* smtp_end: park the session for the next delivery to this next hop, or
+ * say QUIT and close it. */
+static void smtp_end(struct smtp_session *s, enum smtp_try rc)
+{
+	const struct deliver_smtp_req *q = s->req;
+	if (rc == SMTP_TRY_DONE && !s->broken && smtp_cache(q) != NULL) {
+		struct deliver_cached c = {
+			.conn = s->conn,
+			.ext = s->ext,
+			.size_limit = s->size_limit,
+			.born_us = s->born_us,
+			.uses = s->uses,
+		};
+		snprintf(c.where, sizeof(c.where), "%s", s->where);
+		if (deliver_cache_park(q->cache, q->nexthop, &c) > 0) {
+			s->conn = NULL;
+			return;
+		}
+	}
+	if (rc == SMTP_TRY_DONE && !s->broken)
+		smtp_quit(s);
+	deliver_conn_free(&s->conn);
+}
+
+/* smtp_try_cached: the transaction on a session parked under the next
+ * hop, after an RSET; sessions that fail the RSET are closed and the
+ * next is taken. SMTP_TRY_NEXT when none was usable. */
+static enum smtp_try smtp_try_cached(struct smtp_session *s, struct deliver_times *t_r)
+{
+	const struct deliver_smtp_req *q = s->req;
+	struct deliver_cached c;
+	while (smtp_cache(q) != NULL && deliver_cache_take(q->cache, q->nexthop, &c) > 0) {
+		struct smtp_reply *r = NULL;
+		struct buf cmd;
+		s->conn = c.conn;
+		snprintf(s->where, sizeof(s->where), "%s", c.where);
+		s->ext = c.ext;
+		s->size_limit = c.size_limit;
+		s->born_us = c.born_us;
+		s->uses = c.uses;
+		s->broken = 0;
+		buf_init(&cmd, 0);
+		buf_append_str(&cmd, "RSET\r\n");
+		enum smtp_try rc = smtp_command(s, &cmd, q->conf->helo_timeout, "sending RSET", &r);
+		buf_deinit(&cmd);
+		if (rc == SMTP_TRY_DONE && r->code < 300) {
+			smtp_reply_free(&r);
+			rc = smtp_transact(s, t_r);
+			smtp_end(s, rc);
+			return s->stopped ? SMTP_TRY_STOPPED : rc;
+		}
+		smtp_reply_free(&r);
+		deliver_conn_free(&s->conn);
+		if (s->stopped)
+			return SMTP_TRY_STOPPED;
+	}
+	return SMTP_TRY_NEXT;
+}
+
 /* smtp_try: one server. */
 static enum smtp_try smtp_try(struct smtp_session *s, const struct deliver_target *t,
 			      struct deliver_times *t_r)
@@ -362,8 +457,11 @@ static enum smtp_try smtp_try(struct smtp_session *s, const struct deliver_targe
 		free(error);
 		return s->stopped ? SMTP_TRY_STOPPED : SMTP_TRY_NEXT;
 	}
-	enum smtp_try rc = SMTP_TRY_DONE;
+	s->born_us = smtp_now_us();
+	s->uses = 0;
+	s->broken = 0;
 	s->tls_on = 0;
+	enum smtp_try rc = SMTP_TRY_DONE;
 	if (deliver_tls_wrappermode(&s->tls)) {
 		char *why = NULL;
 		char dsn[16] = "";
@@ -376,24 +474,9 @@ static enum smtp_try smtp_try(struct smtp_session *s, const struct deliver_targe
 		rc = smtp_hello(s);
 	if (rc == SMTP_TRY_DONE)
 		rc = smtp_secure(s, t);
-	int go = 0;
-	if (rc == SMTP_TRY_DONE && s->size_limit > 0 && (s->ext & DELIVER_EXT_SIZE) &&
-	    queue_msg_content_size(q->msg) > s->size_limit) {
-		for (size_t k = 0; k < q->n_rcpts; k++)
-			deliver_status_set(&s->st[k], QUEUE_RCPT_BOUNCED, "5.3.4", s->where,
-					   "message size %llu exceeds size limit %llu of server %s",
-					   (unsigned long long)queue_msg_content_size(q->msg),
-					   s->size_limit, s->where);
-		smtp_quit(s);
-	} else if (rc == SMTP_TRY_DONE) {
-		t_r->conn_us = smtp_now_us();
-		rc = smtp_envelope(s, &go);
-		if (rc == SMTP_TRY_DONE && go)
-			rc = smtp_content(s);
-		if (rc == SMTP_TRY_DONE)
-			smtp_quit(s);
-	}
-	deliver_conn_free(&s->conn);
+	if (rc == SMTP_TRY_DONE)
+		rc = smtp_transact(s, t_r);
+	smtp_end(s, rc);
 	smtp_reply_free(&s->ehlo);
 	return s->stopped ? SMTP_TRY_STOPPED : rc;
 }
@@ -408,46 +491,62 @@ static void smtp_reset(struct smtp_session *s)
 	}
 }
 
-int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r,
-		 struct deliver_times *t_r)
+/* smtp_route: the servers of the next hop in turn. SMTP_TRY_NEXT when
+ * none took the transaction; the recipients' statuses are set when the
+ * next hop has no usable server. */
+static enum smtp_try smtp_route(struct smtp_session *s, struct deliver_times *t_r)
 {
-	struct smtp_session s = {.req = req, .st = st_r};
+	const struct deliver_smtp_req *req = s->req;
 	struct deliver_route route;
 	char dsn[16] = "4.4.1";
 	char *error = NULL;
 	int rc = deliver_route_find(req->nexthop, req->lmtp, req->conf->families, &route, dsn, &error);
 	if (rc <= 0) {
 		for (size_t k = 0; k < req->n_rcpts; k++)
-			deliver_status_set(&st_r[k], rc == 0 ? QUEUE_RCPT_BOUNCED : QUEUE_RCPT_DEFERRED,
+			deliver_status_set(&s->st[k], rc == 0 ? QUEUE_RCPT_BOUNCED : QUEUE_RCPT_DEFERRED,
 					   dsn, "none", "%s", error);
 		free(error);
-		return 1;
+		return SMTP_TRY_DONE;
 	}
 	if (deliver_tls_policy_find(req->lmtp ? req->conf->lmtp_tls : req->conf->tls, req->nexthop,
-				    &s.tls, &error) < 0) {
+				    &s->tls, &error) < 0) {
 		for (size_t k = 0; k < req->n_rcpts; k++)
-			deliver_status_set(&st_r[k], QUEUE_RCPT_DEFERRED, "4.3.0", "none", "%s",
+			deliver_status_set(&s->st[k], QUEUE_RCPT_DEFERRED, "4.3.0", "none", "%s",
 					   error);
 		free(error);
 		deliver_route_deinit(&route);
-		return 1;
+		return SMTP_TRY_DONE;
 	}
 	/* Postfix: opportunistic TLS is no use on a private unix socket. */
-	if (req->lmtp && strncmp(req->nexthop, "unix:", 5) == 0 && s.tls.level == DELIVER_TLS_MAY)
-		s.tls.level = DELIVER_TLS_NONE;
-	s.accepted = xcalloc(req->n_rcpts, sizeof(*s.accepted));
+	if (req->lmtp && strncmp(req->nexthop, "unix:", 5) == 0 && s->tls.level == DELIVER_TLS_MAY)
+		s->tls.level = DELIVER_TLS_NONE;
 	enum smtp_try tr = SMTP_TRY_NEXT;
 	for (size_t i = 0; i < route.n && tr == SMTP_TRY_NEXT; i++) {
-		tr = smtp_try(&s, &route.targets[i], t_r);
-		if (tr == SMTP_TRY_NEXT && s.retry_plain) {
-			smtp_reset(&s);
-			s.retry_plain = 0;
-			s.plain_only = 1;
-			tr = smtp_try(&s, &route.targets[i], t_r);
-			s.plain_only = 0;
+		tr = smtp_try(s, &route.targets[i], t_r);
+		if (tr == SMTP_TRY_NEXT && s->retry_plain) {
+			smtp_reset(s);
+			s->retry_plain = 0;
+			s->plain_only = 1;
+			tr = smtp_try(s, &route.targets[i], t_r);
+			s->plain_only = 0;
 		}
 		if (tr != SMTP_TRY_DONE)
-			smtp_reset(&s);
+			smtp_reset(s);
+	}
+	deliver_route_deinit(&route);
+	return tr;
+}
+
+int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r,
+		 struct deliver_times *t_r)
+{
+	struct smtp_session s = {.req = req, .st = st_r};
+	s.accepted = xcalloc(req->n_rcpts, sizeof(*s.accepted));
+	enum smtp_try tr = smtp_try_cached(&s, t_r);
+	if (tr == SMTP_TRY_NEXT) {
+		smtp_reset(&s);
+		t_r->conn_use = 0;
+		tr = smtp_route(&s, t_r);
 	}
 	if (tr == SMTP_TRY_NEXT) {
 		for (size_t k = 0; k < req->n_rcpts; k++)
@@ -465,6 +564,5 @@ int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r
 	free(s.accepted);
 	free(s.fail);
 	deliver_tls_policy_deinit(&s.tls);
-	deliver_route_deinit(&route);
 	return tr != SMTP_TRY_STOPPED;
 }

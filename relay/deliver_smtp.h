@@ -23,7 +23,10 @@
  * (deliver_sasl.h), MAIL FROM with SIZE, BODY=8BITMIME, RET, ENVID and
  * SMTPUTF8 as the peer supports them, one RCPT TO per recipient with NOTIFY and ORCPT
  * when it supports DSN, DATA, the content dot-stuffed, and QUIT. With
- * PIPELINING, MAIL, the RCPTs and DATA go in one write. SMTP gives one
+ * PIPELINING, MAIL, the RCPTs and DATA go in one write. With a connection
+ * cache (deliver_cache.h), a session parked under the next hop is taken
+ * first (RSET, then the transaction), and a session that ends in step
+ * with its server is parked instead of closed with QUIT. SMTP gives one
  * final reply for all accepted recipients, LMTP one per accepted
  * recipient. A 2xx reply delivers, 4xx defers and 5xx bounces the
  * recipients it applies to; a message larger than the peer's SIZE limit
@@ -36,6 +39,7 @@
 #include <stddef.h>
 
 #include "deliver.h"
+#include "deliver_cache.h"
 #include "deliver_route.h"
 
 struct deliver_tls_conf;
@@ -60,11 +64,12 @@ struct deliver_smtp_req {
 	const char *nexthop; /* as above */
 	const struct deliver_smtp_conf *conf;
 	const atomic_int *stop; /* non-zero: give up at once */
+	const struct deliver_cache_conf *cache; /* NULL: no connection reuse */
 };
 
 /* deliver_smtp: deliver req's message to its recipients and fill
- * st_r[0..n_rcpts) (one status each) and t_r->conn_us (when the session
- * was set up). 1 done; 0 interrupted by the stop flag (st_r untouched
+ * st_r[0..n_rcpts) (one status each), t_r->conn_us (when the session
+ * was set up) and t_r->conn_use (its transaction count). 1 done; 0 interrupted by the stop flag (st_r untouched
  * but zeroed: record nothing, the recipients are tried again). */
 int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r,
 		 struct deliver_times *t_r);

@@ -158,7 +158,7 @@ static void test_maildir(struct queue_msg *msg)
 static void test_record(struct queue_dir *qd, struct queue_msg **msgp)
 {
 	struct deliver_times t = {ARRIVAL + 40000, ARRIVAL + 50000, ARRIVAL + 50000,
-				  ARRIVAL + 1570000};
+				  ARRIVAL + 1570000, 0};
 	struct deliver_status st = {0};
 	char *error = NULL, *line, *want, id[QUEUE_ID_SIZE];
 	struct queue_msg *again = NULL;
@@ -178,11 +178,20 @@ static void test_record(struct queue_dir *qd, struct queue_msg **msgp)
 			    "(no route)") != NULL,
 	       "deferred, whole seconds from 10 s: %s", line);
 	free(line);
+	t.conn_use = 3;
+	line = deliver_log_line(*msgp, "b@example.org", &st, &t);
+	tap_ok(strstr(line, ", relay=none, conn_use=3, delay=25, ") != NULL,
+	       "a reused connection: conn_use= after relay=, as Postfix logs it: %s", line);
+	free(line);
+	t.conn_use = 1;
+	line = deliver_log_line(*msgp, "b@example.org", &st, &t);
+	tap_ok(strstr(line, "conn_use") == NULL, "a connection's first use: no conn_use=");
+	free(line);
 
 	deliver_discard("", &st);
-	tap_is_int(deliver_record(*msgp, 0, &st, &t, &error), 1, "record recipient 0 sent");
+	tap_is_int(deliver_record(*msgp, 0, &st, &t, NULL, &error), 1, "record recipient 0 sent");
 	deliver_error("4.4.1 no route", &st);
-	tap_is_int(deliver_record(*msgp, 1, &st, &t, &error), 1, "record recipient 1 deferred");
+	tap_is_int(deliver_record(*msgp, 1, &st, &t, NULL, &error), 1, "record recipient 1 deferred");
 	snprintf(id, sizeof(id), "%s", queue_msg_id(*msgp));
 	queue_msg_free(msgp);
 	if (queue_msg_open(qd, QUEUE_INCOMING, id, QUEUE_MSG_READ, &again, NULL, &error) <= 0) {

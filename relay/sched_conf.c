@@ -70,6 +70,8 @@ int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **err
 		 relay_conf_time(v, "maximal_backoff_time", &c->maximal_backoff_time, error_r) > 0 &&
 		 relay_conf_time(v, "maximal_queue_lifetime", &c->maximal_queue_lifetime, error_r) >
 			 0 &&
+		 relay_conf_time(v, "bounce_queue_lifetime", &c->bounce_queue_lifetime, error_r) >
+			 0 &&
 		 relay_conf_int(v, "default_process_limit", &c->process_limit, error_r) > 0 &&
 		 relay_conf_str(v, "smtp_helo_name", &s->helo_name, error_r) > 0 &&
 		 relay_conf_time(v, "smtp_connect_timeout", &s->connect_timeout, error_r) > 0 &&
@@ -80,6 +82,14 @@ int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **err
 		 relay_conf_time(v, "smtp_data_xfer_timeout", &s->data_xfer_timeout, error_r) > 0 &&
 		 relay_conf_time(v, "smtp_data_done_timeout", &s->data_done_timeout, error_r) > 0 &&
 		 relay_conf_time(v, "smtp_quit_timeout", &s->quit_timeout, error_r) > 0 &&
+		 relay_conf_bool(v, "smtp_connection_cache_on_demand", &c->cache.on_demand,
+				 error_r) > 0 &&
+		 relay_conf_time(v, "smtp_connection_cache_time_limit", &c->cache.idle_limit,
+				 error_r) > 0 &&
+		 relay_conf_time(v, "smtp_connection_reuse_time_limit",
+				 &c->cache.reuse_time_limit, error_r) > 0 &&
+		 relay_conf_int(v, "smtp_connection_reuse_count_limit",
+				&c->cache.reuse_count_limit, error_r) > 0 &&
 		 sched_conf_nexthop(c, v, error_r) > 0;
 	if (ok)
 		ok = sched_conf_families(c, v, error_r) > 0 &&

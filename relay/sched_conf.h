@@ -3,6 +3,7 @@
  *
  * Postfix parameters (postconf(5) names and defaults): queue_run_delay,
  * minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,
+ * bounce_queue_lifetime,
  * default_destination_concurrency_limit and
  * default_destination_recipient_limit (each overridden per transport by
  * <transport>_destination_concurrency_limit and
@@ -10,7 +11,7 @@
  * default_process_limit (the most deliveries running at once), the
  * next-hop parameters of nexthop.h, smtp_helo_name, the SMTP client's
  * per-phase timeouts, its TLS (deliver_tls.h) and SASL (deliver_sasl.h)
- * settings.
+ * settings and its connection cache (deliver_cache.h).
  */
 #ifndef POSTERN_SCHED_CONF_H
 #define POSTERN_SCHED_CONF_H
@@ -27,8 +28,10 @@ struct sched_conf {
 	long long minimal_backoff_time;	  /* seconds */
 	long long maximal_backoff_time;	  /* seconds */
 	long long maximal_queue_lifetime; /* seconds; 0: try once */
+	long long bounce_queue_lifetime;  /* the same for mail from the null sender */
 	long long process_limit;	  /* deliveries running at once, 0 no limit */
 	struct deliver_smtp_conf smtp;	  /* helo name, timeouts, TLS, SASL */
+	struct deliver_cache_conf cache;  /* smtp_connection_cache_*, smtp_connection_reuse_* */
 };
 
 /* sched_conf_new: read the settings from relay (a reference is taken).

@@ -68,6 +68,7 @@ void sched_dest_done(struct sched *s, struct sched_job *job)
 	s->running--;
 	if (job->interrupted)
 		m->interrupted = 1;
+	m->open_rcpts -= job->n_final;
 	sched_job_free(&job);
 	if (--m->jobs_left == 0)
 		sched_queue_finish(s, m);
@@ -85,8 +86,10 @@ void sched_dest_free_all(struct sched *s)
 		while (d->head != NULL) {
 			struct sched_job *job = d->head;
 			d->head = job->next;
-			if (--job->m->jobs_left == 0)
+			if (--job->m->jobs_left == 0) {
+				sched_bounce_free(job->m);
 				free(job->m);
+			}
 			sched_job_free(&job);
 		}
 		free(d->transport);

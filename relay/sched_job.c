@@ -1,7 +1,8 @@
-/* sched_job.c: one delivery on its own thread: open the queue file,
+/* sched_job.c: one delivery on a pool thread (sched_pool.c): open the queue file,
  * run the transport for the job's recipients, apply maximal_queue_lifetime,
- * queue the bounce notification, record the results durably and log them, and hand the job back to the
- * scheduler (see scheduler.h). */
+ * hand the bounced recipients to the message (one notification per
+ * message, sched_bounce.c), record the results durably and log them, and
+ * hand the job back to the scheduler (see scheduler.h). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@ static int sched_job_transport(struct sched_job *job, const struct queue_msg *ms
 			.nexthop = job->nexthop,
 			.conf = &c->smtp,
 			.stop = &job->s->stop,
+			/* Postfix's lmtp_connection_* parameters are not read: LMTP
+			 * sessions are not reused. */
+			.cache = strcmp(tr, "lmtp") == 0 ? NULL : &c->cache,
 		};
 		return deliver_smtp(&req, st, t);
 	}
@@ -54,13 +58,18 @@ static int sched_job_transport(struct sched_job *job, const struct queue_msg *ms
 }
 
 /* sched_job_expire: a recipient deferred once the message is older than
- * maximal_queue_lifetime is bounced (Postfix returns it as undeliverable
- * with the last error). */
-static void sched_job_expire(const struct sched_job *job, int64_t arrival_us,
+ * maximal_queue_lifetime (bounce_queue_lifetime for a message from the
+ * null sender, when smaller, as Postfix's qmgr) is bounced (Postfix
+ * returns it as undeliverable with the last error). */
+static void sched_job_expire(const struct sched_job *job, const struct queue_msg *msg,
 			     struct deliver_status *st, size_t n)
 {
-	int64_t age = sched_now_us() - arrival_us;
-	if (age < job->s->conf->maximal_queue_lifetime * 1000000)
+	const struct sched_conf *c = job->s->conf;
+	int64_t age = sched_now_us() - job->m->arrival_us;
+	long long lifetime = c->maximal_queue_lifetime;
+	if (queue_msg_envelope(msg)->sender[0] == '\0' && c->bounce_queue_lifetime < lifetime)
+		lifetime = c->bounce_queue_lifetime;
+	if (age < lifetime * 1000000)
 		return;
 	for (size_t k = 0; k < n; k++) {
 		if (st[k].state != QUEUE_RCPT_DEFERRED)
@@ -72,22 +81,46 @@ static void sched_job_expire(const struct sched_job *job, int64_t arrival_us,
 	}
 }
 
-/* sched_job_bounce: queue the notification for the recipients that
- * bounced, before their state is recorded (a crash in between sends it
- * twice, never not at all). When it cannot be queued they are deferred
- * instead, to bounce at a later attempt. */
+/* sched_job_bounce: queue the notification for the n recipients rcpts
+ * whose st bounced, before their state is recorded (a crash in between
+ * sends it twice, never not at all). When it cannot be queued they are
+ * deferred instead, to bounce at a later attempt. */
 static void sched_job_bounce(struct sched_job *job, const struct queue_msg *msg,
-			     struct deliver_status *st)
+			     const size_t *rcpts, struct deliver_status *st, size_t n)
 {
 	char *error = NULL;
-	if (deliver_dsn_bounce(job->s->qd, msg, job->rcpts, st, job->n_rcpts,
-			       job->s->conf->myhostname, &error) >= 0)
+	if (deliver_dsn_bounce(job->s->qd, msg, rcpts, st, n, job->s->conf->myhostname,
+			       &error) >= 0)
 		return;
 	log_error("%s: cannot queue the non-delivery notification: %s", job->m->id, error);
 	free(error);
-	for (size_t k = 0; k < job->n_rcpts; k++)
+	for (size_t k = 0; k < n; k++)
 		if (st[k].state == QUEUE_RCPT_BOUNCED)
 			st[k].state = QUEUE_RCPT_DEFERRED;
+}
+
+/* sched_job_record: hand the results in (sched_bounce.c), notify and
+ * record what this thread is left with, count what became final. */
+static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
+			     struct deliver_status *st, const struct deliver_times *t)
+{
+	size_t *rcpts;
+	struct deliver_status *rst;
+	char *error = NULL;
+	size_t n = sched_bounce_gather(job, st, &rcpts, &rst);
+	sched_job_bounce(job, msg, rcpts, rst, n);
+	if (deliver_record_all(msg, rcpts, rst, n, t, job->s->committer, &error) < 0) {
+		log_error("%s: cannot record the delivery results: %s", job->m->id, error);
+		free(error);
+	} else {
+		for (size_t k = 0; k < n; k++)
+			job->n_final += rst[k].state == QUEUE_RCPT_DELIVERED ||
+					rst[k].state == QUEUE_RCPT_BOUNCED;
+	}
+	for (size_t k = 0; k < n; k++)
+		deliver_status_deinit(&rst[k]);
+	free(rst);
+	free(rcpts);
 }
 
 /* sched_job_run: the delivery; sets job->interrupted when nothing was
@@ -96,28 +129,25 @@ static void sched_job_run(struct sched_job *job)
 {
 	struct queue_msg *msg = NULL;
 	char *error = NULL;
-	struct deliver_times t = {job->m->active_us, sched_now_us(), 0, 0};
+	struct deliver_times t = {job->m->active_us, sched_now_us(), 0, 0, 0};
 	if (queue_msg_open(job->s->qd, QUEUE_ACTIVE, job->m->id, QUEUE_MSG_UPDATE, &msg, NULL,
 			   &error) <= 0) {
 		log_warn("%s: cannot open for delivery: %s", job->m->id,
 			 error != NULL ? error : "no such file");
 		free(error);
 		job->interrupted = 1;
+		sched_bounce_drop(job);
 		return;
 	}
 	struct deliver_status *st = xcalloc(job->n_rcpts, sizeof(*st));
 	t.conn_us = t.start_us;
 	if (sched_job_transport(job, msg, st, &t) > 0) {
 		t.done_us = sched_now_us();
-		sched_job_expire(job, job->m->arrival_us, st, job->n_rcpts);
-		sched_job_bounce(job, msg, st);
-		if (deliver_record_all(msg, job->rcpts, st, job->n_rcpts, &t, &error) < 0) {
-			log_error("%s: cannot record the delivery results: %s", job->m->id,
-				  error);
-			free(error);
-		}
+		sched_job_expire(job, msg, st, job->n_rcpts);
+		sched_job_record(job, msg, st, &t);
 	} else {
 		job->interrupted = 1;
+		sched_bounce_drop(job);
 	}
 	for (size_t k = 0; k < job->n_rcpts; k++)
 		deliver_status_deinit(&st[k]);
@@ -140,25 +170,21 @@ static void sched_job_post(struct sched_job *job)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void *sched_job_thread(void *arg)
+void sched_job_work(struct sched_job *job)
 {
-	struct sched_job *job = arg;
+	/* Logs as Postfix's delivery agent of that name: postern/smtp, ... */
+	log_set_thread_name(job->transport);
 	sched_job_run(job);
 	sched_job_post(job);
-	return NULL;
 }
 
 void sched_job_start(struct sched_job *job)
 {
-	pthread_attr_t attr;
-	pthread_t tid;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	int rc = pthread_create(&tid, &attr, sched_job_thread, job);
-	pthread_attr_destroy(&attr);
+	int rc = sched_pool_submit(&job->s->pool, job);
 	if (rc != 0) {
 		log_warn("%s: cannot start a delivery thread: %s", job->m->id, strerror(rc));
 		job->interrupted = 1;
+		sched_bounce_drop(job);
 		sched_job_post(job);
 	}
 }

@@ -2,7 +2,8 @@
  * events), sched_queue.c (queue files), sched_dest.c (destinations and
  * limits) and sched_job.c (the delivery threads). Everything here runs on
  * the scheduler thread except sched_job's thread body, which touches only
- * its own job and, under the lock, the done list.
+ * its own job and, under the lock, the done list and its message's
+ * bounced results.
  */
 #ifndef POSTERN_SCHED_PRIVATE_H
 #define POSTERN_SCHED_PRIVATE_H
@@ -12,7 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deliver.h"
 #include "queue.h"
+#include "queue_commit.h"
 #include "scheduler.h"
 #include "sched_conf.h"
 
@@ -24,7 +27,13 @@ struct sched_msg {
 	int64_t active_us;  /* when it was taken into active/ */
 	int64_t arrival_us; /* from the queue file */
 	size_t jobs_left;   /* deliveries not finished */
+	size_t open_rcpts;  /* recipients not final (delivered or bounced) */
 	int interrupted;    /* a delivery was interrupted by the stop */
+	/* Under the scheduler's lock (sched_bounce.c): */
+	size_t jobs_unreported;		   /* deliveries that have not handed in */
+	size_t *bounced_rcpts;		   /* recipients bounced this attempt, */
+	struct deliver_status *bounced_st; /* not recorded yet */
+	size_t n_bounced;
 };
 
 struct sched_dest;
@@ -39,6 +48,7 @@ struct sched_job {
 	size_t *rcpts; /* recipient indexes in the queue file */
 	size_t n_rcpts;
 	int interrupted; /* set by the thread: nothing was recorded */
+	size_t n_final;	 /* set by the thread: recipients recorded as final */
 };
 
 struct sched_dest {
@@ -50,11 +60,25 @@ struct sched_dest {
 	struct sched_job *head, **tail; /* waiting deliveries */
 };
 
+/* The delivery threads (sched_pool.c). */
+struct sched_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct sched_job *head, **tail; /* deliveries waiting for a thread */
+	size_t idle;			/* threads waiting for a delivery */
+	int stopping;
+	pthread_t *tids;
+	size_t n_tids;
+};
+
 struct sched {
 	struct sched_conf *conf;
 	struct queue_dir *qd;
+	struct queue_committer *committer; /* group commit of the deliveries' results */
+	struct sched_pool pool;
 	struct event_base *base;
 	struct event *ev_inotify, *ev_timer, *ev_done, *ev_stop, *ev_rescan;
+	struct event *ev_cache; /* every second: close idle cached SMTP sessions */
 	int inotify_fd, done_fd;
 	pthread_t thread;
 	atomic_int stop;
@@ -90,8 +114,37 @@ void sched_dest_free_all(struct sched *s);
  * is logged and the job goes on s->done at once, interrupted (its message
  * stays in active/ until the next start). */
 void sched_job_start(struct sched_job *job);
+/* sched_job_work: run job and hand it back (on a pool thread). */
+void sched_job_work(struct sched_job *job);
+
+/* sched_pool_init: no threads yet. */
+void sched_pool_init(struct sched_pool *p);
+/* sched_pool_submit: run job on an idle thread, or a new one when none
+ * is idle. 0 ok, or the pthread_create error when there is no thread at
+ * all to run it. */
+int sched_pool_submit(struct sched_pool *p, struct sched_job *job);
+/* sched_pool_deinit: end and join the threads (no delivery may be
+ * running or waiting). */
+void sched_pool_deinit(struct sched_pool *p);
+
 /* sched_job_free: release *jp; accepts NULL; clears *jp. */
 void sched_job_free(struct sched_job **jp);
+
+/* sched_bounce_gather: on a delivery thread, hand in the job's results
+ * st[0..n_rcpts) (moved out, st left zeroed). Returns the results this
+ * thread is to notify and record, in *rcpts_r and *st_r (malloc'd; the
+ * caller deinits and frees): its own but the bounced ones when other
+ * deliveries of the message are still to hand in; when it is the last,
+ * its own and every bounced one handed in before. */
+size_t sched_bounce_gather(struct sched_job *job, struct deliver_status *st, size_t **rcpts_r,
+			   struct deliver_status **st_r);
+/* sched_bounce_drop: the job hands in nothing (interrupted, or never
+ * started); when it is the last, the bounced results handed in are
+ * dropped (not recorded: tried again later). */
+void sched_bounce_drop(struct sched_job *job);
+/* sched_bounce_free: release m's bounced results (the lock is held, or
+ * no delivery of m runs). */
+void sched_bounce_free(struct sched_msg *m);
 
 /* sched_now_us: the wall-clock time in microseconds. */
 int64_t sched_now_us(void);

@@ -112,8 +112,11 @@ void sched_queue_take(struct sched *s, enum queue_name from, const char *id)
 	s->n_msgs++;
 	struct sched_job *jobs = sched_queue_plan(s, m, msg);
 	queue_msg_free(&msg);
-	for (struct sched_job *j = jobs; j != NULL; j = j->next)
+	for (struct sched_job *j = jobs; j != NULL; j = j->next) {
 		m->jobs_left++;
+		m->open_rcpts += j->n_rcpts;
+	}
+	m->jobs_unreported = m->jobs_left;
 	if (m->jobs_left == 0) {
 		sched_queue_finish(s, m);
 		return;
@@ -181,15 +184,10 @@ static void sched_queue_backoff(struct sched *s, const struct sched_msg *m)
 
 void sched_queue_finish(struct sched *s, struct sched_msg *m)
 {
-	struct queue_msg *msg = NULL;
-	if (!m->interrupted && (msg = sched_queue_open(s, m->id)) != NULL) {
-		size_t open = 0;
-		for (size_t i = 0; i < queue_msg_rcpt_count(msg); i++) {
-			enum queue_rcpt_state st = queue_msg_rcpt(msg, i)->state;
-			open += st != QUEUE_RCPT_DELIVERED && st != QUEUE_RCPT_BOUNCED;
-		}
-		queue_msg_free(&msg);
-		if (open == 0) {
+	/* The deliveries counted the recipients they made final: the file
+	 * need not be read again to know whether any is left. */
+	if (!m->interrupted) {
+		if (m->open_rcpts == 0) {
 			if (unlinkat(queue_dir_fd(s->qd, QUEUE_ACTIVE), m->id, 0) == 0)
 				log_info("%s: removed", m->id);
 			else
@@ -199,5 +197,6 @@ void sched_queue_finish(struct sched *s, struct sched_msg *m)
 		}
 	}
 	s->n_msgs--;
+	sched_bounce_free(m);
 	free(m);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cfg_list.h"
+#include "deliver_cache.h"
 #include "log.h"
 #include "mem.h"
 #include "relay_conf_value.h"
@@ -97,9 +98,20 @@ static void sched_on_stop(evutil_socket_t fd, short what, void *arg)
 static void *sched_thread(void *arg)
 {
 	struct sched *s = arg;
+	log_set_thread_name("qmgr");
 	sched_queue_scan(s);
 	event_base_dispatch(s->base);
 	return NULL;
+}
+
+/* sched_on_cache: close the SMTP sessions idle past
+ * smtp_connection_cache_time_limit. */
+static void sched_on_cache(evutil_socket_t fd, short what, void *arg)
+{
+	struct sched *s = arg;
+	(void)fd;
+	(void)what;
+	deliver_cache_expire(&s->conf->cache);
 }
 
 /* sched_events: the loop, its descriptors and events. */
@@ -126,6 +138,9 @@ static int sched_events(struct sched *s, char **error_r)
 	s->ev_timer = event_new(s->base, -1, EV_PERSIST, sched_on_rescan, s);
 	s->ev_rescan = event_new(s->base, -1, 0, sched_on_rescan, s);
 	s->ev_stop = event_new(s->base, -1, 0, sched_on_stop, s);
+	s->ev_cache = event_new(s->base, -1, EV_PERSIST, sched_on_cache, s);
+	struct timeval second = {1, 0};
+	event_add(s->ev_cache, &second);
 	event_add(s->ev_inotify, NULL);
 	event_add(s->ev_done, NULL);
 	event_add(s->ev_timer, &every);
@@ -159,8 +174,13 @@ int sched_new(struct relay_conf *conf, struct sched **s_r, char **error_r)
 	struct sched *s = xcalloc(1, sizeof(*s));
 	s->inotify_fd = s->done_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
+	sched_pool_init(&s->pool);
+	/* Deliveries sync their results through a committer of their own, so
+	 * that many finishing at once share one sync. */
+	struct queue_committer_settings commit = {QUEUE_SYNC_SYNCFS, 0};
 	if (sched_conf_new(conf, &s->conf, error_r) < 0 ||
 	    queue_dir_open(conf->queue_directory, &s->qd, error_r) < 0 ||
+	    queue_committer_new(s->qd, &commit, &s->committer, error_r) < 0 ||
 	    sched_events(s, error_r) < 0) {
 		sched_free(&s);
 		return -1;
@@ -184,8 +204,11 @@ void sched_free(struct sched **sp)
 		atomic_store(&s->stop, 1);
 		event_active(s->ev_stop, EV_TIMEOUT, 0);
 		pthread_join(s->thread, NULL);
+		deliver_cache_expire(NULL);
 	}
-	struct event *evs[] = {s->ev_inotify, s->ev_done, s->ev_timer, s->ev_rescan, s->ev_stop};
+	sched_pool_deinit(&s->pool);
+	struct event *evs[] = {s->ev_inotify, s->ev_done,  s->ev_timer,
+			       s->ev_rescan,  s->ev_stop, s->ev_cache};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
@@ -196,6 +219,7 @@ void sched_free(struct sched **sp)
 		close(s->inotify_fd);
 	if (s->done_fd >= 0)
 		close(s->done_fd);
+	queue_committer_free(&s->committer);
 	queue_dir_free(&s->qd);
 	sched_conf_free(&s->conf);
 	pthread_mutex_destroy(&s->lock);

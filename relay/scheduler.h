@@ -23,10 +23,13 @@
  *   modification time set to the next attempt: now plus the message's age,
  *   clamped to [minimal_backoff_time, maximal_backoff_time] (so the wait
  *   doubles, as in Postfix). A recipient deferred when the message is
- *   older than maximal_queue_lifetime is bounced instead (0: one attempt).
+ *   older than maximal_queue_lifetime is bounced instead (0: one attempt);
+ *   for a message from the null sender (a notification) the limit is
+ *   bounce_queue_lifetime, when that is the smaller.
  * - hold/ is never looked at.
  * - Bounced recipients get an RFC 3464 notification (deliver_dsn.h), one
- *   per delivery that bounced some; delay warnings are not sent yet.
+ *   per message and attempt (sched_bounce.c); delay warnings are not sent
+ *   yet.
  */
 #ifndef POSTERN_SCHEDULER_H
 #define POSTERN_SCHEDULER_H

@@ -281,8 +281,9 @@ static void smtpd_data_committed(void *ctx, const char *queue_id, int status, co
 	struct smtpd_txn *t = &s->txn;
 	s->commit_pending = 0;
 	if (status == 1) {
-		log_info("%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)", queue_id, t->sender,
-			 (unsigned long long)t->size, t->n_rcpts);
+		/* Postfix's queue manager logs this line; pflogsumm wants it from there. */
+		log_info_as("qmgr", "%s: from=<%s>, size=%llu, nrcpt=%zu (queue active)", queue_id,
+			    t->sender, (unsigned long long)t->size, t->n_rcpts);
 	} else {
 		log_warn("%s: queue file commit error: %s", queue_id, error);
 	}
@@ -469,7 +470,7 @@ static void smtpd_data_end(struct smtpd_session *s)
 		return;
 	}
 	if (t->message_id != NULL)
-		log_info("%s: message-id=%s", t->queue_id, t->message_id);
+		log_info_as("cleanup", "%s: message-id=%s", t->queue_id, t->message_id);
 	t->size = milter_client_smtpd_size(s);
 	smtpd_restrict(s, SMTPD_CHECK_END_OF_DATA, smtpd_data_eod_checked);
 }

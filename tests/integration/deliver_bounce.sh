@@ -9,6 +9,10 @@
 #   - RET=HDRS returns the header only (text/rfc822-headers);
 #   - NOTIFY=NEVER gets no notification, nor does NOTIFY=SUCCESS alone;
 #   - a 4xx defers and sends nothing;
+#   - recipients of one message bounced by two different peers get one
+#     notification listing both;
+#   - bounce_queue_lifetime = 0: mail from the null sender that meets a
+#     4xx is returned at once (message expired), other mail is deferred;
 #   - a message from the null sender never gets a notification.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
@@ -18,9 +22,12 @@ command -v smtp-sink >/dev/null || h_bail "smtp-sink not found: install the Debi
 
 h_addr_add 127.0.0.12
 h_addr_add 127.0.0.13
+h_addr_add 127.0.0.14
 h_daemon_start sink5 smtp-sink -u postfix -f rcpt 127.0.0.12:2526 20
 h_daemon_start sink4 smtp-sink -u postfix -r rcpt 127.0.0.13:2526 20
-h_wait_port 127.0.0.12 2526 && h_wait_port 127.0.0.13 2526 || h_bail "smtp-sink did not start"
+h_daemon_start sink5b smtp-sink -u postfix -f rcpt 127.0.0.14:2526 20
+h_wait_port 127.0.0.12 2526 && h_wait_port 127.0.0.13 2526 && h_wait_port 127.0.0.14 2526 ||
+	h_bail "smtp-sink did not start"
 
 mkdir -p "$TEST_TMP/mail"
 chmod 777 "$TEST_TMP/mail"
@@ -29,10 +36,12 @@ sd_init
 cat >"$TEST_TMP/transport" <<T
 hard@example.test	smtp:[127.0.0.12]:2526
 soft@example.test	smtp:[127.0.0.13]:2526
+hard2@example.test	smtp:[127.0.0.14]:2526
 example.org	maildir:$BOX
 T
 chmod 644 "$TEST_TMP/transport"
-sd_conf "transport_maps = texthash:$TEST_TMP/transport" "minimal_backoff_time = 300s"
+sd_conf "transport_maps = texthash:$TEST_TMP/transport" "minimal_backoff_time = 300s" \
+	"bounce_queue_lifetime = 0"
 sd_start -o master_service_disable=
 
 # send MAILPARAMS RCPTPARAMS SUBJECT [SENDER]: one message to hard@ with
@@ -142,6 +151,30 @@ h_wait_grep "$id: to=<soft@example.test>.*status=deferred" "$SD_LOG" 30
 tap_ok $? "4xx: deferred"
 tap_is "$(notices "$id")" 0 "4xx: no notification"
 tap_is "$(find "$BOX/new" -type f | wc -l)" 2 "two notifications in the sender's Maildir in all"
+
+# 4. Two recipients of one message, bounced by two peers: one notification.
+id=$(sd_swaks --from sender@example.org --to hard@example.test,hard2@example.test \
+	--header "Subject: two peers" 2>&1 | sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p')
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "two peers: the message is bounced and removed ($id)"
+tap_is "$(grep -c "$id: to=<hard2\?@example.test>, .*status=bounced" "$SD_LOG")" 2 \
+	"two peers: both recipients logged status=bounced"
+tap_is "$(notices "$id")" 1 "two peers: one notification for the message"
+nid=$(sed -n "s/.*$id: sender non-delivery notification: //p" "$SD_LOG")
+h_wait_grep "$nid: removed" "$SD_LOG" 30
+f=$(grep -l "X-Postfix-Queue-ID: $id" "$BOX"/new/*)
+out=$(parse "$f")
+tap_is "$(grep -c '^Final-Recipient: ' <<<"$out")" 2 "two peers: the notification reports two recipients"
+grep -qxF "Remote-MTA: dns; 127.0.0.12" <<<"$out" && grep -qxF "Remote-MTA: dns; 127.0.0.14" <<<"$out"
+tap_ok $? "two peers: each with its own Remote-MTA"
+tap_is "$(find "$BOX/new" -type f | wc -l)" 3 "three notifications in the sender's Maildir in all"
+
+# 5. bounce_queue_lifetime: a 4xx for mail from the null sender.
+id=$(sd_swaks --from '<>' --to soft@example.test 2>&1 | sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p')
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "bounce_queue_lifetime 0: the null sender's message is removed after one attempt ($id)"
+grep -q "$id: to=<soft@example.test>, .*status=bounced (message expired: host 127.0.0.13\[127.0.0.13\]:2526 said: 450 " "$SD_LOG"
+tap_ok $? "bounce_queue_lifetime 0: bounced as expired with the 4xx"
 
 sd_stop
 tap_ok $? "posternd stops cleanly"

@@ -1,0 +1,60 @@
+/* deliver_cache.h: SMTP connections kept open after a delivery so that
+ * the next delivery to the same destination reuses them (Postfix's
+ * connection cache, scache(8), inside the process).
+ *
+ * Parameters (postconf(5) names and defaults):
+ *   smtp_connection_cache_on_demand   yes: a delivery that ends with a
+ *                                     healthy session parks it here
+ *   smtp_connection_cache_time_limit  2s: how long a parked session may
+ *                                     wait for its next delivery
+ *   smtp_connection_reuse_time_limit  300s: no parking once a session is
+ *                                     this old
+ *   smtp_connection_reuse_count_limit 0: no parking once a session has
+ *                                     carried this many transactions (0:
+ *                                     no limit)
+ * A session is parked under its next hop ("[host]:port", "host"); the
+ * taker sends RSET before its MAIL FROM and falls back to a new
+ * connection when that fails. Expired sessions are closed without QUIT,
+ * as Postfix's scache closes them. Thread-safe: delivery threads park and
+ * take, the scheduler thread expires.
+ */
+#ifndef POSTERN_DELIVER_CACHE_H
+#define POSTERN_DELIVER_CACHE_H
+
+#include <stdint.h>
+
+#include "deliver_conn.h"
+
+struct deliver_cache_conf {
+	int on_demand;		     /* smtp_connection_cache_on_demand */
+	long long idle_limit;	     /* smtp_connection_cache_time_limit, seconds */
+	long long reuse_time_limit;  /* smtp_connection_reuse_time_limit, seconds */
+	long long reuse_count_limit; /* smtp_connection_reuse_count_limit, 0 no limit */
+};
+
+/* A parked session: its connection and what its EHLO said. */
+struct deliver_cached {
+	struct deliver_conn *conn;
+	char where[512];	       /* relay=, "host[addr]:port" */
+	unsigned ext;		       /* DELIVER_EXT_* of its EHLO reply */
+	unsigned long long size_limit; /* its SIZE */
+	int64_t born_us;	       /* when it was connected */
+	long long uses;		       /* transactions it carried */
+};
+
+/* deliver_cache_take: a session parked under nexthop that has not expired,
+ * moved into *c_r (the caller owns c_r->conn). 1 found, 0 none. */
+int deliver_cache_take(const struct deliver_cache_conf *conf, const char *nexthop,
+		       struct deliver_cached *c_r);
+
+/* deliver_cache_park: park *c under nexthop when conf allows (its age and
+ * use count within the limits). 1 parked (c->conn now belongs to the
+ * cache and is cleared), 0 not parked (the caller still owns c->conn). */
+int deliver_cache_park(const struct deliver_cache_conf *conf, const char *nexthop,
+		       struct deliver_cached *c);
+
+/* deliver_cache_expire: close the sessions idle longer than
+ * conf->idle_limit; with conf NULL, close them all (at stop). */
+void deliver_cache_expire(const struct deliver_cache_conf *conf);
+
+#endif
