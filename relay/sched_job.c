@@ -115,6 +115,8 @@ static void sched_job_run(struct sched_job *job)
 			log_error("%s: cannot record the delivery results: %s", job->m->id,
 				  error);
 			free(error);
+		} else {
+			sched_defer_note(job, msg, st);
 		}
 	} else {
 		job->interrupted = 1;

@@ -93,6 +93,15 @@ void sched_job_start(struct sched_job *job);
 /* sched_job_free: release *jp; accepts NULL; clears *jp. */
 void sched_job_free(struct sched_job **jp);
 
+struct deliver_status;
+/* sched_defer_note: record in the message's defer log why the job's
+ * deferred recipients (st[k] for job->rcpts[k]) were deferred
+ * (sched_defer.c). */
+void sched_defer_note(struct sched_job *job, const struct queue_msg *msg,
+		      const struct deliver_status *st);
+/* sched_defer_forget: id left the queue: remove its defer log. */
+void sched_defer_forget(struct sched *s, const char *id);
+
 /* sched_now_us: the wall-clock time in microseconds. */
 int64_t sched_now_us(void);
 

@@ -190,8 +190,10 @@ void sched_queue_finish(struct sched *s, struct sched_msg *m)
 		}
 		queue_msg_free(&msg);
 		if (open == 0) {
-			if (unlinkat(queue_dir_fd(s->qd, QUEUE_ACTIVE), m->id, 0) == 0)
+			if (unlinkat(queue_dir_fd(s->qd, QUEUE_ACTIVE), m->id, 0) == 0) {
+				sched_defer_forget(s, m->id);
 				log_info("%s: removed", m->id);
+			}
 			else
 				log_error("%s: cannot remove: %s", m->id, strerror(errno));
 		} else {
