@@ -59,6 +59,10 @@ struct milter_client_conf {
 	char *daemon_name;		  /* milter_macro_daemon_name */
 	char *macro_v;			  /* milter_macro_v */
 	char *myhostname;		  /* the "j" macro */
+	int non_smtp; /* set by the user of the conf for non_smtpd_milters: MAIL
+			 and RCPT addresses go without <> and there are no
+			 {mail,rcpt}_{host,mailer} macros, as Postfix's cleanup
+			 sends non-SMTP mail */
 };
 
 /* milter_client_conf_new: read the milter settings of view for the list

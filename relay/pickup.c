@@ -209,6 +209,8 @@ static int pickup_conf(struct pickup *p, struct relay_conf *conf, char **error_r
 	    milter_client_conf_new(v, "non_smtpd_milters", &p->milters, error_r) < 0 ||
 	    queue_dir_open(conf->queue_directory, &p->qd, error_r) < 0)
 		return -1;
+	if (p->milters != NULL)
+		p->milters->non_smtp = 1;
 	if (p->run_delay < 1)
 		p->run_delay = 1;
 	p->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

@@ -91,6 +91,7 @@ enum pickup_milter_outcome pickup_milter_run(const struct milter_client_conf *co
 	    .client_name_status = SMTPD_PEER_OK,
 	    .reverse_name = "localhost",
 	    .reverse_name_status = SMTPD_PEER_OK,
+	    .server_addr = "127.0.0.1",
 	    .protocol = "SMTP",
 	    .helo = "localhost",
 	    .queue_id = m->queue_id,
