@@ -3,7 +3,8 @@
  *
  *   -f SENDER   envelope sender (-r too); default: the login name @myorigin
  *   -F NAME     the sender's full name, for a From: header cleanup adds
- *   -t          recipients also from To:, Cc: and Bcc:; Bcc: is removed
+ *   -t          recipients also from To:, Cc: and Bcc: (Bcc: is removed with
+ *               or without -t, as Postfix does)
  *   -i, -oi     a line with a single "." does not end the message
  *   -bs         SMTP on stdin and stdout (sendmail_bs.c)
  *   -bm         read a message from stdin (the default)

@@ -42,7 +42,8 @@ void sendmail_msg_deinit(struct sendmail_msg *m);
 
 /* sendmail_headers_scan: the header block of content (up to the first
  * empty line): when extract, add the addresses of To:, Cc: and Bcc: as
- * recipients; remove every Bcc: header when extract. */
+ * recipients; remove every Bcc: header (with or without extract, as
+ * Postfix does for mail from its sendmail). */
 void sendmail_headers_scan(struct sendmail_msg *m, int extract, const char *myorigin);
 
 /* sendmail_drop: write m into maildrop/ through tmp/ (durable when this

@@ -1,6 +1,7 @@
 /* sendmail_headers.c: the message that "postern sendmail" injects: its
- * recipients, and the header scan for -t (recipients from To:, Cc: and
- * Bcc:, Bcc: removed) (see sendmail.h). */
+ * recipients, and the header scan: -t takes recipients from To:, Cc: and
+ * Bcc:; Bcc: is removed in any case, as Postfix's cleanup does for mail
+ * from its sendmail (see sendmail.h). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -146,7 +147,7 @@ void sendmail_headers_scan(struct sendmail_msg *m, int extract, const char *myor
 			sendmail_addr_list(m, buf_cstr(&v), myorigin);
 			buf_deinit(&v);
 		}
-		if (!(extract && bcc))
+		if (!bcc)
 			buf_append(&out, p, h_len);
 		p = h_end;
 	}

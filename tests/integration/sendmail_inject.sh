@@ -4,7 +4,8 @@
 # through posternd's pickup:
 #   - -f and argument recipients; the body byte for byte; a "." line ends
 #     the message without -i and is kept with -i (and -oi);
-#   - -t: recipients from To:, Cc: and Bcc:, Bcc: removed;
+#   - -t: recipients from To:, Cc: and Bcc:; Bcc: removed (also without
+#     -t, as Postfix does);
 #   - -bs: an SMTP conversation on stdin and stdout, dot-unstuffed;
 #   - while posternd is stopped the message waits in maildrop/ and is
 #     delivered when posternd starts;
@@ -128,7 +129,7 @@ pfx_conf pf 'non_smtpd_milters = inet:127.0.0.1:8901' 'milter_default_action = t
 pfx_start pf || h_bail "postfix did not start"
 : >"$TEST_TMP/sd.mlog"
 : >"$TEST_TMP/pf.mlog"
-printf 'To: bob@example.test\nSubject: compare\n\nsame body\n' >"$TEST_TMP/m8"
+printf 'To: bob@example.test\nBcc: hidden@example.test\nSubject: compare\n\nsame body\n' >"$TEST_TMP/m8"
 sendmail -C "$PFX_DIR/etc" -f alice@example.org bob@example.test <"$TEST_TMP/m8"
 tap_is "$?" 0 "Postfix's sendmail exits 0"
 pt sendmail -f alice@example.org bob@example.test <"$TEST_TMP/m8"
