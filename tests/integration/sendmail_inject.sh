@@ -10,6 +10,8 @@
 #   - while posternd is stopped the message waits in maildrop/ and is
 #     delivered when posternd starts;
 #   - exit statuses: no recipient 64 (EX_USAGE), a bad option 64;
+#   - a milter's quarantine puts the message on hold, where it stays
+#     undelivered until postern release;
 #   - non_smtpd_milters: the script milter adds a header to sendmail mail
 #     and not to SMTP mail (smtpd_milters is empty); the milter sees the
 #     same stages and macros as under a real Postfix 3.7 with the same
@@ -111,7 +113,29 @@ tap_is "$?" 64 "no recipient: EX_USAGE"
 pt sendmail -X bob@example.test </dev/null 2>/dev/null
 tap_is "$?" 64 "an unknown option: EX_USAGE"
 
-# 7. posternd stopped: the message waits in maildrop/ and goes out at start.
+# 7. A milter's quarantine puts sendmail mail on hold; release delivers it.
+h_daemon_stop sm_sd 5
+printf '%s\n' 'eom quarantine held by the test' >"$TEST_TMP/script.q"
+h_daemon_start sm_sd "$SM" -p inet:8902@127.0.0.1 -f "$TEST_TMP/script.q" -l "$TEST_TMP/sd.mlog"
+h_wait_port 127.0.0.1 8902 || h_bail "script-milter did not restart"
+printf 'Subject: quarantined\n\nheld body\n' | pt sendmail -f alice@example.org bob@example.test
+h_wait_until 20 eval "[ -n \"\$(ls '$SD_QUEUE/hold')\" ]"
+tap_ok $? "a milter's quarantine puts the message in hold/"
+qid=$(ls "$SD_QUEUE/hold" | head -n 1)
+pt queue | grep -q "^$qid! .* alice@example.org\$"
+tap_ok $? "postern queue shows it held ($qid!)"
+grep -q "$qid: milter-hold: END-OF-MESSAGE from localhost\[127.0.0.1\]: held by the test" "$SD_LOG"
+tap_ok $? "the hold is logged with the milter's reason"
+sleep 1
+tap_is "$(grep -l 'Subject: quarantined' "$MD"/new/* 2>/dev/null | wc -l)" 0 "held mail is not delivered"
+pt release "$qid" 2>/dev/null
+f=$(delivered quarantined)
+tap_ok "$([ -n "$f" ]; echo $?)" "released, it is delivered"
+h_daemon_stop sm_sd 5
+h_daemon_start sm_sd "$SM" -p inet:8902@127.0.0.1 -f "$TEST_TMP/script" -l "$TEST_TMP/sd.mlog"
+h_wait_port 127.0.0.1 8902 || h_bail "script-milter did not restart"
+
+# 8. posternd stopped: the message waits in maildrop/ and goes out at start.
 sd_stop
 printf 'Subject: while down\n\nqueued while posternd was down\n' | pt sendmail -f alice@example.org bob@example.test
 tap_is "$?" 0 "sendmail works while posternd is stopped"
@@ -122,7 +146,7 @@ tap_ok "$([ -n "$f" ]; echo $?)" "delivered after posternd started"
 tap_is "$(body_of "$f")" "queued while posternd was down" "with its body"
 tap_is "$(find "$SD_QUEUE/maildrop" -type f | wc -l)" 0 "maildrop/ is empty again"
 
-# 8. Compared with Postfix's sendmail and non_smtpd_milters.
+# 9. Compared with Postfix's sendmail and non_smtpd_milters.
 pfx_init pf 127.0.0.1:10025
 pfx_conf pf 'non_smtpd_milters = inet:127.0.0.1:8901' 'milter_default_action = tempfail' \
 	'master_service_disable = qmgr/unix'
