@@ -11,6 +11,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "deliver_dsn.h"
 #include "log.h"
 #include "mem.h"
 #include "pickup_private.h"
@@ -35,6 +36,7 @@ static void pickup_msg_deinit(struct pickup_msg *m)
 	free(m->message_id);
 	free(m->hold_reason);
 	free(m->hold_filter);
+	free(m->reject_text);
 	buf_deinit(&m->content);
 }
 
@@ -83,6 +85,32 @@ static void pickup_remove(struct pickup *p, const char *id)
 		log_warn("%s", error);
 		free(error);
 	}
+}
+
+/* pickup_return: a milter rejected src: send its sender a non-delivery
+ * notification for every recipient, with the milter's reply. 1 done (or
+ * none needed), -1 not now (logged; the file stays for the next scan). */
+static int pickup_return(struct pickup *p, const struct queue_msg *src, const struct pickup_msg *m)
+{
+	size_t n = queue_msg_rcpt_count(src);
+	size_t *idx = xcalloc(n, sizeof(*idx));
+	struct deliver_status *st = xcalloc(n, sizeof(*st));
+	for (size_t k = 0; k < n; k++) {
+		idx[k] = k;
+		deliver_status_set(&st[k], QUEUE_RCPT_BOUNCED, m->reject_dsn, "none", "%s",
+				   m->reject_text);
+	}
+	char *error = NULL;
+	int rc = deliver_dsn_bounce(p->qd, src, idx, st, n, p->myhostname, &error);
+	if (rc < 0) {
+		log_warn("%s: cannot return the rejected message: %s", m->queue_id, error);
+		free(error);
+	}
+	for (size_t k = 0; k < n; k++)
+		deliver_status_deinit(&st[k]);
+	free(st);
+	free(idx);
+	return rc < 0 ? -1 : 1;
 }
 
 /* pickup_one: maildrop/id to the queue. */
@@ -137,7 +165,8 @@ static void pickup_one(struct pickup *p, const char *id)
 			pickup_remove(p, id);
 	} else {
 		queue_writer_abort(&w);
-		if (out == PICKUP_MILTER_DROP)
+		if (out == PICKUP_MILTER_DROP ||
+		    (out == PICKUP_MILTER_REJECT && pickup_return(p, src, &m) > 0))
 			pickup_remove(p, id);
 	}
 	pickup_msg_deinit(&m);

@@ -13,10 +13,12 @@
  *      message as Postfix's cleanup shows non-SMTP mail to them: a connect
  *      from localhost [127.0.0.1], HELO localhost, MAIL, each RCPT, DATA,
  *      the content (with the headers of step 1) and end of message, with
- *      the macros of milter_*_macros; their edits are applied; a reject or
- *      a discard drops the message (logged), a tempfail or an unreachable
- *      milter with default_action tempfail leaves it in maildrop/ for the
- *      next scan, quarantine puts it in hold/;
+ *      the macros of milter_*_macros; their edits are applied; a reject
+ *      returns the message to its sender (a non-delivery notification
+ *      with the milter's reply, as Postfix's pickup asks its cleanup to),
+ *      a discard drops it (logged), a tempfail or an unreachable milter
+ *      with default_action tempfail leaves it in maildrop/ for the next
+ *      scan, quarantine puts it in hold/;
  *   3. a new queue file, synced and renamed to incoming/ (or hold/), then
  *      the maildrop file removed. A crash between the two queues the
  *      message twice at worst, never loses it.

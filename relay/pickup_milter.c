@@ -3,6 +3,7 @@
  * stages Postfix's cleanup emulates for non-SMTP mail, each stage run to
  * its end on a private event_base. */
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,7 @@ struct pickup_milter_wait {
 	int done;
 	int code; /* the refusal's reply code, 0 for none */
 	char *text;
+	struct pickup_msg *m;
 };
 
 static void pickup_milter_done(void *arg, const struct milter_verdict *v)
@@ -25,6 +27,12 @@ static void pickup_milter_done(void *arg, const struct milter_verdict *v)
 	if (v->reply != NULL) {
 		w->code = v->reply->code;
 		w->text = smtp_reply_to_string(v->reply);
+		if (w->code >= 500) {
+			snprintf(w->m->reject_dsn, sizeof(w->m->reject_dsn), "%s",
+				 v->reply->dsn[0] != '\0' ? v->reply->dsn : "5.7.1");
+			free(w->m->reject_text);
+			w->m->reject_text = xstrdup(buf_cstr(&v->reply->text));
+		}
 	}
 }
 
@@ -32,14 +40,14 @@ static void pickup_milter_done(void *arg, const struct milter_verdict *v)
  * (logged). */
 static int pickup_milter_stage(struct milter_chain *c, struct event_base *base,
 			       enum smtpd_check_stage stage, const struct smtpd_facts *f,
-			       const char *queue_id)
+			       struct pickup_msg *m)
 {
-	struct pickup_milter_wait w = {0};
+	struct pickup_milter_wait w = {.m = m};
 	milter_chain_stage(c, stage, f, NULL, pickup_milter_done, &w);
 	while (!w.done)
 		event_base_loop(base, EVLOOP_ONCE);
 	if (w.code != 0)
-		log_info("%s: milter-%s: %s from localhost[127.0.0.1]: %s", queue_id,
+		log_info("%s: milter-%s: %s from localhost[127.0.0.1]: %s", m->queue_id,
 			 w.code >= 500 ? "reject" : "tempfail", smtpd_check_stage_name(stage),
 			 w.text);
 	free(w.text);
@@ -98,26 +106,34 @@ enum pickup_milter_outcome pickup_milter_run(const struct milter_client_conf *co
 	    .sender = m->sender,
 	};
 	enum pickup_milter_outcome out = PICKUP_MILTER_ACCEPT;
-	int code = pickup_milter_stage(c, base, SMTPD_CHECK_CONNECT, &f, m->queue_id);
+	int code = pickup_milter_stage(c, base, SMTPD_CHECK_CONNECT, &f, m);
 	if (code == 0)
-		code = pickup_milter_stage(c, base, SMTPD_CHECK_HELO, &f, m->queue_id);
-	if (code == 0 && milter_chain_session_reply(c) != NULL)
-		code = milter_chain_session_reply(c)->code;
+		code = pickup_milter_stage(c, base, SMTPD_CHECK_HELO, &f, m);
+	const struct smtp_reply *session = milter_chain_session_reply(c);
+	if (code == 0 && session != NULL) {
+		struct milter_verdict v = {session};
+		struct pickup_milter_wait w = {.m = m};
+		pickup_milter_done(&w, &v);
+		free(w.text);
+		code = w.code;
+	}
 	if (code == 0)
-		code = pickup_milter_stage(c, base, SMTPD_CHECK_MAIL, &f, m->queue_id);
+		code = pickup_milter_stage(c, base, SMTPD_CHECK_MAIL, &f, m);
 	for (size_t i = 0; code == 0 && i < m->n_rcpts; i++) {
 		f.recipient = m->rcpts[i];
 		f.rcpt_count = (unsigned)i + 1;
-		code = pickup_milter_stage(c, base, SMTPD_CHECK_RCPT, &f, m->queue_id);
+		code = pickup_milter_stage(c, base, SMTPD_CHECK_RCPT, &f, m);
 	}
 	if (code == 0)
-		code = pickup_milter_stage(c, base, SMTPD_CHECK_DATA, &f, m->queue_id);
+		code = pickup_milter_stage(c, base, SMTPD_CHECK_DATA, &f, m);
 	if (code == 0) {
 		milter_chain_content(c, buf_cstr(&m->content), buf_len(&m->content));
 		f.size = (long long)buf_len(&m->content);
-		code = pickup_milter_stage(c, base, SMTPD_CHECK_END_OF_DATA, &f, m->queue_id);
+		code = pickup_milter_stage(c, base, SMTPD_CHECK_END_OF_DATA, &f, m);
 	}
-	if (code >= 500 || (code == 0 && milter_chain_discarding(c))) {
+	if (code >= 500) {
+		out = PICKUP_MILTER_REJECT;
+	} else if (code == 0 && milter_chain_discarding(c)) {
 		out = PICKUP_MILTER_DROP;
 	} else if (code >= 400) {
 		out = PICKUP_MILTER_TEMPFAIL;

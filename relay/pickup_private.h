@@ -20,6 +20,8 @@ struct pickup_msg {
 	struct buf content;
 	char *message_id; /* for the log line */
 	char *hold_reason, *hold_filter;
+	char reject_dsn[16]; /* a milter's reject: its enhanced status code */
+	char *reject_text;   /* ... and its text (NULL: no reject) */
 };
 
 /* pickup_cleanup: m's content from the maildrop file msg, with the
@@ -29,7 +31,8 @@ void pickup_cleanup(struct pickup_msg *m, const struct queue_msg *msg, const cha
 
 enum pickup_milter_outcome {
 	PICKUP_MILTER_ACCEPT,	/* queue it (m may have been edited) */
-	PICKUP_MILTER_DROP,	/* rejected or discarded: logged, do not queue */
+	PICKUP_MILTER_DROP,	/* discarded: logged, do not queue */
+	PICKUP_MILTER_REJECT,	/* rejected (m->reject_*): bounce to the sender */
 	PICKUP_MILTER_TEMPFAIL, /* leave it in maildrop/ */
 };
 

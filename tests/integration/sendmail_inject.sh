@@ -11,7 +11,8 @@
 #     delivered when posternd starts;
 #   - exit statuses: no recipient 64 (EX_USAGE), a bad option 64;
 #   - a milter's quarantine puts the message on hold, where it stays
-#     undelivered until postern release;
+#     undelivered until postern release; a reject returns it to the
+#     sender (a non-delivery notification);
 #   - non_smtpd_milters: the script milter adds a header to sendmail mail
 #     and not to SMTP mail (smtpd_milters is empty); the milter sees the
 #     same stages and macros as under a real Postfix 3.7 with the same
@@ -131,11 +132,28 @@ tap_is "$(grep -l 'Subject: quarantined' "$MD"/new/* 2>/dev/null | wc -l)" 0 "he
 pt release "$qid" 2>/dev/null
 f=$(delivered quarantined)
 tap_ok "$([ -n "$f" ]; echo $?)" "released, it is delivered"
+
+# 8. A milter's reject returns sendmail mail to its sender, as Postfix's
+# pickup does.
+h_daemon_stop sm_sd 5
+printf '%s\n' 'eom replycode 550 5.7.2 no such content here' >"$TEST_TMP/script.r"
+h_daemon_start sm_sd "$SM" -p inet:8902@127.0.0.1 -f "$TEST_TMP/script.r" -l "$TEST_TMP/sd.mlog"
+h_wait_port 127.0.0.1 8902 || h_bail "script-milter did not restart"
+printf 'Subject: rejected one\n\nrejected body\n' | pt sendmail -f carol@example.test bob@example.test
+h_wait_until 20 eval "grep -lq 'no such content here' '$MD'/new/* 2>/dev/null"
+tap_ok $? "a milter's reject: a non-delivery notification reaches the sender"
+f=$(grep -l 'no such content here' "$MD"/new/* 2>/dev/null | head -n 1)
+tap_ok "$(grep -q '^Delivered-To: carol@example.test$' "$f" && grep -q '^Status: 5.7.2$' "$f" &&
+	grep -q '^Final-Recipient: rfc822; *bob@example.test$' "$f"; echo $?)" \
+	"... to carol, with Status 5.7.2 for bob"
+tap_is "$(grep -l '^Delivered-To: bob@example.test' $(grep -l 'Subject: rejected one' "$MD"/new/*) 2>/dev/null | wc -l)" 0 \
+	"the rejected message is not delivered"
+tap_is "$(find "$SD_QUEUE/maildrop" -type f | wc -l)" 0 "and leaves maildrop/"
 h_daemon_stop sm_sd 5
 h_daemon_start sm_sd "$SM" -p inet:8902@127.0.0.1 -f "$TEST_TMP/script" -l "$TEST_TMP/sd.mlog"
 h_wait_port 127.0.0.1 8902 || h_bail "script-milter did not restart"
 
-# 8. posternd stopped: the message waits in maildrop/ and goes out at start.
+# 9. posternd stopped: the message waits in maildrop/ and goes out at start.
 sd_stop
 printf 'Subject: while down\n\nqueued while posternd was down\n' | pt sendmail -f alice@example.org bob@example.test
 tap_is "$?" 0 "sendmail works while posternd is stopped"
@@ -146,7 +164,7 @@ tap_ok "$([ -n "$f" ]; echo $?)" "delivered after posternd started"
 tap_is "$(body_of "$f")" "queued while posternd was down" "with its body"
 tap_is "$(find "$SD_QUEUE/maildrop" -type f | wc -l)" 0 "maildrop/ is empty again"
 
-# 9. Compared with Postfix's sendmail and non_smtpd_milters.
+# 10. Compared with Postfix's sendmail and non_smtpd_milters.
 pfx_init pf 127.0.0.1:10025
 pfx_conf pf 'non_smtpd_milters = inet:127.0.0.1:8901' 'milter_default_action = tempfail' \
 	'master_service_disable = qmgr/unix'
