@@ -68,6 +68,8 @@ static int pickup_write(struct pickup *p, struct pickup_msg *m, const struct que
 	if (!ok) {
 		queue_writer_abort(&w);
 	} else if (queue_writer_commit_sync(&w, target, &error) >= 0) {
+		log_info("%s: from=<%s>, size=%zu, nrcpt=%zu (queue active)", m->queue_id, m->sender,
+			 buf_len(&m->content), m->n_rcpts);
 		return 1;
 	}
 	log_warn("%s: queue file write error: %s", m->queue_id, error);

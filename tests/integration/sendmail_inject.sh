@@ -68,6 +68,10 @@ tap_ok $? "the Received header of a local submission"
 grep -q '^From: root <alice@example.org>$\|^From: alice@example.org$' "$f"
 tap_ok $? "a From: header is added from the envelope sender"
 
+grep -q ": uid=0 from=<alice@example.org>" "$SD_LOG" &&
+	grep -q ": from=<alice@example.org>, size=[0-9]*, nrcpt=1 (queue active)" "$SD_LOG"
+tap_ok $? "pickup's log lines: uid= from=, then from=, size=, nrcpt="
+
 # 2. -i and -oi keep the dot line; bytes with CRLF input too.
 printf 'Subject: dots\r\n\r\nline one\r\n.\r\n..\r\n\ttab line \r\nlast line, no newline' >"$TEST_TMP/m2"
 pt sendmail -i -f alice@example.org bob@example.test <"$TEST_TMP/m2"
@@ -108,13 +112,20 @@ f=$(delivered 'via smtp')
 tap_ok "$([ -n "$f" ] && ! grep -q '^X-Script-Milter' "$f"; echo $?)" \
 	"SMTP mail is not given to non_smtpd_milters"
 
-# 6. Exit statuses.
+# 6. Run as "sendmail" (a link), configuration from MAIL_CONFIG.
+ln -sf "$(cd "$(dirname "$PT")" && pwd)/postern" "$TEST_TMP/sendmail"
+printf 'Subject: by link\n\nlink body\n' | MAIL_CONFIG=$SD_CONF "$TEST_TMP/sendmail" -oi -f alice@example.org bob@example.test
+tap_is "$?" 0 "run as sendmail, it takes sendmail's options"
+f=$(delivered 'by link')
+tap_ok "$([ -n "$f" ]; echo $?)" "and the message is delivered"
+
+# 7. Exit statuses.
 printf 'Subject: none\n\nx\n' | pt sendmail -f alice@example.org 2>/dev/null
 tap_is "$?" 64 "no recipient: EX_USAGE"
 pt sendmail -X bob@example.test </dev/null 2>/dev/null
 tap_is "$?" 64 "an unknown option: EX_USAGE"
 
-# 7. A milter's quarantine puts sendmail mail on hold; release delivers it.
+# 8. A milter's quarantine puts sendmail mail on hold; release delivers it.
 h_daemon_stop sm_sd 5
 printf '%s\n' 'eom quarantine held by the test' >"$TEST_TMP/script.q"
 h_daemon_start sm_sd "$SM" -p inet:8902@127.0.0.1 -f "$TEST_TMP/script.q" -l "$TEST_TMP/sd.mlog"
@@ -133,7 +144,7 @@ pt release "$qid" 2>/dev/null
 f=$(delivered quarantined)
 tap_ok "$([ -n "$f" ]; echo $?)" "released, it is delivered"
 
-# 8. A milter's reject returns sendmail mail to its sender, as Postfix's
+# 9. A milter's reject returns sendmail mail to its sender, as Postfix's
 # pickup does.
 h_daemon_stop sm_sd 5
 printf '%s\n' 'eom replycode 550 5.7.2 no such content here' >"$TEST_TMP/script.r"
@@ -153,7 +164,7 @@ h_daemon_stop sm_sd 5
 h_daemon_start sm_sd "$SM" -p inet:8902@127.0.0.1 -f "$TEST_TMP/script" -l "$TEST_TMP/sd.mlog"
 h_wait_port 127.0.0.1 8902 || h_bail "script-milter did not restart"
 
-# 9. posternd stopped: the message waits in maildrop/ and goes out at start.
+# 10. posternd stopped: the message waits in maildrop/ and goes out at start.
 sd_stop
 printf 'Subject: while down\n\nqueued while posternd was down\n' | pt sendmail -f alice@example.org bob@example.test
 tap_is "$?" 0 "sendmail works while posternd is stopped"
@@ -164,7 +175,7 @@ tap_ok "$([ -n "$f" ]; echo $?)" "delivered after posternd started"
 tap_is "$(body_of "$f")" "queued while posternd was down" "with its body"
 tap_is "$(find "$SD_QUEUE/maildrop" -type f | wc -l)" 0 "maildrop/ is empty again"
 
-# 10. Compared with Postfix's sendmail and non_smtpd_milters.
+# 11. Compared with Postfix's sendmail and non_smtpd_milters.
 pfx_init pf 127.0.0.1:10025
 pfx_conf pf 'non_smtpd_milters = inet:127.0.0.1:8901' 'milter_default_action = tempfail' \
 	'master_service_disable = qmgr/unix'
