@@ -46,13 +46,13 @@ static int pickup_write(struct pickup *p, struct pickup_msg *m, const struct que
 {
 	const struct queue_envelope *from = queue_msg_envelope(src);
 	struct queue_envelope env = {
-	    .sender = m->sender,
-	    .envid = from->envid,
-	    .ret = from->ret,
-	    .body = from->body,
-	    .protocol = from->protocol,
-	    .hold_reason = m->hold_reason,
-	    .hold_filter = m->hold_filter,
+		.sender = m->sender,
+		.envid = from->envid,
+		.ret = from->ret,
+		.body = from->body,
+		.protocol = from->protocol,
+		.hold_reason = m->hold_reason,
+		.hold_filter = m->hold_filter,
 	};
 	char *error = NULL;
 	int ok = queue_writer_envelope(w, &env, &error) >= 0;
@@ -63,13 +63,14 @@ static int pickup_write(struct pickup *p, struct pickup_msg *m, const struct que
 				notify = queue_msg_rcpt(src, k)->notify;
 		ok = queue_writer_rcpt(w, m->rcpts[i], NULL, notify, &error) >= 0;
 	}
-	ok = ok && queue_writer_content(w, buf_cstr(&m->content), buf_len(&m->content), &error) >= 0;
+	ok = ok &&
+	     queue_writer_content(w, buf_cstr(&m->content), buf_len(&m->content), &error) >= 0;
 	enum queue_name target = m->hold_reason != NULL ? QUEUE_HOLD : QUEUE_INCOMING;
 	if (!ok) {
 		queue_writer_abort(&w);
 	} else if (queue_writer_commit_sync(&w, target, &error) >= 0) {
-		log_info("%s: from=<%s>, size=%zu, nrcpt=%zu (queue active)", m->queue_id, m->sender,
-			 buf_len(&m->content), m->n_rcpts);
+		log_info("%s: from=<%s>, size=%zu, nrcpt=%zu (queue active)", m->queue_id,
+			 m->sender, buf_len(&m->content), m->n_rcpts);
 		return 1;
 	}
 	log_warn("%s: queue file write error: %s", m->queue_id, error);

@@ -66,7 +66,8 @@ static void pickup_milter_apply(struct pickup_msg *m, struct milter_result *r)
 			if (strcasecmp(m->rcpts[i], r->del_rcpts[d]) != 0)
 				continue;
 			free(m->rcpts[i]);
-			memmove(&m->rcpts[i], &m->rcpts[i + 1], (m->n_rcpts - i - 1) * sizeof(char *));
+			memmove(&m->rcpts[i], &m->rcpts[i + 1],
+				(m->n_rcpts - i - 1) * sizeof(char *));
 			m->n_rcpts--;
 			break;
 		}
@@ -93,17 +94,17 @@ enum pickup_milter_outcome pickup_milter_run(const struct milter_client_conf *co
 	}
 	struct milter_chain *c = milter_chain_new(conf, base);
 	struct smtpd_facts f = {
-	    .client_addr = "127.0.0.1",
-	    .client_port = "0",
-	    .client_name = "localhost",
-	    .client_name_status = SMTPD_PEER_OK,
-	    .reverse_name = "localhost",
-	    .reverse_name_status = SMTPD_PEER_OK,
-	    .server_addr = "127.0.0.1",
-	    .protocol = "SMTP",
-	    .helo = "localhost",
-	    .queue_id = m->queue_id,
-	    .sender = m->sender,
+		.client_addr = "127.0.0.1",
+		.client_port = "0",
+		.client_name = "localhost",
+		.client_name_status = SMTPD_PEER_OK,
+		.reverse_name = "localhost",
+		.reverse_name_status = SMTPD_PEER_OK,
+		.server_addr = "127.0.0.1",
+		.protocol = "SMTP",
+		.helo = "localhost",
+		.queue_id = m->queue_id,
+		.sender = m->sender,
 	};
 	enum pickup_milter_outcome out = PICKUP_MILTER_ACCEPT;
 	int code = pickup_milter_stage(c, base, SMTPD_CHECK_CONNECT, &f, m);

@@ -30,8 +30,8 @@
 
 #define POSTERN_QUEUE_USAGE "usage: postern queue [--json]"
 
-static const enum queue_name postern_queue_order[] = {QUEUE_INCOMING, QUEUE_ACTIVE,
-						      QUEUE_DEFERRED, QUEUE_HOLD};
+static const enum queue_name postern_queue_order[] = {QUEUE_INCOMING, QUEUE_ACTIVE, QUEUE_DEFERRED,
+						      QUEUE_HOLD};
 
 /* postern_queue_pending: is recipient r still to be delivered? */
 static int postern_queue_pending(const struct queue_rcpt *r)
@@ -96,7 +96,9 @@ static void postern_queue_text(FILE *out, enum queue_name q, const struct queue_
 	time_t t = (time_t)(env->arrival_us / 1000000);
 	struct tm tm;
 	snprintf(id, sizeof(id), "%s%s", queue_msg_id(msg),
-		 q == QUEUE_ACTIVE ? "*" : q == QUEUE_HOLD ? "!" : "");
+		 q == QUEUE_ACTIVE ? "*"
+		 : q == QUEUE_HOLD ? "!"
+				   : "");
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%a %b %e %H:%M:%S", &tm);
 	fprintf(out, "%-17s %8llu %19.19s %s\n", id,
@@ -138,8 +140,8 @@ static int postern_queue_list(struct postern_queue *pq, int json)
 		}
 		for (size_t i = 0; i < l.n; i++) {
 			struct queue_msg *msg = NULL;
-			if (queue_msg_open(pq->qd, q, l.ids[i], QUEUE_MSG_READ, &msg, NULL, &error) <=
-			    0) {
+			if (queue_msg_open(pq->qd, q, l.ids[i], QUEUE_MSG_READ, &msg, NULL,
+					   &error) <= 0) {
 				/* Gone meanwhile (delivered or moved), or damaged: the
 				 * scheduler deals with it; postqueue skips such files. */
 				FREE_AND_NULL(error);
@@ -151,8 +153,9 @@ static int postern_queue_list(struct postern_queue *pq, int json)
 				postern_queue_json(stdout, q, msg, &why);
 			} else {
 				if (count == 0)
-					printf("%-17s %8s %-19s %s\n", "----Queue ID-----", "--Size--",
-					       "---Arrival Time----", "--Sender/Recipient------");
+					printf("%-17s %8s %-19s %s\n", "----Queue ID-----",
+					       "--Size--", "---Arrival Time----",
+					       "--Sender/Recipient------");
 				else
 					printf("\n");
 				postern_queue_text(stdout, q, msg, &why);

@@ -37,8 +37,9 @@
 #include "postern.h"
 #include "sendmail.h"
 
-#define SENDMAIL_USAGE "usage: postern sendmail [-t] [-i] [-bs|-bm|-bp] [-f sender] " \
-		       "[-F name] [-N notify] [-R ret] [-V envid] [recipient...]"
+#define SENDMAIL_USAGE                                                                             \
+	"usage: postern sendmail [-t] [-i] [-bs|-bm|-bp] [-f sender] "                             \
+	"[-F name] [-N notify] [-R ret] [-V envid] [recipient...]"
 
 enum sendmail_mode { SENDMAIL_MESSAGE, SENDMAIL_SMTP, SENDMAIL_LIST };
 
@@ -56,7 +57,8 @@ static int sendmail_notify(const char *list)
 	unsigned bits = 0;
 	char *copy = xstrdup(list);
 	int bad = 0;
-	for (char *save = NULL, *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+	for (char *save = NULL, *w = strtok_r(copy, ", ", &save); w;
+	     w = strtok_r(NULL, ", ", &save)) {
 		if (strcasecmp(w, "never") == 0)
 			bits |= QUEUE_NOTIFY_NEVER;
 		else if (strcasecmp(w, "success") == 0)
@@ -97,9 +99,15 @@ static int sendmail_parse(int argc, char **argv, struct sendmail_opts *o, struct
 			break;
 		}
 		switch (a[1]) {
-		case 't': o->extract = 1; break;
-		case 'i': o->dots_ok = 1; break;
-		case 'v': case 'n': break;
+		case 't':
+			o->extract = 1;
+			break;
+		case 'i':
+			o->dots_ok = 1;
+			break;
+		case 'v':
+		case 'n':
+			break;
 		case 'o':
 			if (strcmp(a, "-oi") == 0)
 				o->dots_ok = 1;
@@ -114,26 +122,35 @@ static int sendmail_parse(int argc, char **argv, struct sendmail_opts *o, struct
 				return -1;
 			}
 			break;
-		case 'f': case 'r': case 'F': case 'N': case 'R': case 'V': case 'C': case 'B':
+		case 'f':
+		case 'r':
+		case 'F':
+		case 'N':
+		case 'R':
+		case 'V':
+		case 'C':
+		case 'B':
 			if ((v = sendmail_value(argc, argv, &i, a)) == NULL) {
 				fprintf(stderr, "postern: fatal: option %s needs a value\n", a);
 				return -1;
 			}
 			if (a[1] == 'f' || a[1] == 'r') {
-				o->sender = v;
+				o->sender = strcmp(v, "<>") == 0 ? "" : v;
 			} else if (a[1] == 'F') {
 				free(m->full_name);
 				m->full_name = xstrdup(v);
 			} else if (a[1] == 'N') {
 				int bits = sendmail_notify(v);
 				if (bits < 0) {
-					fprintf(stderr, "postern: fatal: bad -N option value: %s\n", v);
+					fprintf(stderr, "postern: fatal: bad -N option value: %s\n",
+						v);
 					return -1;
 				}
 				m->notify = (unsigned)bits;
 			} else if (a[1] == 'R') {
 				if (strcasecmp(v, "full") != 0 && strcasecmp(v, "hdrs") != 0) {
-					fprintf(stderr, "postern: fatal: bad -R option value: %s\n", v);
+					fprintf(stderr, "postern: fatal: bad -R option value: %s\n",
+						v);
 					return -1;
 				}
 				free(m->ret);
@@ -146,7 +163,8 @@ static int sendmail_parse(int argc, char **argv, struct sendmail_opts *o, struct
 			}
 			break;
 		default:
-			fprintf(stderr, "postern: fatal: unknown option: %s\n%s\n", a, SENDMAIL_USAGE);
+			fprintf(stderr, "postern: fatal: unknown option: %s\n%s\n", a,
+				SENDMAIL_USAGE);
 			return -1;
 		}
 	}

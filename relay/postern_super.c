@@ -20,10 +20,9 @@
  *
  * Like postsuper, each verb reports on stderr each message it acted on
  * ("postern: ID: removed") and then the count ("postern: Deleted: 2
- * messages"), when it did something; flush says nothing, as postqueue -f. Exit status: 0; 64 for a usage
- * error; 69 (EX_UNAVAILABLE) when the queue cannot be opened or, for
- * flush, when posternd is not running ("mail system is down", as
- * postqueue -f); 74 for an I/O error on the queue.
+ * messages"), when it did something; flush says nothing, as postqueue -f. Exit status: 0; 64 for a
+ * usage error; 69 (EX_UNAVAILABLE) when the queue cannot be opened or, for flush, when posternd is
+ * not running ("mail system is down", as postqueue -f); 74 for an I/O error on the queue.
  */
 #include "config.h"
 
@@ -39,21 +38,43 @@
 
 struct postern_super_op {
 	const char *verb;
-	const char *each;	       /* "removed", ...: logged per message, or NULL */
-	const char *done;	       /* "Deleted", ...: the count at the end */
-	enum queue_name from[4];       /* QUEUE_COUNT ends the list */
-	enum queue_name to;	       /* QUEUE_COUNT: remove */
+	const char *each;	 /* "removed", ...: logged per message, or NULL */
+	const char *done;	 /* "Deleted", ...: the count at the end */
+	enum queue_name from[4]; /* QUEUE_COUNT ends the list */
+	enum queue_name to;	 /* QUEUE_COUNT: remove */
 	int need_daemon;
 	int default_all; /* no argument means ALL */
 };
 
 static const struct postern_super_op postern_super_ops[] = {
-	{"hold", "placed on hold", "Placed on hold",
-	 {QUEUE_INCOMING, QUEUE_DEFERRED, QUEUE_ACTIVE, QUEUE_COUNT}, QUEUE_HOLD, 0, 0},
-	{"release", "released from hold", "Released from hold", {QUEUE_HOLD, QUEUE_COUNT}, QUEUE_INCOMING, 0, 0},
-	{"requeue", "requeued", "Requeued", {QUEUE_DEFERRED, QUEUE_HOLD, QUEUE_COUNT}, QUEUE_INCOMING, 0, 0},
-	{"delete", "removed", "Deleted",
-	 {QUEUE_INCOMING, QUEUE_DEFERRED, QUEUE_ACTIVE, QUEUE_HOLD}, QUEUE_COUNT, 0, 0},
+	{"hold",
+	 "placed on hold",
+	 "Placed on hold",
+	 {QUEUE_INCOMING, QUEUE_DEFERRED, QUEUE_ACTIVE, QUEUE_COUNT},
+	 QUEUE_HOLD,
+	 0,
+	 0},
+	{"release",
+	 "released from hold",
+	 "Released from hold",
+	 {QUEUE_HOLD, QUEUE_COUNT},
+	 QUEUE_INCOMING,
+	 0,
+	 0},
+	{"requeue",
+	 "requeued",
+	 "Requeued",
+	 {QUEUE_DEFERRED, QUEUE_HOLD, QUEUE_COUNT},
+	 QUEUE_INCOMING,
+	 0,
+	 0},
+	{"delete",
+	 "removed",
+	 "Deleted",
+	 {QUEUE_INCOMING, QUEUE_DEFERRED, QUEUE_ACTIVE, QUEUE_HOLD},
+	 QUEUE_COUNT,
+	 0,
+	 0},
 	{"flush", NULL, NULL, {QUEUE_DEFERRED, QUEUE_COUNT}, QUEUE_INCOMING, 1, 1},
 };
 

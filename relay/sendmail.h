@@ -15,13 +15,13 @@
 
 /* One message to inject. */
 struct sendmail_msg {
-	char *sender;	  /* qualified envelope sender, "" for <> */
-	char **rcpts;	  /* qualified recipients */
+	char *sender; /* qualified envelope sender, "" for <> */
+	char **rcpts; /* qualified recipients */
 	size_t n_rcpts;
-	unsigned notify;  /* QUEUE_NOTIFY_* bits for every recipient (-N) */
-	char *ret;	  /* "FULL", "HDRS" or NULL (-R) */
-	char *envid;	  /* -V */
-	char *full_name;  /* -F */
+	unsigned notify;    /* QUEUE_NOTIFY_* bits for every recipient (-N) */
+	char *ret;	    /* "FULL", "HDRS" or NULL (-R) */
+	char *envid;	    /* -V */
+	char *full_name;    /* -F */
 	struct buf content; /* headers and body, CRLF line ends */
 };
 

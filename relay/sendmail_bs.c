@@ -100,7 +100,8 @@ int sendmail_bs(struct postern_queue *pq, const struct sendmail_msg *template,
 			*arg++ = '\0';
 		if (strcasecmp(line, "EHLO") == 0) {
 			sendmail_bs_reply("250-%s\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
-					  "250 ENHANCEDSTATUSCODES", pq->myhostname);
+					  "250 ENHANCEDSTATUSCODES",
+					  pq->myhostname);
 		} else if (strcasecmp(line, "HELO") == 0) {
 			sendmail_bs_reply("250 %s", pq->myhostname);
 		} else if (strcasecmp(line, "MAIL") == 0) {

@@ -23,21 +23,20 @@ int sendmail_drop(struct postern_queue *pq, const struct sendmail_msg *m,
 		return -1;
 	env.sender = m->sender;
 	env.envid = m->envid;
-	env.ret = m->ret == NULL ? QUEUE_RET_UNSET
+	env.ret = m->ret == NULL		? QUEUE_RET_UNSET
 		  : strcmp(m->ret, "FULL") == 0 ? QUEUE_RET_FULL
-						 : QUEUE_RET_HDRS;
+						: QUEUE_RET_HDRS;
 	env.protocol = "sendmail";
 	snprintf(uid, sizeof(uid), "%lu", (unsigned long)user->uid);
 	*id_r = xstrdup(queue_writer_id(w));
 	int ok = queue_writer_envelope(w, &env, error_r) >= 0 &&
 		 queue_writer_attr(w, "origin_uid", uid, error_r) >= 0 &&
 		 queue_writer_attr(w, "origin_login", user->login, error_r) >= 0 &&
-		 (full_name == NULL ||
-		  queue_writer_attr(w, "full_name", full_name, error_r) >= 0);
+		 (full_name == NULL || queue_writer_attr(w, "full_name", full_name, error_r) >= 0);
 	for (size_t i = 0; ok && i < m->n_rcpts; i++)
 		ok = queue_writer_rcpt(w, m->rcpts[i], NULL, m->notify, error_r) >= 0;
-	ok = ok && queue_writer_content(w, buf_cstr(&m->content), buf_len(&m->content),
-					error_r) >= 0;
+	ok = ok &&
+	     queue_writer_content(w, buf_cstr(&m->content), buf_len(&m->content), error_r) >= 0;
 	if (!ok) {
 		queue_writer_abort(&w);
 		FREE_AND_NULL(*id_r);
