@@ -6,11 +6,11 @@
  *                           recipients not yet delivered, a blank line
  *                           between messages, "-- N Kbytes in M
  *                           Requests." at the end, or "Mail queue is
- *                           empty". "*" marks active/, "!" hold/. Queue
- *                           ids are long (15 characters), so the layout is
- *                           Postfix's long-queue-id one.
- *   postern queue --json    one JSON object per message and line with
- *                           postqueue -j's fields.
+ *                           empty". Mail a filter quarantined shows
+ *                           "(held by FILTER: REASON)" as its reason. "*" marks active/, "!" hold/.
+ * Queue ids are long (15 characters), so the layout is Postfix's long-queue-id one. postern queue
+ * --json    one JSON object per message and line with postqueue -j's fields, and hold_reason and
+ *                           hold_filter for quarantined mail.
  *   mailq, postern mailq    the same as "postern queue".
  *
  * Queues are listed in Postfix's order: incoming, active, deferred, hold
@@ -68,6 +68,14 @@ static void postern_queue_json(FILE *out, enum queue_name q, const struct queue_
 		(unsigned long long)queue_msg_content_size(msg));
 	fprintf(out, ", \"sender\": ");
 	postern_queue_json_str(out, env->sender);
+	if (q == QUEUE_HOLD && env->hold_reason != NULL) {
+		fprintf(out, ", \"hold_reason\": ");
+		postern_queue_json_str(out, env->hold_reason);
+	}
+	if (q == QUEUE_HOLD && env->hold_filter != NULL) {
+		fprintf(out, ", \"hold_filter\": ");
+		postern_queue_json_str(out, env->hold_filter);
+	}
 	fprintf(out, ", \"recipients\": [");
 	int first = 1;
 	for (size_t i = 0; i < queue_msg_rcpt_count(msg); i++) {
@@ -105,7 +113,13 @@ static void postern_queue_text(FILE *out, enum queue_name q, const struct queue_
 		(unsigned long long)queue_msg_content_size(msg), when,
 		env->sender[0] != '\0' ? env->sender : "MAILER-DAEMON");
 	/* A "(reason)" line, right-aligned at column 78, before each
-	 * recipient whose reason differs from the one before it. */
+	 * recipient whose reason differs from the one before it. Held mail
+	 * that a filter quarantined shows why, and which filter. */
+	char *held = NULL;
+	if (q == QUEUE_HOLD && env->hold_reason != NULL)
+		held = env->hold_filter != NULL
+			       ? xasprintf("held by %s: %s", env->hold_filter, env->hold_reason)
+			       : xasprintf("held: %s", env->hold_reason);
 	const char *shown = "";
 	for (size_t i = 0; i < queue_msg_rcpt_count(msg); i++) {
 		const struct queue_rcpt *r = queue_msg_rcpt(msg, i);
@@ -113,7 +127,7 @@ static void postern_queue_text(FILE *out, enum queue_name q, const struct queue_
 			continue;
 		const char *reason = queue_defer_reason(why, r->address);
 		if (reason == NULL)
-			reason = "";
+			reason = held != NULL ? held : "";
 		if (strcmp(reason, shown) != 0) {
 			const char *text = reason[0] != '\0' ? reason : "reason unavailable";
 			int pad = 76 - (int)strlen(text);
@@ -122,6 +136,7 @@ static void postern_queue_text(FILE *out, enum queue_name q, const struct queue_
 		}
 		fprintf(out, "%-17s %8s %-19s %s\n", "", "", "", r->address);
 	}
+	free(held);
 }
 
 /* postern_queue_list: walk the queues; the exit status. */

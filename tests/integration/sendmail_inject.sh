@@ -136,6 +136,10 @@ tap_ok $? "a milter's quarantine puts the message in hold/"
 qid=$(ls "$SD_QUEUE/hold" | head -n 1)
 pt queue | grep -q "^$qid! .* alice@example.org\$"
 tap_ok $? "postern queue shows it held ($qid!)"
+pt queue | grep -q '^ *(held by inet:127.0.0.1:8902: held by the test)$'
+tap_ok $? "with the milter and its reason as the reason line"
+tap_is "$(pt queue --json | python3 -c 'import json,sys; o=json.loads(sys.stdin.readline()); print(o["queue_name"], o["hold_filter"], o["hold_reason"])')" \
+	"hold inet:127.0.0.1:8902 held by the test" "--json: hold_reason and hold_filter"
 grep -q "$qid: milter-hold: END-OF-MESSAGE from localhost\[127.0.0.1\]: held by the test" "$SD_LOG"
 tap_ok $? "the hold is logged with the milter's reason"
 sleep 1
