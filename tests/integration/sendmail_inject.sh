@@ -9,6 +9,7 @@
 #   - -bs: an SMTP conversation on stdin and stdout, dot-unstuffed;
 #   - while posternd is stopped the message waits in maildrop/ and is
 #     delivered when posternd starts;
+#   - -N, -R and -V reach the queue file as NOTIFY, RET and ENVID;
 #   - exit statuses: no recipient 64 (EX_USAGE), a bad option 64;
 #   - a milter's quarantine puts the message on hold, where it stays
 #     undelivered until postern release; a reject returns it to the
@@ -130,7 +131,8 @@ h_daemon_stop sm_sd 5
 printf '%s\n' 'eom quarantine held by the test' >"$TEST_TMP/script.q"
 h_daemon_start sm_sd "$SM" -p inet:8902@127.0.0.1 -f "$TEST_TMP/script.q" -l "$TEST_TMP/sd.mlog"
 h_wait_port 127.0.0.1 8902 || h_bail "script-milter did not restart"
-printf 'Subject: quarantined\n\nheld body\n' | pt sendmail -f alice@example.org bob@example.test
+printf 'Subject: quarantined\n\nheld body\n' |
+	pt sendmail -N success,delay -R hdrs -V env-17 -f alice@example.org bob@example.test
 h_wait_until 20 eval "[ -n \"\$(ls '$SD_QUEUE/hold')\" ]"
 tap_ok $? "a milter's quarantine puts the message in hold/"
 qid=$(ls "$SD_QUEUE/hold" | head -n 1)
@@ -142,6 +144,11 @@ tap_is "$(pt queue --json | python3 -c 'import json,sys; o=json.loads(sys.stdin.
 	"hold inet:127.0.0.1:8902 held by the test" "--json: hold_reason and hold_filter"
 grep -q "$qid: milter-hold: END-OF-MESSAGE from localhost\[127.0.0.1\]: held by the test" "$SD_LOG"
 tap_ok $? "the hold is logged with the milter's reason"
+env=$(sd_queue envelope "$qid")
+tap_ok "$(grep -qx 'ret=HDRS' <<<"$env" && grep -qx 'envid=env-17' <<<"$env" &&
+	grep -qx 'rcpt=bob@example.test - 10' <<<"$env"; echo $?)" \
+	"-N success,delay, -R hdrs and -V envid are in the queue file (NOTIFY bits 2|8)"
+[ -n "$(grep -x 'ret=HDRS' <<<"$env")" ] || sed 's/^/# envelope: /' <<<"$env"
 sleep 1
 tap_is "$(grep -l 'Subject: quarantined' "$MD"/new/* 2>/dev/null | wc -l)" 0 "held mail is not delivered"
 pt release "$qid" 2>/dev/null
