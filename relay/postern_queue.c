@@ -13,8 +13,9 @@
  *                           hold_filter for quarantined mail.
  *   mailq, postern mailq    the same as "postern queue".
  *
- * Queues are listed in Postfix's order: incoming, active, deferred, hold
- * (each by arrival). Exit status: 0, or 69 (EX_UNAVAILABLE) when the queue
+ * Queues are listed in Postfix's order: maildrop (mail from postern
+ * sendmail not yet picked up), incoming, active, deferred, hold (each by
+ * arrival). Exit status: 0, or 69 (EX_UNAVAILABLE) when the queue
  * cannot be read, 64 for a usage error, as postqueue.
  */
 #include "config.h"
@@ -30,8 +31,8 @@
 
 #define POSTERN_QUEUE_USAGE "usage: postern queue [--json]"
 
-static const enum queue_name postern_queue_order[] = {QUEUE_INCOMING, QUEUE_ACTIVE, QUEUE_DEFERRED,
-						      QUEUE_HOLD};
+static const enum queue_name postern_queue_order[] = {QUEUE_MAILDROP, QUEUE_INCOMING, QUEUE_ACTIVE,
+						      QUEUE_DEFERRED, QUEUE_HOLD};
 
 /* postern_queue_pending: is recipient r still to be delivered? */
 static int postern_queue_pending(const struct queue_rcpt *r)

@@ -180,6 +180,8 @@ sd_stop
 printf 'Subject: while down\n\nqueued while posternd was down\n' | pt sendmail -f alice@example.org bob@example.test
 tap_is "$?" 0 "sendmail works while posternd is stopped"
 tap_is "$(find "$SD_QUEUE/maildrop" -type f | wc -l)" 1 "the message waits in maildrop/"
+tap_is "$(pt queue --json | python3 -c 'import json,sys; o=json.loads(sys.stdin.readline()); print(o["queue_name"], o["sender"], o["recipients"][0]["address"])')" \
+	"maildrop alice@example.org bob@example.test" "postern queue lists it in the maildrop queue, as postqueue does"
 sd_start -o master_service_disable=
 f=$(delivered 'while down')
 tap_ok "$([ -n "$f" ]; echo $?)" "delivered after posternd started"
