@@ -56,6 +56,7 @@ enum cleanup_header {
 	CLEANUP_HDR_DATE,
 	CLEANUP_HDR_RESENT_MESSAGE_ID,
 	CLEANUP_HDR_RESENT_DATE,
+	CLEANUP_HDR_FROM,
 };
 
 /* cleanup_header_kind: which header line[0..len) (the first line of a

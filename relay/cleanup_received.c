@@ -67,6 +67,7 @@ static const struct {
 	{"date", CLEANUP_HDR_DATE},
 	{"resent-message-id", CLEANUP_HDR_RESENT_MESSAGE_ID},
 	{"resent-date", CLEANUP_HDR_RESENT_DATE},
+	{"from", CLEANUP_HDR_FROM},
 };
 
 enum cleanup_header cleanup_header_kind(const char *line, size_t len)

@@ -72,6 +72,10 @@ struct milter_client_conf {
 	char **map_values;
 	struct milter_client_conf **map_confs;
 	size_t n_map;
+	int non_smtp; /* set by the user of the conf for non_smtpd_milters: MAIL
+			 and RCPT addresses go without <> and there are no
+			 {mail,rcpt}_{host,mailer} macros, as Postfix's cleanup
+			 sends non-SMTP mail */
 };
 
 /* milter_client_conf_new: read the milter settings of view for the list

@@ -329,7 +329,8 @@ static void milter_chain_send_stage(struct milter_chain *c)
 		break;
 	case MILTER_CMD_MAIL:
 	case MILTER_CMD_RCPT: {
-		addr = xasprintf("<%s>", code == MILTER_CMD_MAIL ? f->sender : f->recipient);
+		addr = xasprintf(c->conf->non_smtp ? "%s" : "<%s>",
+				 code == MILTER_CMD_MAIL ? f->sender : f->recipient);
 		size_t k = 0;
 		argv[k++] = addr;
 		for (size_t i = 0; c->args != NULL && c->args[i] != NULL && k < 63; i++)

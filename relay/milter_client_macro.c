@@ -23,6 +23,9 @@ static char *milter_macro_value(const struct milter_client_conf *conf, const cha
 				const struct smtpd_facts *f)
 {
 	const char *v = NULL;
+	if (conf->non_smtp && (strcmp(name, "{mail_host}") == 0 || strcmp(name, "{mail_mailer}") == 0 ||
+			       strcmp(name, "{rcpt_host}") == 0 || strcmp(name, "{rcpt_mailer}") == 0))
+		return NULL;
 	if (strcmp(name, "j") == 0)
 		v = conf->myhostname;
 	else if (strcmp(name, "_") == 0)

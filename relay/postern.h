@@ -16,5 +16,8 @@ postern_verb_fn postern_check;  /* validate a configuration directory */
 postern_verb_fn postern_config; /* print parameters, like postconf */
 postern_verb_fn postern_map;    /* query lookup tables, like postmap -q */
 postern_verb_fn postern_explain; /* trace the restrictions on a made-up session */
+postern_verb_fn postern_queue;	 /* list the queue, like postqueue -p / -j */
+postern_verb_fn postern_super;	 /* hold, release, requeue, delete, flush (verb in argv[0]) */
+postern_verb_fn postern_sendmail; /* inject mail, like sendmail(1) */
 
 #endif

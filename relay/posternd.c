@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "mem.h"
+#include "pickup.h"
 #include "queue.h"
 #include "relay_conf.h"
 #include "scheduler.h"
@@ -34,6 +35,7 @@ struct posternd {
 	struct relay_conf *conf;
 	struct smtpd_server *srv;
 	struct sched *sched;
+	struct pickup *pickup;
 	struct daemon_pidfile *pidfile;
 	int stop;
 };
@@ -160,6 +162,8 @@ int main(int argc, char **argv)
 		log_fatal("%s", error);
 	if (sched_new(d.conf, &d.sched, &error) < 0)
 		log_fatal("%s", error);
+	if (pickup_new(d.conf, &d.pickup, &error) < 0)
+		log_fatal("%s", error);
 	daemon_detach_ready();
 	if (!d.opts.foreground)
 		log_init("smtpd", LOG_DEST_SYSLOG);
@@ -169,6 +173,7 @@ int main(int argc, char **argv)
 	posternd_run(&d);
 
 	log_info("terminating on signal");
+	pickup_free(&d.pickup);
 	sched_free(&d.sched);
 	smtpd_server_free(&d.srv);
 	daemon_pidfile_close(&d.pidfile);

@@ -9,7 +9,13 @@
  *     deferred/  mail waiting for a retry
  *     hold/      mail held by a filter or by the administrator
  *     corrupt/   files that failed validation, kept for a person to inspect
- *   All six live on one file system (rename() must work between them).
+ *     maildrop/  mail injected by "postern sendmail", complete queue files
+ *                whose content has not been through cleanup and the
+ *                non_smtpd_milters yet; posternd's pickup (pickup.h) turns
+ *                each into a new file in incoming/ (or hold/)
+ *     defer/     not a queue: per message, the reason each recipient was
+ *                last deferred (queue_defer.h), for "postern queue"
+ *   All eight live on one file system (rename() must work between them).
  *   Directories are flat: ext4's hashed directories keep lookups fast at the
  *   sizes a relay's queue reaches.
  *
@@ -92,6 +98,7 @@
 #define POSTERN_QUEUE_H
 
 #include "queue_commit.h"
+#include "queue_defer.h"
 #include "queue_dir.h"
 #include "queue_id.h"
 #include "queue_msg.h"

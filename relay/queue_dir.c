@@ -22,6 +22,7 @@ struct queue_dir {
 static const char *const queue_names[QUEUE_COUNT] = {
     [QUEUE_TMP] = "tmp",	   [QUEUE_INCOMING] = "incoming", [QUEUE_ACTIVE] = "active",
     [QUEUE_DEFERRED] = "deferred", [QUEUE_HOLD] = "hold",	  [QUEUE_CORRUPT] = "corrupt",
+    [QUEUE_MAILDROP] = "maildrop", [QUEUE_DEFER] = "defer",
 };
 
 const char *queue_name_str(enum queue_name q)

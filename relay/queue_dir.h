@@ -20,6 +20,8 @@ enum queue_name {
 	QUEUE_DEFERRED,
 	QUEUE_HOLD,
 	QUEUE_CORRUPT,
+	QUEUE_MAILDROP,
+	QUEUE_DEFER, /* not a queue: the defer logs (queue_defer.h) */
 	QUEUE_COUNT
 };
 

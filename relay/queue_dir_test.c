@@ -23,11 +23,12 @@ static void test_setup(void)
 		ok &= fstat(queue_dir_fd(qd, (enum queue_name)q), &st) == 0 &&
 		      (st.st_mode & 07777) == 0700 && st.st_uid == geteuid();
 	}
-	tap_ok(ok, "setup makes six directories of mode 0700 owned by us");
+	tap_ok(ok, "setup makes eight directories of mode 0700 owned by us");
 	enum queue_name q;
 	tap_ok(queue_name_parse("deferred", &q) == 1 && q == QUEUE_DEFERRED &&
 		   strcmp(queue_name_str(QUEUE_HOLD), "hold") == 0 &&
-		   queue_name_parse("maildrop", &q) == 0,
+		   queue_name_parse("maildrop", &q) == 1 && q == QUEUE_MAILDROP &&
+		   queue_name_parse("bounce", &q) == 0,
 	       "queue names");
 	char *path = xstrdup(queue_dir_path(qd));
 	queue_dir_free(&qd);

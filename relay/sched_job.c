@@ -113,6 +113,7 @@ static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 		log_error("%s: cannot record the delivery results: %s", job->m->id, error);
 		free(error);
 	} else {
+		sched_defer_note(job, msg, rcpts, rst, n);
 		for (size_t k = 0; k < n; k++)
 			job->n_final += rst[k].state == QUEUE_RCPT_DELIVERED ||
 					rst[k].state == QUEUE_RCPT_BOUNCED;

@@ -145,6 +145,14 @@ void sched_bounce_drop(struct sched_job *job);
 /* sched_bounce_free: release m's bounced results (the lock is held, or
  * no delivery of m runs). */
 void sched_bounce_free(struct sched_msg *m);
+struct deliver_status;
+/* sched_defer_note: record in the message's defer log why the deferred
+ * recipients among rcpts[0..n) (their results st[k]) were deferred
+ * (sched_defer.c). */
+void sched_defer_note(struct sched_job *job, const struct queue_msg *msg, const size_t *rcpts,
+		      const struct deliver_status *st, size_t n);
+/* sched_defer_forget: id left the queue: remove its defer log. */
+void sched_defer_forget(struct sched *s, const char *id);
 
 /* sched_now_us: the wall-clock time in microseconds. */
 int64_t sched_now_us(void);

@@ -188,10 +188,12 @@ void sched_queue_finish(struct sched *s, struct sched_msg *m)
 	 * need not be read again to know whether any is left. */
 	if (!m->interrupted) {
 		if (m->open_rcpts == 0) {
-			if (unlinkat(queue_dir_fd(s->qd, QUEUE_ACTIVE), m->id, 0) == 0)
+			if (unlinkat(queue_dir_fd(s->qd, QUEUE_ACTIVE), m->id, 0) == 0) {
+				sched_defer_forget(s, m->id);
 				log_info("%s: removed", m->id);
-			else
+			} else {
 				log_error("%s: cannot remove: %s", m->id, strerror(errno));
+			}
 		} else {
 			sched_queue_backoff(s, m);
 		}
