@@ -238,7 +238,7 @@ static int pickup_conf(struct pickup *p, struct relay_conf *conf, char **error_r
 	if (relay_conf_str(v, "myhostname", &p->myhostname, error_r) < 0 ||
 	    relay_conf_str(v, "mail_name", &p->mail_name, error_r) < 0 ||
 	    relay_conf_time(v, "queue_run_delay", &p->run_delay, error_r) < 0 ||
-	    milter_client_conf_new(v, "non_smtpd_milters", &p->milters, error_r) < 0 ||
+	    milter_client_conf_new(v, "non_smtpd_milters", NULL, &p->milters, error_r) < 0 ||
 	    queue_dir_open(conf->queue_directory, &p->qd, error_r) < 0)
 		return -1;
 	if (p->milters != NULL)

@@ -74,7 +74,7 @@ static void pickup_milter_apply(struct pickup_msg *m, struct milter_result *r)
 	}
 	for (size_t a = 0; a < r->n_add_rcpts; a++) {
 		m->rcpts = xreallocarray(m->rcpts, m->n_rcpts + 1, sizeof(char *));
-		m->rcpts[m->n_rcpts++] = xstrdup(r->add_rcpts[a]);
+		m->rcpts[m->n_rcpts++] = xstrdup(r->add_rcpts[a].addr);
 	}
 	buf_reset(&m->content);
 	buf_append(&m->content, r->content.data, r->content.len);
