@@ -23,7 +23,7 @@ struct buf;
 
 struct policy_attr {
 	char *name;
-	char *value;
+	char *value; /* in the same allocation as name: never freed alone */
 };
 
 /* An ordered list of attributes with unique names, with a hash index of

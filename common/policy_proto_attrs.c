@@ -19,10 +19,8 @@ void policy_attrs_free(struct policy_attrs **ap)
 {
 	if (ap == NULL || *ap == NULL)
 		return;
-	for (size_t i = 0; i < (*ap)->count; i++) {
-		free((*ap)->v[i].name);
-		free((*ap)->v[i].value);
-	}
+	for (size_t i = 0; i < (*ap)->count; i++)
+		free((*ap)->v[i].name); /* the value shares its allocation */
 	free((*ap)->v);
 	free((*ap)->slots_);
 	FREE_AND_NULL(*ap);
@@ -92,8 +90,13 @@ int policy_attrs_add(struct policy_attrs *a, const char *name, const char *value
 		a->size_ = a->size_ ? a->size_ * 2 : 16;
 		a->v = xreallocarray(a->v, a->size_, sizeof(*a->v));
 	}
-	a->v[a->count].name = xstrdup(name);
-	a->v[a->count].value = xstrdup(value);
+	/* one allocation per attribute: the name, a NUL, the value */
+	size_t name_len = strlen(name), value_len = strlen(value);
+	char *copy = xmalloc(name_len + value_len + 2);
+	memcpy(copy, name, name_len + 1);
+	memcpy(copy + name_len + 1, value, value_len + 1);
+	a->v[a->count].name = copy;
+	a->v[a->count].value = copy + name_len + 1;
 	*slot = ++a->count;
 	return 1;
 }
