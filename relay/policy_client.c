@@ -267,14 +267,17 @@ static struct policy_conn *conn_new(struct policy_call *k)
 	return pc;
 }
 
-/* take_idle: a pooled connection to k's service, closing those past
- * their time to live. */
+/* take_idle: a pooled connection to k's service with k's connection
+ * settings (a service configured twice with different settings is two
+ * pools, as Postfix keeps one client per distinct service spec), closing
+ * those past their time to live. */
 static struct policy_conn *take_idle(struct policy_call *k)
 {
 	time_t now = time(NULL);
 	for (struct policy_conn *pc = k->c->idle, *next; pc != NULL; pc = next) {
 		next = pc->next;
-		if (strcmp(pc->name, k->name) != 0)
+		if (strcmp(pc->name, k->name) != 0 || pc->max_idle != k->max_idle ||
+		    pc->max_ttl != k->max_ttl || pc->request_limit != k->request_limit)
 			continue;
 		if (now - pc->born >= pc->max_ttl) {
 			conn_close(pc);

@@ -3,7 +3,8 @@
  * thread, on the worker's event loop.
  *
  * A call sends one encoded request to a service and reports the reply's
- * action, or why there is none. Connections are kept per service and
+ * action, or why there is none. Connections are kept per service (its
+ * endpoint and connection settings) and
  * reused, as Postfix's smtpd keeps its policy connections: one request at
  * a time on each connection (the protocol has no pipelining), as many
  * connections as there are concurrent calls, an idle connection closed
@@ -33,7 +34,8 @@ struct policy_call;
 /* One policy service as configured (strings and addr borrowed for the
  * duration of a call). Times in seconds. */
 struct policy_service {
-	const char *name; /* "inet:127.0.0.1:9998", "unix:/path": the pool's key */
+	const char *name; /* "inet:127.0.0.1:9998", "unix:/path": with max_idle,
+			   * max_ttl and request_limit, the pool's key */
 	const struct sockspec_addr *addr;
 	long long timeout;	 /* per connect, write and read */
 	long long max_idle;	 /* an idle connection lives this long */

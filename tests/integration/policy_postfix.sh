@@ -32,6 +32,20 @@ pfx_start pf || h_bail "postfix did not start"
 
 sd_init
 sd_conf 'smtpd_banner = $myhostname ESMTP' 'smtpd_peername_lookup = no' "$(restrictions 9002)"
+# Listeners for the connection settings, and a service under
+# queue_directory ("unix:private/policy", as in Postfix).
+with() { # PORT SERVICE
+	echo "127.0.0.1:$1 inet n - n - - smtpd -o { smtpd_recipient_restrictions =" \
+		"check_policy_service $2, permit_mynetworks, reject }"
+}
+sd_master "127.0.0.1:2525 inet n - n - - smtpd" \
+	"$(with 2530 '{ inet:127.0.0.1:9002, request_limit=1 }')" \
+	"$(with 2531 '{ inet:127.0.0.1:9002, max_idle=1s }')" \
+	"$(with 2532 '{ inet:127.0.0.1:9002, max_ttl=1s }')" \
+	"$(with 2533 unix:private/policy)"
+mkdir -p "$SD_QUEUE/private"
+h_daemon_start ps_unix $PS "unix:$SD_QUEUE/private/policy" "$TEST_TMP/script" "$TEST_TMP/unix.plog"
+h_wait_file "$SD_QUEUE/private/policy" || h_bail "policy_server (unix) did not start"
 sd_start
 
 # policy NAME SCRIPT [WHAT]: the session of milter_lib.sh under both MTAs
@@ -112,6 +126,38 @@ grep -q 'warning: policy service inet:127.0.0.1:9002: action FILTER smtp:\[127.0
 tap_ok $? "filter: posternd refuses FILTER with a warning"
 [ -n "$SD_ID" ] && [ -f "$SD_QUEUE/incoming/$SD_ID" ]
 tap_ok $? "filter: ... and queues the message as usual"
+
+# Connection settings (posternd alone): connection numbers in the log.
+conns() { sed -n 's/^# connection \([0-9]*\) request .*/\1/p' "$TEST_TMP/sd.plog" | sort -u | wc -l; }
+printf '%s\n' '* action DUNNO' >"$TEST_TMP/script"
+: >"$TEST_TMP/sd.plog"
+session | sd_chat 2530 >/dev/null
+session | sd_chat 2530 >/dev/null
+tap_is "$(conns)" 4 "request_limit=1: four requests on four connections"
+tap_is "$(grep -c '^# connection [0-9]* closed' "$TEST_TMP/sd.plog")" 4 \
+	"request_limit=1: ... each closed by posternd after its request"
+: >"$TEST_TMP/sd.plog"
+session | sd_chat 2531 >/dev/null
+sleep 0.5
+tap_is "$(grep -c '^# connection [0-9]* closed' "$TEST_TMP/sd.plog")" 0 \
+	"max_idle=1s: the connection stays open while it is younger"
+sleep 1.5
+tap_is "$(grep -c '^# connection [0-9]* closed' "$TEST_TMP/sd.plog")" 1 \
+	"max_idle=1s: ... and is closed once it was idle for 1s"
+: >"$TEST_TMP/sd.plog"
+printf '%s\n' R 'S HELO client.example.test\r\n' R 'S MAIL FROM:<alice@example.test>\r\n' R \
+	'S RCPT TO:<bob@example.test>\r\n' R 'S RCPT TO:<carol@example.test>\r\n' R 'P 1.5' \
+	'S RCPT TO:<dave@example.test>\r\n' R 'S QUIT\r\n' E | sd_chat 2532 >/dev/null
+tap_is "$(sed -n 's/^# connection \([0-9]*\) request \([0-9]*\)/\2/p' "$TEST_TMP/sd.plog" | tr '\n' ' ')" \
+	"1 2 1 " "max_ttl=1s: a connection older than 1s is not reused (bob, carol; then dave on a new one)"
+: >"$TEST_TMP/unix.plog"
+out=$(session | sd_chat 2533)
+tap_is "$(grep -c '^request=smtpd_access_policy' "$TEST_TMP/unix.plog")" 2 \
+	"unix:private/policy: the service under queue_directory is asked"
+grep -q '^250 2.0.0 Ok: queued as' <<<"$out"
+tap_ok $? "unix:private/policy: ... and the message is queued"
+grep -q ': connection closed in the middle\|problem talking' "$SD_LOG"
+tap_ok $((!$?)) "no policy request failed so far"
 
 # The attributes: each request of a session under both MTAs, with policy
 # services at RCPT, DATA and END-OF-MESSAGE.

@@ -15,7 +15,8 @@ Usage: policy_server.py LISTEN SCRIPT LOG
             huge           reply an action of 100000 bytes (oversized)
           No matching line: "action=DUNNO".
   LOG     each request is appended as its "name=value" lines, a line
-          "# connection N request M" before them and an empty line after.
+          "# connection N request M" before them and an empty line after;
+          a connection the client closes adds "# connection N closed".
 
 Connections are kept open for further requests, as Postfix expects, and
 served concurrently (one thread each).
@@ -66,6 +67,9 @@ def serve(sock, conn_no):
             while b"\n\n" not in buf:
                 data = sock.recv(65536)
                 if not data:
+                    with lock:
+                        with open(LOG, "a") as f:
+                            f.write("# connection %d closed\n" % conn_no)
                     return
                 buf += data
             raw, buf = buf.split(b"\n\n", 1)
