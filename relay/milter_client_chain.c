@@ -142,10 +142,14 @@ void milter_chain_finish(struct milter_chain *c)
 			c->slots[i].skip_session = 1;
 	}
 	if (c->stage == SMTPD_CHECK_END_OF_DATA && c->reply == NULL) {
-		if (c->edited || c->new_body_set)
+		if (c->edited || c->new_body_set) {
 			milter_msg_format(&c->msg, &c->result.content);
-		else
-			buf_append(&c->result.content, c->content.data, c->content.len);
+		} else {
+			/* Unchanged: hand the content over rather than copy it. */
+			struct buf unchanged = c->content;
+			c->content = c->result.content;
+			c->result.content = unchanged;
+		}
 		c->result.discard = c->discard;
 	}
 	if (c->finish_ev == NULL)

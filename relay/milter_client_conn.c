@@ -37,6 +37,7 @@ struct milter_conn {
 	struct milter_optneg offer;
 	struct milter_neg neg;
 	int cmd;		     /* the command awaiting replies */
+	struct buf out;		     /* a command being encoded */
 	long long timeout;	     /* seconds, for the current wait */
 	milter_conn_reply_fn *cb;
 	void *arg;
@@ -48,6 +49,7 @@ struct milter_conn *milter_conn_new(const struct milter_client_spec *spec,
 	struct milter_conn *mc = xcalloc(1, sizeof(*mc));
 	mc->spec = spec;
 	mc->base = base;
+	buf_init(&mc->out, 0);
 	return mc;
 }
 
@@ -106,6 +108,7 @@ void milter_conn_free(struct milter_conn **cp)
 	}
 	milter_conn_close(mc);
 	milter_neg_deinit(&mc->neg);
+	buf_deinit(&mc->out);
 	FREE_AND_NULL(*cp);
 }
 
@@ -174,14 +177,17 @@ static int milter_conn_reply(struct milter_conn *mc, const struct milter_packet 
 	return 0;
 }
 
-/* milter_conn_quickack: acknowledge the milter's data at once. libmilter
- * writes a change and the final reply separately; Nagle holds the second
- * back until the first is acknowledged, and a delayed ACK would cost
- * 40 ms per message. Linux clears the flag as it goes: set it per read. */
+/* milter_conn_quickack: acknowledge the milter's data at once while it
+ * answers the end of the message. libmilter writes each change and the
+ * final reply separately; Nagle holds the next one back until the first is
+ * acknowledged, and a delayed ACK would cost 40 ms per message. Linux
+ * clears the flag as it goes: set it per read. Every other command gets
+ * one reply, acknowledged by the next command: no system call for it. */
 static void milter_conn_quickack(struct milter_conn *mc)
 {
 	int one = 1;
-	if (mc->bev != NULL && mc->spec->addrs[0].ss.ss_family != AF_UNIX)
+	if (mc->bev != NULL && mc->cmd == MILTER_CMD_BODYEOB &&
+	    mc->spec->addrs[0].ss.ss_family != AF_UNIX)
 		(void)setsockopt(bufferevent_getfd(mc->bev), IPPROTO_TCP, TCP_QUICKACK, &one,
 				 sizeof(one));
 }
@@ -237,16 +243,29 @@ static void milter_conn_event(struct bufferevent *bev, short what, void *arg)
 				 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
-/* milter_conn_write: encode and queue cmd. 1 ok, -1 failed (logged). */
+/* milter_conn_write: encode and send cmd. Once connected, with nothing
+ * queued before it, the command goes out at once with send(): queueing
+ * it on the bufferevent would cost a write event, two epoll_ctl calls
+ * and a loop iteration per command. What the socket does not take (or
+ * an error, which the bufferevent then reports) goes through the
+ * bufferevent. 1 ok, -1 failed (logged). */
 static int milter_conn_write(struct milter_conn *mc, const struct milter_cmd *cmd)
 {
-	struct buf b;
 	char *error = NULL;
-	buf_init(&b, 0);
-	int rc = milter_cmd_encode(&b, cmd, mc->negotiated ? mc->neg.max_data : 0, &error);
-	if (rc > 0)
-		bufferevent_write(mc->bev, b.data, b.len);
-	buf_deinit(&b);
+	buf_reset(&mc->out);
+	int rc = milter_cmd_encode(&mc->out, cmd, mc->negotiated ? mc->neg.max_data : 0, &error);
+	if (rc > 0) {
+		size_t sent = 0;
+		if (mc->state != MC_CONNECTING &&
+		    evbuffer_get_length(bufferevent_get_output(mc->bev)) == 0) {
+			ssize_t n = send(bufferevent_getfd(mc->bev), mc->out.data, mc->out.len,
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n > 0)
+				sent = (size_t)n;
+		}
+		if (sent < mc->out.len)
+			bufferevent_write(mc->bev, mc->out.data + sent, mc->out.len - sent);
+	}
 	if (rc < 0) {
 		milter_conn_fail(mc, "cannot encode command", error);
 		free(error);

@@ -46,6 +46,11 @@ eom chgfrom <newsender@example.test>
 eom addrcpt <dave@example.test>
 eom delrcpt <carol@example.test>'
 compare body 'eom replbody new body\nsecond line\n'
+# A milter that takes every step without a reply (SMFIP_NR_*) but the end.
+compare noreply 'option noreply
+eom addheader X-No-Reply steps'
+grep -q '^X-No-Reply: steps$' "$TEST_TMP/noreply.sd.msg"
+tap_ok $? "noreply: the milter's change is in posternd's queued message"
 compare leadspc 'option leadspc
 eom addheader X-Lead  two spaces kept
 eom chgheader Subject 1  also kept'

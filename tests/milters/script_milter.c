@@ -21,8 +21,10 @@
  *   progress                      (eom) smfi_progress
  *   hang                          sleep for an hour (a hung milter)
  *   crash                         exit at once (a milter dying mid-way)
- * and "option leadspc" asks for SMFIP_HDR_LEADSPC. Without a reply line a
- * stage continues. LOG gets one line per callback with its arguments and
+ * and "option leadspc" asks for SMFIP_HDR_LEADSPC; "option noreply" asks
+ * for every SMFIP_NR_* step the MTA offers: each stage but the end of the
+ * message then sends no reply (its reply and replycode lines are not
+ * used). Without a reply line a stage continues. LOG gets one line per callback with its arguments and
  * the macros the MTA sent ("mail <a@b> {auth_authen}=carol ...").
  */
 #include <libmilter/mfapi.h>
@@ -44,6 +46,12 @@ struct line {
 static struct line script[MAX_LINES];
 static size_t n_script;
 static int leadspc;
+static int noreply;
+
+/* The "no reply" steps of "option noreply". */
+#define NOREPLY_STEPS                                                                      \
+	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |  \
+	 SMFIP_NR_UNKN | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
 static FILE *log_fp;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -204,6 +212,8 @@ static sfsistat run(SMFICTX *ctx, const char *stage, const char *arg)
 			log_line(NULL, "refused", "%s %s", l->action, l->args);
 		}
 	}
+	if (noreply && strcmp(stage, "eom") != 0)
+		return SMFIS_NOREPLY;
 	return rc;
 }
 
@@ -215,7 +225,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	(void)f2;
 	(void)f3;
 	*pf0 = f0;
-	*pf1 = leadspc ? (f1 & SMFIP_HDR_LEADSPC) : 0;
+	*pf1 = (leadspc ? (f1 & SMFIP_HDR_LEADSPC) : 0) | (noreply ? (f1 & NOREPLY_STEPS) : 0);
 	*pf2 = 0;
 	*pf3 = 0;
 	log_line(NULL, "negotiate", "actions=%#lx", f0);
@@ -320,7 +330,8 @@ static void load(const char *path)
 		if (buf[0] == '#' || sscanf(buf, "%255s %63s %n", stage, action, &pos) < 2)
 			continue;
 		if (strcmp(stage, "option") == 0) {
-			leadspc = strcmp(action, "leadspc") == 0;
+			leadspc |= strcmp(action, "leadspc") == 0;
+			noreply |= strcmp(action, "noreply") == 0;
 			continue;
 		}
 		script[n_script].stage = strdup(stage);
