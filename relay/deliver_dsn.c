@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "buf.h"
@@ -23,15 +24,16 @@ static int deliver_dsn_wanted(const struct queue_msg *msg, size_t i,
 }
 
 /* deliver_dsn_header: the notification's own header and the text part. */
-static void deliver_dsn_header(struct buf *b, const struct queue_msg *msg, const char *host,
+static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, const char *host,
 			       const char *boundary, const char *new_id)
 {
-	const struct queue_envelope *env = queue_msg_envelope(msg);
 	time_t now = time(NULL);
 	char *mid = NULL;
 	buf_printf(b, "From: MAILER-DAEMON@%s (Mail Delivery System)\r\n", host);
-	buf_printf(b, "To: <%s>\r\n", env->sender);
-	buf_append_str(b, "Subject: Undelivered Mail Returned to Sender\r\nDate: ");
+	buf_printf(b, "To: <%s>\r\n", to);
+	buf_printf(b, "Subject: %s\r\nDate: ",
+		   postmaster ? "Postmaster Copy: Undelivered Mail"
+			      : "Undelivered Mail Returned to Sender");
 	cleanup_date(b, now);
 	buf_append_str(b, "\r\n");
 	cleanup_message_id(b, now, new_id, host, &mid);
@@ -112,19 +114,28 @@ static void deliver_dsn_returned(struct buf *b, const struct queue_msg *msg,
 }
 
 int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
-		       const struct deliver_status *st, size_t n, const char *myhostname,
-		       char **error_r)
+		       const struct deliver_status *st, size_t n,
+		       const struct deliver_dsn_conf *conf, char **error_r)
 {
 	const struct queue_envelope *env = queue_msg_envelope(msg);
+	const char *myhostname = conf->myhostname;
 	size_t wanted = 0;
 	for (size_t k = 0; k < n; k++)
 		wanted += deliver_dsn_wanted(msg, rcpts[k], &st[k]);
 	if (wanted == 0)
 		return 0;
-	if (env->sender[0] == '\0') {
+	/* Postfix's bounce(8): never a triple bounce; a double bounce only
+	 * with notify_classes 2bounce. */
+	if (strcasecmp(env->sender, conf->double_bounce) == 0) {
+		log_warn("%s: undeliverable postmaster notification discarded", queue_msg_id(msg));
+		return 0;
+	}
+	if (env->sender[0] == '\0' && !conf->send_2bounce) {
 		log_info("%s: no notification: the sender is the null address", queue_msg_id(msg));
 		return 0;
 	}
+	int postmaster = env->sender[0] == '\0';
+	const char *to = postmaster ? conf->postmaster : env->sender;
 	struct queue_writer *w = NULL;
 	if (queue_writer_new(qd, &w, error_r) < 0)
 		return -1;
@@ -133,7 +144,7 @@ int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const 
 	char *boundary = xasprintf("%s.%ld/%s", new_id, (long)time(NULL), myhostname);
 	struct buf b;
 	buf_init(&b, 0);
-	deliver_dsn_header(&b, msg, myhostname, boundary, new_id);
+	deliver_dsn_header(&b, to, postmaster, myhostname, boundary, new_id);
 	for (size_t k = 0; k < n; k++)
 		if (deliver_dsn_wanted(msg, rcpts[k], &st[k]))
 			buf_printf(&b, "<%s>: %s\r\n", queue_msg_rcpt(msg, rcpts[k])->address,
@@ -142,10 +153,11 @@ int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const 
 		       "Content-Type: message/delivery-status\r\n\r\n", boundary);
 	deliver_dsn_report(&b, msg, rcpts, st, n, myhostname);
 	deliver_dsn_returned(&b, msg, boundary);
-	struct queue_envelope denv = {.sender = "", .protocol = "postern-bounce"};
+	struct queue_envelope denv = {.sender = postmaster ? (char *)conf->double_bounce : "",
+				      .protocol = "postern-bounce"};
 	size_t content_len = b.len;
 	int ok = queue_writer_envelope(w, &denv, error_r) > 0 &&
-		 queue_writer_rcpt(w, env->sender, NULL, 0, error_r) > 0 &&
+		 queue_writer_rcpt(w, to, NULL, 0, error_r) > 0 &&
 		 queue_writer_content(w, b.data, b.len, error_r) > 0 &&
 		 queue_writer_commit_sync(&w, QUEUE_INCOMING, error_r) > 0;
 	queue_writer_abort(&w);
@@ -153,7 +165,9 @@ int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const 
 	free(boundary);
 	if (!ok)
 		return -1;
-	log_info_as("bounce", "%s: sender non-delivery notification: %s", queue_msg_id(msg), new_id);
-	log_info_as("qmgr", "%s: from=<>, size=%zu, nrcpt=1 (queue active)", new_id, content_len);
+	log_info_as("bounce", "%s: %s non-delivery notification: %s", queue_msg_id(msg),
+		    postmaster ? "postmaster" : "sender", new_id);
+	log_info_as("qmgr", "%s: from=<%s>, size=%zu, nrcpt=1 (queue active)", new_id, denv.sender,
+		    content_len);
 	return 1;
 }

@@ -11,8 +11,11 @@
  * message/rfc822 with the whole message (RET=FULL or none given), or
  * text/rfc822-headers with its header only (RET=HDRS).
  * RFC 3461: a recipient with NOTIFY that lacks FAILURE (NEVER included)
- * gets none; RFC 5321 6.1: a message from the null sender never gets one
- * (Postfix would send a double bounce to the postmaster; Postern logs it).
+ * gets none; RFC 5321 6.1: a message from the null sender never gets one.
+ * Instead, as Postfix's bounce(8), when notify_classes has "2bounce" a
+ * double bounce ("Postmaster Copy: Undelivered Mail", the whole message)
+ * goes to 2bounce_notice_recipient from double_bounce_sender; a double
+ * bounce that fails in turn is discarded with a warning.
  */
 #ifndef POSTERN_DELIVER_DSN_H
 #define POSTERN_DELIVER_DSN_H
@@ -22,14 +25,22 @@
 #include "deliver.h"
 #include "queue.h"
 
+struct deliver_dsn_conf {
+	const char *myhostname;	   /* names this MTA */
+	int send_2bounce;	   /* notify_classes has 2bounce */
+	const char *postmaster;	   /* 2bounce_notice_recipient, qualified */
+	const char *double_bounce; /* double_bounce_sender, qualified */
+};
+
 /* deliver_dsn_bounce: queue (synchronously, durably, into incoming/) the
  * notification for the recipients rcpts[k] of msg whose st[k] is bounced
- * and want one; myhostname names this MTA. Logs "ID: sender non-delivery
- * notification: NEWID" and, as Postfix's qmgr would, "NEWID: from=<>,
- * size=N, nrcpt=1 (queue active)". 1 queued, 0 none needed, -1 with *error_r (the
- * caller must not record the bounces, so that they are tried again). */
+ * and want one. Logs "ID: sender non-delivery notification: NEWID" (or
+ * "postmaster non-delivery notification") and, as Postfix's qmgr would,
+ * "NEWID: from=<...>, size=N, nrcpt=1 (queue active)". 1 queued, 0 none
+ * needed, -1 with *error_r (the caller must not record the bounces, so
+ * that they are tried again). */
 int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
-		       const struct deliver_status *st, size_t n, const char *myhostname,
-		       char **error_r);
+		       const struct deliver_status *st, size_t n,
+		       const struct deliver_dsn_conf *conf, char **error_r);
 
 #endif

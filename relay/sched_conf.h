@@ -10,11 +10,15 @@
  * <transport>_destination_recipient_limit; 0 means no limit),
  * default_process_limit (the most deliveries running at once), the
  * next-hop parameters of nexthop.h, smtp_helo_name, the SMTP client's
- * per-phase timeouts and its connection cache (deliver_cache.h).
+ * per-phase timeouts and its connection cache (deliver_cache.h), and for
+ * notifications notify_classes (2bounce), 2bounce_notice_recipient and
+ * double_bounce_sender (qualified with @myhostname when they have no
+ * domain: Postern reads no myorigin, whose default is $myhostname).
  */
 #ifndef POSTERN_SCHED_CONF_H
 #define POSTERN_SCHED_CONF_H
 
+#include "deliver_dsn.h"
 #include "deliver_smtp.h"
 #include "nexthop.h"
 #include "relay_conf.h"
@@ -31,6 +35,9 @@ struct sched_conf {
 	long long process_limit;	  /* deliveries running at once, 0 no limit */
 	struct deliver_smtp_conf smtp;	  /* helo name and timeouts */
 	struct deliver_cache_conf cache;  /* smtp_connection_cache_*, smtp_connection_reuse_* */
+	struct deliver_dsn_conf dsn;	  /* its strings are the two below and myhostname */
+	char *postmaster;		  /* 2bounce_notice_recipient@myhostname */
+	char *double_bounce;		  /* double_bounce_sender@myhostname */
 };
 
 /* sched_conf_new: read the settings from relay (a reference is taken).

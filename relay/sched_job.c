@@ -89,8 +89,7 @@ static void sched_job_bounce(struct sched_job *job, const struct queue_msg *msg,
 			     const size_t *rcpts, struct deliver_status *st, size_t n)
 {
 	char *error = NULL;
-	if (deliver_dsn_bounce(job->s->qd, msg, rcpts, st, n, job->s->conf->myhostname,
-			       &error) >= 0)
+	if (deliver_dsn_bounce(job->s->qd, msg, rcpts, st, n, &job->s->conf->dsn, &error) >= 0)
 		return;
 	log_error("%s: cannot queue the non-delivery notification: %s", job->m->id, error);
 	free(error);

@@ -11,6 +11,9 @@
 #   - a 4xx defers and sends nothing;
 #   - recipients of one message bounced by two different peers get one
 #     notification listing both;
+#   - notify_classes = 2bounce: a bounce that bounces goes to
+#     2bounce_notice_recipient from double_bounce_sender; one of those that
+#     bounces is discarded;
 #   - bounce_queue_lifetime = 0: mail from the null sender that meets a
 #     4xx is returned at once (message expired), other mail is deferred;
 #   - a message from the null sender never gets a notification.
@@ -175,6 +178,30 @@ h_wait_grep "$id: removed" "$SD_LOG" 30
 tap_ok $? "bounce_queue_lifetime 0: the null sender's message is removed after one attempt ($id)"
 grep -q "$id: to=<soft@example.test>, .*status=bounced (message expired: host 127.0.0.13\[127.0.0.13\]:2526 said: 450 " "$SD_LOG"
 tap_ok $? "bounce_queue_lifetime 0: bounced as expired with the 4xx"
+
+# 6. Double bounces with notify_classes = 2bounce.
+sd_stop
+tap_ok $? "posternd stops cleanly"
+sd_start -o master_service_disable= -o notify_classes=2bounce \
+	-o 2bounce_notice_recipient=postmaster@example.org
+id=$(send "" "" "double" "")
+h_wait_grep "$id: removed" "$SD_LOG" 30
+tap_ok $? "2bounce: the null sender's message is bounced and removed ($id)"
+nid=$(sed -n "s/.*postern\/bounce\[[0-9]*\]: $id: postmaster non-delivery notification: //p" "$SD_LOG")
+tap_ok $((${#nid} == 0)) "2bounce: logged as a postmaster non-delivery notification by postern/bounce"
+h_wait_grep "$nid: removed" "$SD_LOG" 30
+grep -q "$nid: from=<double-bounce@mx.example.test>, size=[0-9]*, nrcpt=1 (queue active)" "$SD_LOG"
+tap_ok $? "2bounce: from double_bounce_sender@myhostname"
+grep -q "$nid: to=<postmaster@example.org>, relay=maildir, .*status=sent" "$SD_LOG"
+tap_ok $? "2bounce: delivered to 2bounce_notice_recipient"
+f=$(grep -l "X-Postfix-Queue-ID: $id" "$BOX"/new/*)
+grep -q "^Subject: Postmaster Copy: Undelivered Mail" "$f" && grep -q "body line of double" "$f"
+tap_ok $? "2bounce: a postmaster copy with the whole message"
+id=$(send "" "" "triple" "double-bounce@mx.example.test")
+h_wait_grep "$id: removed" "$SD_LOG" 30
+grep -q "warning: $id: undeliverable postmaster notification discarded" "$SD_LOG"
+tap_ok $? "2bounce: a bounced double bounce is discarded with a warning"
+tap_is "$(grep -c "$id: .* non-delivery notification" "$SD_LOG")" 0 "2bounce: never a triple bounce"
 
 sd_stop
 tap_ok $? "posternd stops cleanly"
