@@ -19,6 +19,7 @@ void deliver_status_set(struct deliver_status *st, enum queue_rcpt_state state, 
 
 	deliver_status_deinit(st);
 	st->state = state;
+	st->notice = DELIVER_NOTICE_DELIVERED;
 	snprintf(st->dsn, sizeof(st->dsn), "%s", dsn);
 	st->relay = xstrdup(relay);
 	va_start(ap, fmt);

@@ -13,27 +13,33 @@
 #include "log.h"
 #include "mem.h"
 
-/* deliver_dsn_wanted: does recipient k get a failure notice? */
+/* deliver_dsn_wanted: does recipient i get a failure notice (success 0)
+ * or a success notice (success 1: NOTIFY=SUCCESS and a next hop that does
+ * not pass the request on)? */
 static int deliver_dsn_wanted(const struct queue_msg *msg, size_t i,
-			      const struct deliver_status *st)
+			      const struct deliver_status *st, int success)
 {
 	unsigned notify = queue_msg_rcpt(msg, i)->notify;
+	if (success)
+		return st->state == QUEUE_RCPT_DELIVERED && st->notice != DELIVER_NOTICE_NONE &&
+		       (notify & QUEUE_NOTIFY_SUCCESS) != 0;
 	if (st->state != QUEUE_RCPT_BOUNCED)
 		return 0;
 	return notify == 0 || (notify & QUEUE_NOTIFY_FAILURE) != 0;
 }
 
 /* deliver_dsn_header: the notification's own header and the text part. */
-static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, const char *host,
-			       const char *boundary, const char *new_id)
+static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, int success,
+			       const char *host, const char *boundary, const char *new_id)
 {
 	time_t now = time(NULL);
 	char *mid = NULL;
 	buf_printf(b, "From: MAILER-DAEMON@%s (Mail Delivery System)\r\n", host);
 	buf_printf(b, "To: <%s>\r\n", to);
 	buf_printf(b, "Subject: %s\r\nDate: ",
-		   postmaster ? "Postmaster Copy: Undelivered Mail"
-			      : "Undelivered Mail Returned to Sender");
+		   success	? "Successful Mail Delivery Report"
+		   : postmaster ? "Postmaster Copy: Undelivered Mail"
+				: "Undelivered Mail Returned to Sender");
 	cleanup_date(b, now);
 	buf_append_str(b, "\r\n");
 	cleanup_message_id(b, now, new_id, host, &mid);
@@ -45,10 +51,14 @@ static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, co
 		   "This is a MIME-encapsulated message.\r\n\r\n"
 		   "--%s\r\nContent-Description: Notification\r\n"
 		   "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
-		   "This is the mail system at host %s.\r\n\r\n"
-		   "I'm sorry to have to inform you that your message could not\r\n"
-		   "be delivered to one or more recipients. It's attached below.\r\n\r\n",
-		   boundary, boundary, host);
+		   "This is the mail system at host %s.\r\n\r\n%s",
+		   boundary, boundary, host,
+		   success ? "Your message was successfully delivered to the destination(s)\r\n"
+			     "listed below. If the message was delivered to mailbox you will\r\n"
+			     "receive no further notifications. Otherwise you may still receive\r\n"
+			     "notifications of mail delivery errors from other systems.\r\n\r\n"
+			   : "I'm sorry to have to inform you that your message could not\r\n"
+			     "be delivered to one or more recipients. It's attached below.\r\n\r\n");
 }
 
 /* deliver_dsn_remote_mta: the host part of a relay "host[addr]:port". */
@@ -60,7 +70,8 @@ static void deliver_dsn_remote_mta(struct buf *b, const char *relay)
 
 /* deliver_dsn_report: the message/delivery-status part. */
 static void deliver_dsn_report(struct buf *b, const struct queue_msg *msg, const size_t *rcpts,
-			       const struct deliver_status *st, size_t n, const char *host)
+			       const struct deliver_status *st, size_t n, int success,
+			       const char *host)
 {
 	const struct queue_envelope *env = queue_msg_envelope(msg);
 	buf_printf(b, "Reporting-MTA: dns; %s\r\nX-Postfix-Queue-ID: %s\r\n", host,
@@ -73,12 +84,15 @@ static void deliver_dsn_report(struct buf *b, const struct queue_msg *msg, const
 	buf_append_str(b, "\r\n");
 	for (size_t k = 0; k < n; k++) {
 		const struct queue_rcpt *r = queue_msg_rcpt(msg, rcpts[k]);
-		if (!deliver_dsn_wanted(msg, rcpts[k], &st[k]))
+		if (!deliver_dsn_wanted(msg, rcpts[k], &st[k], success))
 			continue;
 		buf_printf(b, "\r\nFinal-Recipient: rfc822; %s\r\n", r->address);
 		if (r->orcpt != NULL)
 			buf_printf(b, "Original-Recipient: %s\r\n", r->orcpt);
-		buf_printf(b, "Action: failed\r\nStatus: %s\r\n", st[k].dsn);
+		const char *action = !success ? "failed"
+				     : st[k].notice == DELIVER_NOTICE_RELAYED ? "relayed"
+									       : "delivered";
+		buf_printf(b, "Action: %s\r\nStatus: %s\r\n", action, st[k].dsn);
 		if (st[k].diag != NULL) {
 			deliver_dsn_remote_mta(b, st[k].relay);
 			buf_printf(b, "Diagnostic-Code: %s\r\n", st[k].diag);
@@ -113,16 +127,17 @@ static void deliver_dsn_returned(struct buf *b, const struct queue_msg *msg,
 	buf_printf(b, "\r\n--%s--\r\n", boundary);
 }
 
-int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
-		       const struct deliver_status *st, size_t n,
-		       const struct deliver_dsn_conf *conf, char **error_r)
+/* deliver_dsn_queue: a failure or (success 1) success notification. */
+static int deliver_dsn_queue(struct queue_dir *qd, const struct queue_msg *msg,
+			     const size_t *rcpts, const struct deliver_status *st, size_t n,
+			     int success, const struct deliver_dsn_conf *conf, char **error_r)
 {
 	const struct queue_envelope *env = queue_msg_envelope(msg);
 	const char *myhostname = conf->myhostname;
 	size_t wanted = 0;
 	for (size_t k = 0; k < n; k++)
-		wanted += deliver_dsn_wanted(msg, rcpts[k], &st[k]);
-	if (wanted == 0)
+		wanted += deliver_dsn_wanted(msg, rcpts[k], &st[k], success);
+	if (wanted == 0 || (success && env->sender[0] == '\0'))
 		return 0;
 	/* Postfix's bounce(8): never a triple bounce; a double bounce only
 	 * with notify_classes 2bounce. */
@@ -144,14 +159,14 @@ int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const 
 	char *boundary = xasprintf("%s.%ld/%s", new_id, (long)time(NULL), myhostname);
 	struct buf b;
 	buf_init(&b, 0);
-	deliver_dsn_header(&b, to, postmaster, myhostname, boundary, new_id);
+	deliver_dsn_header(&b, to, postmaster, success, myhostname, boundary, new_id);
 	for (size_t k = 0; k < n; k++)
-		if (deliver_dsn_wanted(msg, rcpts[k], &st[k]))
+		if (deliver_dsn_wanted(msg, rcpts[k], &st[k], success))
 			buf_printf(&b, "<%s>: %s\r\n", queue_msg_rcpt(msg, rcpts[k])->address,
 				   st[k].text);
 	buf_printf(&b, "\r\n--%s\r\nContent-Description: Delivery report\r\n"
 		       "Content-Type: message/delivery-status\r\n\r\n", boundary);
-	deliver_dsn_report(&b, msg, rcpts, st, n, myhostname);
+	deliver_dsn_report(&b, msg, rcpts, st, n, success, myhostname);
 	deliver_dsn_returned(&b, msg, boundary);
 	struct queue_envelope denv = {.sender = postmaster ? (char *)conf->double_bounce : "",
 				      .protocol = "postern-bounce"};
@@ -165,9 +180,24 @@ int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const 
 	free(boundary);
 	if (!ok)
 		return -1;
-	log_info_as("bounce", "%s: %s non-delivery notification: %s", queue_msg_id(msg),
-		    postmaster ? "postmaster" : "sender", new_id);
+	log_info_as("bounce", "%s: %s %s notification: %s", queue_msg_id(msg),
+		    postmaster ? "postmaster" : "sender",
+		    success ? "delivery status" : "non-delivery", new_id);
 	log_info_as("qmgr", "%s: from=<%s>, size=%zu, nrcpt=1 (queue active)", new_id, denv.sender,
 		    content_len);
 	return 1;
+}
+
+int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+		       const struct deliver_status *st, size_t n,
+		       const struct deliver_dsn_conf *conf, char **error_r)
+{
+	return deliver_dsn_queue(qd, msg, rcpts, st, n, 0, conf, error_r);
+}
+
+int deliver_dsn_success(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+			const struct deliver_status *st, size_t n,
+			const struct deliver_dsn_conf *conf, char **error_r)
+{
+	return deliver_dsn_queue(qd, msg, rcpts, st, n, 1, conf, error_r);
 }

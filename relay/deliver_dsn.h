@@ -43,4 +43,15 @@ int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const 
 		       const struct deliver_status *st, size_t n,
 		       const struct deliver_dsn_conf *conf, char **error_r);
 
+/* deliver_dsn_success: the same for the delivered recipients that asked
+ * for NOTIFY=SUCCESS and whose next hop does not take the request over
+ * (st->notice): "Successful Mail Delivery Report", Action: relayed (an
+ * SMTP server without DSN) or delivered (a mailbox). Logs "ID: sender
+ * delivery status notification: NEWID". The null sender gets none. 1
+ * queued, 0 none needed, -1 with *error_r (the caller logs it: a success
+ * notice is not worth a second delivery). */
+int deliver_dsn_success(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+			const struct deliver_status *st, size_t n,
+			const struct deliver_dsn_conf *conf, char **error_r);
+
 #endif

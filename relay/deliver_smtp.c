@@ -450,6 +450,11 @@ int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r
 			if (st_r[k].text == NULL)
 				deliver_status_set(&st_r[k], QUEUE_RCPT_DEFERRED, "4.4.2", s.where,
 						   "no reply from %s for this recipient", s.where);
+		/* NOTIFY=SUCCESS: a server with DSN took the request over. */
+		for (size_t k = 0; k < req->n_rcpts; k++)
+			st_r[k].notice = (s.ext & DELIVER_EXT_DSN) ? DELIVER_NOTICE_NONE
+				       : req->lmtp		   ? DELIVER_NOTICE_DELIVERED
+								   : DELIVER_NOTICE_RELAYED;
 	}
 	free(s.accepted);
 	free(s.fail);

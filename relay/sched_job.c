@@ -99,7 +99,8 @@ static void sched_job_bounce(struct sched_job *job, const struct queue_msg *msg,
 }
 
 /* sched_job_record: hand the results in (sched_bounce.c), notify and
- * record what this thread is left with, count what became final. */
+ * record what this thread is left with, count what became final, and
+ * send the success notices (NOTIFY=SUCCESS) of this delivery. */
 static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 			     struct deliver_status *st, const struct deliver_times *t)
 {
@@ -115,6 +116,14 @@ static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 		for (size_t k = 0; k < n; k++)
 			job->n_final += rst[k].state == QUEUE_RCPT_DELIVERED ||
 					rst[k].state == QUEUE_RCPT_BOUNCED;
+		/* After the record: a crash in between loses the notice rather
+		 * than delivering the message twice. */
+		if (deliver_dsn_success(job->s->qd, msg, rcpts, rst, n, &job->s->conf->dsn,
+					&error) < 0) {
+			log_error("%s: cannot queue the delivery status notification: %s",
+				  job->m->id, error);
+			free(error);
+		}
 	}
 	for (size_t k = 0; k < n; k++)
 		deliver_status_deinit(&rst[k]);
