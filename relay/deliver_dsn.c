@@ -13,14 +13,24 @@
 #include "log.h"
 #include "mem.h"
 
-/* deliver_dsn_wanted: does recipient i get a failure notice (success 0)
- * or a success notice (success 1: NOTIFY=SUCCESS and a next hop that does
- * not pass the request on)? */
+/* The three kinds of notice. */
+enum dsn_kind {
+	DSN_FAILURE,
+	DSN_SUCCESS,
+	DSN_DELAY,
+};
+
+/* deliver_dsn_wanted: does recipient i get a notice of this kind? A
+ * failure notice for a bounce, a success notice for NOTIFY=SUCCESS and a
+ * next hop that does not pass the request on, a delay warning for any
+ * deferred recipient the caller chose. */
 static int deliver_dsn_wanted(const struct queue_msg *msg, size_t i,
-			      const struct deliver_status *st, int success)
+			      const struct deliver_status *st, enum dsn_kind kind)
 {
 	unsigned notify = queue_msg_rcpt(msg, i)->notify;
-	if (success)
+	if (kind == DSN_DELAY)
+		return st->state == QUEUE_RCPT_DEFERRED;
+	if (kind == DSN_SUCCESS)
 		return st->state == QUEUE_RCPT_DELIVERED && st->notice != DELIVER_NOTICE_NONE &&
 		       (notify & QUEUE_NOTIFY_SUCCESS) != 0;
 	if (st->state != QUEUE_RCPT_BOUNCED)
@@ -29,7 +39,7 @@ static int deliver_dsn_wanted(const struct queue_msg *msg, size_t i,
 }
 
 /* deliver_dsn_header: the notification's own header and the text part. */
-static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, int success,
+static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, enum dsn_kind kind,
 			       const char *host, const char *boundary, const char *new_id)
 {
 	time_t now = time(NULL);
@@ -37,9 +47,10 @@ static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, in
 	buf_printf(b, "From: MAILER-DAEMON@%s (Mail Delivery System)\r\n", host);
 	buf_printf(b, "To: <%s>\r\n", to);
 	buf_printf(b, "Subject: %s\r\nDate: ",
-		   success	? "Successful Mail Delivery Report"
-		   : postmaster ? "Postmaster Copy: Undelivered Mail"
-				: "Undelivered Mail Returned to Sender");
+		   kind == DSN_SUCCESS	 ? "Successful Mail Delivery Report"
+		   : kind == DSN_DELAY	 ? "Delayed Mail (still being retried)"
+		   : postmaster		 ? "Postmaster Copy: Undelivered Mail"
+					 : "Undelivered Mail Returned to Sender");
 	cleanup_date(b, now);
 	buf_append_str(b, "\r\n");
 	cleanup_message_id(b, now, new_id, host, &mid);
@@ -53,7 +64,13 @@ static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, in
 		   "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
 		   "This is the mail system at host %s.\r\n\r\n%s",
 		   boundary, boundary, host,
-		   success ? "Your message was successfully delivered to the destination(s)\r\n"
+		   kind == DSN_DELAY
+			   ? "####################################################################\r\n"
+			     "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\r\n"
+			     "####################################################################\r\n\r\n"
+			     "Your message could not be delivered yet. It will be retried\r\n"
+			     "until it has been in the queue for maximal_queue_lifetime.\r\n\r\n"
+		   : kind == DSN_SUCCESS ? "Your message was successfully delivered to the destination(s)\r\n"
 			     "listed below. If the message was delivered to mailbox you will\r\n"
 			     "receive no further notifications. Otherwise you may still receive\r\n"
 			     "notifications of mail delivery errors from other systems.\r\n\r\n"
@@ -70,7 +87,7 @@ static void deliver_dsn_remote_mta(struct buf *b, const char *relay)
 
 /* deliver_dsn_report: the message/delivery-status part. */
 static void deliver_dsn_report(struct buf *b, const struct queue_msg *msg, const size_t *rcpts,
-			       const struct deliver_status *st, size_t n, int success,
+			       const struct deliver_status *st, size_t n, enum dsn_kind kind,
 			       const char *host)
 {
 	const struct queue_envelope *env = queue_msg_envelope(msg);
@@ -84,12 +101,13 @@ static void deliver_dsn_report(struct buf *b, const struct queue_msg *msg, const
 	buf_append_str(b, "\r\n");
 	for (size_t k = 0; k < n; k++) {
 		const struct queue_rcpt *r = queue_msg_rcpt(msg, rcpts[k]);
-		if (!deliver_dsn_wanted(msg, rcpts[k], &st[k], success))
+		if (!deliver_dsn_wanted(msg, rcpts[k], &st[k], kind))
 			continue;
 		buf_printf(b, "\r\nFinal-Recipient: rfc822; %s\r\n", r->address);
 		if (r->orcpt != NULL)
 			buf_printf(b, "Original-Recipient: %s\r\n", r->orcpt);
-		const char *action = !success ? "failed"
+		const char *action = kind == DSN_FAILURE ? "failed"
+				     : kind == DSN_DELAY ? "delayed"
 				     : st[k].notice == DELIVER_NOTICE_RELAYED ? "relayed"
 									       : "delivered";
 		buf_printf(b, "Action: %s\r\nStatus: %s\r\n", action, st[k].dsn);
@@ -105,9 +123,9 @@ static void deliver_dsn_report(struct buf *b, const struct queue_msg *msg, const
 /* deliver_dsn_returned: the returned message, or its header for
  * RET=HDRS. */
 static void deliver_dsn_returned(struct buf *b, const struct queue_msg *msg,
-				 const char *boundary)
+				 const char *boundary, int hdrs_only)
 {
-	int hdrs = queue_msg_envelope(msg)->ret == QUEUE_RET_HDRS;
+	int hdrs = hdrs_only || queue_msg_envelope(msg)->ret == QUEUE_RET_HDRS;
 	const void *data;
 	size_t len, iter = 0;
 	buf_printf(b, "\r\n--%s\r\nContent-Description: Undelivered Message%s\r\n", boundary,
@@ -127,17 +145,17 @@ static void deliver_dsn_returned(struct buf *b, const struct queue_msg *msg,
 	buf_printf(b, "\r\n--%s--\r\n", boundary);
 }
 
-/* deliver_dsn_queue: a failure or (success 1) success notification. */
+/* deliver_dsn_queue: a notification of that kind. */
 static int deliver_dsn_queue(struct queue_dir *qd, const struct queue_msg *msg,
 			     const size_t *rcpts, const struct deliver_status *st, size_t n,
-			     int success, const struct deliver_dsn_conf *conf, char **error_r)
+			     enum dsn_kind kind, const struct deliver_dsn_conf *conf, char **error_r)
 {
 	const struct queue_envelope *env = queue_msg_envelope(msg);
 	const char *myhostname = conf->myhostname;
 	size_t wanted = 0;
 	for (size_t k = 0; k < n; k++)
-		wanted += deliver_dsn_wanted(msg, rcpts[k], &st[k], success);
-	if (wanted == 0 || (success && env->sender[0] == '\0'))
+		wanted += deliver_dsn_wanted(msg, rcpts[k], &st[k], kind);
+	if (wanted == 0 || (kind != DSN_FAILURE && env->sender[0] == '\0'))
 		return 0;
 	/* Postfix's bounce(8): never a triple bounce; a double bounce only
 	 * with notify_classes 2bounce. */
@@ -159,15 +177,15 @@ static int deliver_dsn_queue(struct queue_dir *qd, const struct queue_msg *msg,
 	char *boundary = xasprintf("%s.%ld/%s", new_id, (long)time(NULL), myhostname);
 	struct buf b;
 	buf_init(&b, 0);
-	deliver_dsn_header(&b, to, postmaster, success, myhostname, boundary, new_id);
+	deliver_dsn_header(&b, to, postmaster, kind, myhostname, boundary, new_id);
 	for (size_t k = 0; k < n; k++)
-		if (deliver_dsn_wanted(msg, rcpts[k], &st[k], success))
+		if (deliver_dsn_wanted(msg, rcpts[k], &st[k], kind))
 			buf_printf(&b, "<%s>: %s\r\n", queue_msg_rcpt(msg, rcpts[k])->address,
 				   st[k].text);
 	buf_printf(&b, "\r\n--%s\r\nContent-Description: Delivery report\r\n"
 		       "Content-Type: message/delivery-status\r\n\r\n", boundary);
-	deliver_dsn_report(&b, msg, rcpts, st, n, success, myhostname);
-	deliver_dsn_returned(&b, msg, boundary);
+	deliver_dsn_report(&b, msg, rcpts, st, n, kind, myhostname);
+	deliver_dsn_returned(&b, msg, boundary, kind == DSN_DELAY);
 	struct queue_envelope denv = {.sender = postmaster ? (char *)conf->double_bounce : "",
 				      .protocol = "postern-bounce"};
 	size_t content_len = b.len;
@@ -182,7 +200,10 @@ static int deliver_dsn_queue(struct queue_dir *qd, const struct queue_msg *msg,
 		return -1;
 	log_info_as("bounce", "%s: %s %s notification: %s", queue_msg_id(msg),
 		    postmaster ? "postmaster" : "sender",
-		    success ? "delivery status" : "non-delivery", new_id);
+		    kind == DSN_SUCCESS ? "delivery status"
+		    : kind == DSN_DELAY ? "delay status"
+					: "non-delivery",
+		    new_id);
 	log_info_as("qmgr", "%s: from=<%s>, size=%zu, nrcpt=1 (queue active)", new_id, denv.sender,
 		    content_len);
 	return 1;
@@ -192,12 +213,19 @@ int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const 
 		       const struct deliver_status *st, size_t n,
 		       const struct deliver_dsn_conf *conf, char **error_r)
 {
-	return deliver_dsn_queue(qd, msg, rcpts, st, n, 0, conf, error_r);
+	return deliver_dsn_queue(qd, msg, rcpts, st, n, DSN_FAILURE, conf, error_r);
 }
 
 int deliver_dsn_success(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
 			const struct deliver_status *st, size_t n,
 			const struct deliver_dsn_conf *conf, char **error_r)
 {
-	return deliver_dsn_queue(qd, msg, rcpts, st, n, 1, conf, error_r);
+	return deliver_dsn_queue(qd, msg, rcpts, st, n, DSN_SUCCESS, conf, error_r);
+}
+
+int deliver_dsn_delay(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+		      const struct deliver_status *st, size_t n,
+		      const struct deliver_dsn_conf *conf, char **error_r)
+{
+	return deliver_dsn_queue(qd, msg, rcpts, st, n, DSN_DELAY, conf, error_r);
 }

@@ -49,7 +49,7 @@ static const struct relay_param relay_params_table[] = {
 	STR("default_transport", "smtp", SUPPORTED, 0),
 	INT("defer_code", "450", 0, NO_MAX, SUPPORTED, 0),
 	STR("delay_notice_recipient", "postmaster", NOT_YET, 0),
-	TIME("delay_warning_time", "0h", 'h', NOT_YET, 0),
+	TIME("delay_warning_time", "0h", 'h', SUPPORTED, 0),
 	BOOL("disable_vrfy_command", "no", SUPPORTED, 0),
 	STR("double_bounce_sender", "double-bounce", SUPPORTED, 0),
 	STR("empty_address_recipient", "MAILER-DAEMON", NOT_YET, 0),

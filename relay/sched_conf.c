@@ -100,6 +100,7 @@ int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **err
 			 0 &&
 		 relay_conf_time(v, "bounce_queue_lifetime", &c->bounce_queue_lifetime, error_r) >
 			 0 &&
+		 relay_conf_time(v, "delay_warning_time", &c->delay_warning_time, error_r) > 0 &&
 		 relay_conf_int(v, "default_process_limit", &c->process_limit, error_r) > 0 &&
 		 relay_conf_str(v, "smtp_helo_name", &s->helo_name, error_r) > 0 &&
 		 relay_conf_time(v, "smtp_connect_timeout", &s->connect_timeout, error_r) > 0 &&

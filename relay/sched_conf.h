@@ -3,7 +3,7 @@
  *
  * Postfix parameters (postconf(5) names and defaults): queue_run_delay,
  * minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,
- * bounce_queue_lifetime,
+ * bounce_queue_lifetime, delay_warning_time,
  * default_destination_concurrency_limit and
  * default_destination_recipient_limit (each overridden per transport by
  * <transport>_destination_concurrency_limit and
@@ -32,6 +32,7 @@ struct sched_conf {
 	long long maximal_backoff_time;	  /* seconds */
 	long long maximal_queue_lifetime; /* seconds; 0: try once */
 	long long bounce_queue_lifetime;  /* the same for mail from the null sender */
+	long long delay_warning_time;	  /* seconds; 0: no delay warnings */
 	long long process_limit;	  /* deliveries running at once, 0 no limit */
 	struct deliver_smtp_conf smtp;	  /* helo name and timeouts */
 	struct deliver_cache_conf cache;  /* smtp_connection_cache_*, smtp_connection_reuse_* */

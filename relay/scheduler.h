@@ -28,8 +28,8 @@
  *   bounce_queue_lifetime, when that is the smaller.
  * - hold/ is never looked at.
  * - Bounced recipients get an RFC 3464 notification (deliver_dsn.h), one
- *   per message and attempt (sched_bounce.c); delay warnings are not sent
- *   yet.
+ *   per message and attempt (sched_bounce.c); NOTIFY=SUCCESS notices and
+ *   delay_warning_time warnings are sent by the delivery (sched_job.c).
  */
 #ifndef POSTERN_SCHEDULER_H
 #define POSTERN_SCHEDULER_H

@@ -16,6 +16,9 @@
 #     bounces is discarded;
 #   - NOTIFY=SUCCESS: a "relayed" notice when the next hop lacks DSN, a
 #     "delivered" one for a Maildir, none when the next hop has DSN;
+#   - delay_warning_time: one delay warning per recipient once the message
+#     is that old (Action: delayed, the header only), none for NOTIFY
+#     without DELAY;
 #   - bounce_queue_lifetime = 0: mail from the null sender that meets a
 #     4xx is returned at once (message expired), other mail is deferred;
 #   - a message from the null sender never gets a notification.
@@ -246,6 +249,41 @@ tap_ok $? "NOTIFY=SUCCESS, next hop with DSN: delivered ($id)"
 tap_is "$(grep -c "$id: sender delivery status notification" "$SD_LOG")" 0 \
 	"NOTIFY=SUCCESS, next hop with DSN: no notice (the request went on)"
 
+
+# 8. Delay warnings: retried every second, a warning once 1s old.
+sd_stop
+tap_ok $? "posternd stops cleanly"
+sd_start -o master_service_disable= -o delay_warning_time=1s -o minimal_backoff_time=1s \
+	-o maximal_backoff_time=1s -o queue_run_delay=1s
+# soft RCPTPARAMS SUBJECT: one message to soft@; prints its queue id.
+soft() {
+	sd_chat 2525 <<EOF2 | sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p'
+R
+S EHLO client.example\r\nMAIL FROM:<sender@example.org>\r\nRCPT TO:<soft@example.test>$1\r\nDATA\r\n
+R 4
+S Subject: $2\r\n\r\nbody of $2\r\n.\r\nQUIT\r\n
+E
+EOF2
+}
+id=$(soft "" "delayed")
+id2=$(soft " NOTIFY=FAILURE" "delayed quietly")
+tries() { [ "$(grep -c "$1: to=<soft@example.test>, .*status=deferred" "$SD_LOG")" -ge "$2" ]; }
+h_wait_until 30 tries "$id" 4 && h_wait_until 30 tries "$id2" 4
+tap_ok $? "delay warnings: both messages were tried four times"
+tap_is "$(grep -c "postern/bounce\[[0-9]*\]: $id: sender delay status notification: " "$SD_LOG")" 1 \
+	"delay warnings: one warning, at the attempt after delay_warning_time ($id)"
+tap_is "$(grep -c "$id2: sender delay status notification" "$SD_LOG")" 0 \
+	"delay warnings: none for NOTIFY=FAILURE ($id2)"
+nid=$(sed -n "s/.*$id: sender delay status notification: //p" "$SD_LOG")
+h_wait_grep "$nid: removed" "$SD_LOG" 30
+f=$(grep -l "X-Postfix-Queue-ID: $id" "$BOX"/new/*)
+out=$(parse "$f")
+grep -q "^Subject: Delayed Mail (still being retried)" "$f"
+tap_ok $? "delay warnings: the subject says the mail is still being retried"
+grep -qxF "Action: delayed" <<<"$out" && grep -qxF "Status: 4.3.0" <<<"$out"
+tap_ok $? "delay warnings: Action: delayed, Status: 4.3.0"
+grep -qxF "parts: text/plain message/delivery-status text/rfc822-headers" <<<"$out"
+tap_ok $? "delay warnings: the header only is returned"
 sd_stop
 tap_ok $? "posternd stops cleanly"
 [ "$tap_failed" -eq 0 ] || sed 's/^/# posternd: /' "$SD_LOG" | grep -v 'connect from\|client='
