@@ -79,8 +79,7 @@ void log_vwrite(int priority, const char *prefix, const char *fmt, va_list ap)
 	log_vwrite_as(NULL, priority, prefix, fmt, ap);
 }
 
-void log_vwrite_as(const char *name, int priority, const char *prefix, const char *fmt,
-		   va_list ap)
+void log_vwrite_as(const char *name, int priority, const char *prefix, const char *fmt, va_list ap)
 {
 	char line[4096];
 	char named[LOG_TAG_SIZE];
@@ -97,8 +96,10 @@ void log_vwrite_as(const char *name, int priority, const char *prefix, const cha
 		struct tm tm;
 		localtime_r(&now, &tm);
 		off = strftime(line, cap, "%b %e %H:%M:%S ", &tm);
-		off = log_room(off, snprintf(line + off, cap - off, "%s %s[%ld]: ", log_host,
-					     tag, (long)getpid()), cap);
+		off = log_room(off,
+			       snprintf(line + off, cap - off, "%s %s[%ld]: ", log_host, tag,
+					(long)getpid()),
+			       cap);
 	}
 	size_t body = off;
 	off = log_room(off, snprintf(line + off, cap - off, "%s", prefix), cap);

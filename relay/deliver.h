@@ -72,8 +72,8 @@ int deliver_record(struct queue_msg *msg, size_t i, const struct deliver_status 
 /* deliver_record_all: deliver_record for n recipients (indexes rcpts,
  * results st) at once: every status written, one sync, then one log line
  * each. 1 ok; -1 with *error_r (nothing logged). */
-int deliver_record_all(struct queue_msg *msg, const size_t *rcpts,
-		       const struct deliver_status *st, size_t n, const struct deliver_times *t,
-		       struct queue_committer *committer, char **error_r);
+int deliver_record_all(struct queue_msg *msg, const size_t *rcpts, const struct deliver_status *st,
+		       size_t n, const struct deliver_times *t, struct queue_committer *committer,
+		       char **error_r);
 
 #endif

@@ -47,35 +47,38 @@ static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, en
 	buf_printf(b, "From: MAILER-DAEMON@%s (Mail Delivery System)\r\n", host);
 	buf_printf(b, "To: <%s>\r\n", to);
 	buf_printf(b, "Subject: %s\r\nDate: ",
-		   kind == DSN_SUCCESS	 ? "Successful Mail Delivery Report"
-		   : kind == DSN_DELAY	 ? "Delayed Mail (still being retried)"
-		   : postmaster		 ? "Postmaster Copy: Undelivered Mail"
-					 : "Undelivered Mail Returned to Sender");
+		   kind == DSN_SUCCESS ? "Successful Mail Delivery Report"
+		   : kind == DSN_DELAY ? "Delayed Mail (still being retried)"
+		   : postmaster	       ? "Postmaster Copy: Undelivered Mail"
+				       : "Undelivered Mail Returned to Sender");
 	cleanup_date(b, now);
 	buf_append_str(b, "\r\n");
 	cleanup_message_id(b, now, new_id, host, &mid);
 	free(mid);
-	buf_printf(b,
-		   "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
-		   "Content-Type: multipart/report; report-type=delivery-status;\r\n"
-		   "\tboundary=\"%s\"\r\n\r\n"
-		   "This is a MIME-encapsulated message.\r\n\r\n"
-		   "--%s\r\nContent-Description: Notification\r\n"
-		   "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
-		   "This is the mail system at host %s.\r\n\r\n%s",
-		   boundary, boundary, host,
-		   kind == DSN_DELAY
-			   ? "####################################################################\r\n"
-			     "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\r\n"
-			     "####################################################################\r\n\r\n"
-			     "Your message could not be delivered yet. It will be retried\r\n"
-			     "until it has been in the queue for maximal_queue_lifetime.\r\n\r\n"
-		   : kind == DSN_SUCCESS ? "Your message was successfully delivered to the destination(s)\r\n"
-			     "listed below. If the message was delivered to mailbox you will\r\n"
-			     "receive no further notifications. Otherwise you may still receive\r\n"
-			     "notifications of mail delivery errors from other systems.\r\n\r\n"
-			   : "I'm sorry to have to inform you that your message could not\r\n"
-			     "be delivered to one or more recipients. It's attached below.\r\n\r\n");
+	buf_printf(
+		b,
+		"Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/report; report-type=delivery-status;\r\n"
+		"\tboundary=\"%s\"\r\n\r\n"
+		"This is a MIME-encapsulated message.\r\n\r\n"
+		"--%s\r\nContent-Description: Notification\r\n"
+		"Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+		"This is the mail system at host %s.\r\n\r\n%s",
+		boundary, boundary, host,
+		kind == DSN_DELAY
+			? "####################################################################\r\n"
+			  "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\r\n"
+			  "####################################################################"
+			  "\r\n\r\n"
+			  "Your message could not be delivered yet. It will be retried\r\n"
+			  "until it has been in the queue for maximal_queue_lifetime.\r\n\r\n"
+		: kind == DSN_SUCCESS
+			? "Your message was successfully delivered to the destination(s)\r\n"
+			  "listed below. If the message was delivered to mailbox you will\r\n"
+			  "receive no further notifications. Otherwise you may still receive\r\n"
+			  "notifications of mail delivery errors from other systems.\r\n\r\n"
+			: "I'm sorry to have to inform you that your message could not\r\n"
+			  "be delivered to one or more recipients. It's attached below.\r\n\r\n");
 }
 
 /* deliver_dsn_remote_mta: the host part of a relay "host[addr]:port". */
@@ -106,10 +109,10 @@ static void deliver_dsn_report(struct buf *b, const struct queue_msg *msg, const
 		buf_printf(b, "\r\nFinal-Recipient: rfc822; %s\r\n", r->address);
 		if (r->orcpt != NULL)
 			buf_printf(b, "Original-Recipient: %s\r\n", r->orcpt);
-		const char *action = kind == DSN_FAILURE ? "failed"
-				     : kind == DSN_DELAY ? "delayed"
+		const char *action = kind == DSN_FAILURE		      ? "failed"
+				     : kind == DSN_DELAY		      ? "delayed"
 				     : st[k].notice == DELIVER_NOTICE_RELAYED ? "relayed"
-									       : "delivered";
+									      : "delivered";
 		buf_printf(b, "Action: %s\r\nStatus: %s\r\n", action, st[k].dsn);
 		if (st[k].diag != NULL) {
 			deliver_dsn_remote_mta(b, st[k].relay);
@@ -122,8 +125,8 @@ static void deliver_dsn_report(struct buf *b, const struct queue_msg *msg, const
 
 /* deliver_dsn_returned: the returned message, or its header for
  * RET=HDRS. */
-static void deliver_dsn_returned(struct buf *b, const struct queue_msg *msg,
-				 const char *boundary, int hdrs_only)
+static void deliver_dsn_returned(struct buf *b, const struct queue_msg *msg, const char *boundary,
+				 int hdrs_only)
 {
 	int hdrs = hdrs_only || queue_msg_envelope(msg)->ret == QUEUE_RET_HDRS;
 	const void *data;
@@ -146,9 +149,9 @@ static void deliver_dsn_returned(struct buf *b, const struct queue_msg *msg,
 }
 
 /* deliver_dsn_queue: a notification of that kind. */
-static int deliver_dsn_queue(struct queue_dir *qd, const struct queue_msg *msg,
-			     const size_t *rcpts, const struct deliver_status *st, size_t n,
-			     enum dsn_kind kind, const struct deliver_dsn_conf *conf, char **error_r)
+static int deliver_dsn_queue(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+			     const struct deliver_status *st, size_t n, enum dsn_kind kind,
+			     const struct deliver_dsn_conf *conf, char **error_r)
 {
 	const struct queue_envelope *env = queue_msg_envelope(msg);
 	const char *myhostname = conf->myhostname;

@@ -3,8 +3,8 @@
  * message.
  *
  * For the recipients of one message that bounced in one attempt (all its
- * deliveries, sched_bounce.c), the sender gets one notification holding: a text part for a person, a message/delivery-status
- * part (Reporting-MTA, X-Postfix-Queue-ID, X-Postfix-Sender,
+ * deliveries, sched_bounce.c), the sender gets one notification holding: a text part for a person,
+ * a message/delivery-status part (Reporting-MTA, X-Postfix-Queue-ID, X-Postfix-Sender,
  * Original-Envelope-Id when ENVID was given, Arrival-Date; per recipient
  * Final-Recipient, Original-Recipient when ORCPT was given, Action: failed,
  * Status, Remote-MTA and Diagnostic-Code), and the returned message:

@@ -27,9 +27,9 @@ struct smtp_session {
 	char where[512]; /* relay= */
 	unsigned ext;
 	unsigned long long size_limit;
-	int64_t born_us;  /* when the connection was made */
-	long long uses;	  /* transactions on it, this one included */
-	int broken;	  /* an I/O step failed: the session cannot be reused */
+	int64_t born_us; /* when the connection was made */
+	long long uses;	 /* transactions on it, this one included */
+	int broken;	 /* an I/O step failed: the session cannot be reused */
 	struct deliver_status *st;
 	int *accepted;
 	char *fail;	  /* why the last server failed */
@@ -412,8 +412,9 @@ static enum smtp_try smtp_route(struct smtp_session *s, struct deliver_times *t_
 	int rc = deliver_route_find(req->nexthop, req->lmtp, req->conf->families, &route, dsn, &error);
 	if (rc <= 0) {
 		for (size_t k = 0; k < req->n_rcpts; k++)
-			deliver_status_set(&s->st[k], rc == 0 ? QUEUE_RCPT_BOUNCED : QUEUE_RCPT_DEFERRED,
-					   dsn, "none", "%s", error);
+			deliver_status_set(&s->st[k],
+					   rc == 0 ? QUEUE_RCPT_BOUNCED : QUEUE_RCPT_DEFERRED, dsn,
+					   "none", "%s", error);
 		free(error);
 		return SMTP_TRY_DONE;
 	}
@@ -453,7 +454,7 @@ int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r
 		/* NOTIFY=SUCCESS: a server with DSN took the request over. */
 		for (size_t k = 0; k < req->n_rcpts; k++)
 			st_r[k].notice = (s.ext & DELIVER_EXT_DSN) ? DELIVER_NOTICE_NONE
-				       : req->lmtp		   ? DELIVER_NOTICE_DELIVERED
+					 : req->lmtp		   ? DELIVER_NOTICE_DELIVERED
 								   : DELIVER_NOTICE_RELAYED;
 	}
 	free(s.accepted);

@@ -60,8 +60,8 @@ struct deliver_smtp_req {
 
 /* deliver_smtp: deliver req's message to its recipients and fill
  * st_r[0..n_rcpts) (one status each), t_r->conn_us (when the session
- * was set up) and t_r->conn_use (its transaction count). 1 done; 0 interrupted by the stop flag (st_r untouched
- * but zeroed: record nothing, the recipients are tried again). */
+ * was set up) and t_r->conn_use (its transaction count). 1 done; 0 interrupted by the stop flag
+ * (st_r untouched but zeroed: record nothing, the recipients are tried again). */
 int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r,
 		 struct deliver_times *t_r);
 

@@ -16,8 +16,8 @@
 #include "deliver.h"
 #include "queue.h"
 #include "queue_commit.h"
-#include "scheduler.h"
 #include "sched_conf.h"
+#include "scheduler.h"
 
 /* Postfix's qmgr_message_active_limit: messages in memory at once. */
 #define SCHED_MSG_LIMIT 20000

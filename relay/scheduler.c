@@ -207,7 +207,7 @@ void sched_free(struct sched **sp)
 		deliver_cache_expire(NULL);
 	}
 	sched_pool_deinit(&s->pool);
-	struct event *evs[] = {s->ev_inotify, s->ev_done,  s->ev_timer,
+	struct event *evs[] = {s->ev_inotify, s->ev_done, s->ev_timer,
 			       s->ev_rescan,  s->ev_stop, s->ev_cache};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
