@@ -1,8 +1,8 @@
 /* deliver_smtp.h: the smtp: and lmtp: transports, a client that delivers
  * one message to a group of recipients with the same next hop.
  *
- * A delivery runs on its own thread (the scheduler starts one per
- * delivery, scheduler.h) with blocking steps bounded by poll() timeouts:
+ * A delivery runs on a delivery thread of its own while it lasts (the
+ * scheduler's pool, sched_pool.c) with blocking steps bounded by poll() timeouts:
  * Postfix's per-phase limits, and a stop flag checked every second so
  * that a stopping posternd does not wait for a slow peer.
  *

@@ -109,10 +109,10 @@ void sched_dest_done(struct sched *s, struct sched_job *job);
 /* sched_dest_free_all: release every destination (none may be running). */
 void sched_dest_free_all(struct sched *s);
 
-/* sched_job_start: run job on a new thread; when it ends it goes on
- * s->done and s->done_fd is signalled. A thread that cannot be started
- * is logged and the job goes on s->done at once, interrupted (its message
- * stays in active/ until the next start). */
+/* sched_job_start: run job on a pool thread (sched_pool.c); when it ends
+ * it goes on s->done and s->done_fd is signalled. When there is no thread
+ * and none can be started, that is logged and the job goes on s->done at
+ * once, interrupted (its message stays in active/ until the next start). */
 void sched_job_start(struct sched_job *job);
 /* sched_job_work: run job and hand it back (on a pool thread). */
 void sched_job_work(struct sched_job *job);

@@ -12,7 +12,7 @@
  *   resolved to transport and next hop (nexthop.h), and recipients with
  *   the same ones form deliveries of at most
  *   <transport>_destination_recipient_limit recipients.
- * - Deliveries run one thread each, at most
+ * - Deliveries run on the threads of a pool (sched_pool.c), one each, at most
  *   <transport>_destination_concurrency_limit at once per destination
  *   (transport and next hop) and default_process_limit in all; the rest
  *   wait in order of arrival. Each delivery opens its own handle on the
