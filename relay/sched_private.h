@@ -74,7 +74,8 @@ struct sched_pool {
 struct sched {
 	struct sched_conf *conf;
 	struct queue_dir *qd;
-	struct queue_committer *committer; /* group commit of the deliveries' results */
+	struct queue_committer *committer; /* group commit of the deliveries' results
+					      (the SMTP server's, borrowed) */
 	struct sched_pool pool;
 	struct event_base *base;
 	struct event *ev_inotify, *ev_timer, *ev_done, *ev_stop, *ev_rescan;

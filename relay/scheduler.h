@@ -34,15 +34,20 @@
 #ifndef POSTERN_SCHEDULER_H
 #define POSTERN_SCHEDULER_H
 
+#include "queue_commit.h"
 #include "relay_conf.h"
 
 struct sched;
 
 /* sched_new: read the settings from conf, open the queue directory (after
- * the start-up recovery scan) and start the scheduler thread. 1 with *s_r;
- * 0 with *s_r NULL when master_service_disable names qmgr.fifo (as for
- * Postfix, mail then stays in incoming/); -1 with *error_r. */
-int sched_new(struct relay_conf *conf, struct sched **s_r, char **error_r);
+ * the start-up recovery scan) and start the scheduler thread. The
+ * deliveries make their results durable through committer (the SMTP
+ * server's, so that receiving and delivering share one sync per cycle;
+ * it must outlive the scheduler). 1 with *s_r; 0 with *s_r NULL when
+ * master_service_disable names qmgr.fifo (as for Postfix, mail then stays
+ * in incoming/); -1 with *error_r. */
+int sched_new(struct relay_conf *conf, struct queue_committer *committer, struct sched **s_r,
+	      char **error_r);
 /* sched_free: stop: running deliveries are interrupted (their recipients
  * are tried again after a restart), the thread ends; release *sp; accepts
  * NULL; clears *sp. */
