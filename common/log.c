@@ -103,8 +103,7 @@ void log_vwrite(int priority, const char *prefix, const char *fmt, va_list ap)
 	log_vwrite_as(NULL, priority, prefix, fmt, ap);
 }
 
-void log_vwrite_as(const char *name, int priority, const char *prefix, const char *fmt,
-		   va_list ap)
+void log_vwrite_as(const char *name, int priority, const char *prefix, const char *fmt, va_list ap)
 {
 	char line[4096];
 	char named[LOG_TAG_SIZE];

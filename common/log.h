@@ -53,7 +53,7 @@ void log_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 void log_vwrite(int priority, const char *prefix, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 /* log_vwrite_as: log_vwrite with tag "postern/name" (NULL: the thread's). */
-void log_vwrite_as(const char *name, int priority, const char *prefix, const char *fmt,
-		   va_list ap) __attribute__((format(printf, 4, 0)));
+void log_vwrite_as(const char *name, int priority, const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 #endif

@@ -120,7 +120,8 @@ int main(void)
 	tap_ok(strstr(t, "hidden") == NULL, "debug lines above the level do not");
 
 	t = capture(emit_threads);
-	tap_ok(matches(t, "^.* postern/smtp\\[[0-9]+\\]: 4ABC: to=<a@example.test>, status=sent \\(250 ok\\)\n"
+	tap_ok(matches(t, "^.* postern/smtp\\[[0-9]+\\]: 4ABC: to=<a@example.test>, status=sent "
+			  "\\(250 ok\\)\n"
 			  ".* postern/smtpd\\[[0-9]+\\]: 4ABC: after\n"
 			  ".* postern/qmgr\\[[0-9]+\\]: 4ABC: removed$"),
 	       "a thread logs under its own name; others keep theirs; log_info_as names one line");

@@ -19,6 +19,7 @@ void deliver_status_set(struct deliver_status *st, enum queue_rcpt_state state, 
 
 	deliver_status_deinit(st);
 	st->state = state;
+	st->notice = DELIVER_NOTICE_DELIVERED;
 	snprintf(st->dsn, sizeof(st->dsn), "%s", dsn);
 	st->relay = xstrdup(relay);
 	va_start(ap, fmt);
@@ -97,8 +98,7 @@ char *deliver_log_line(const struct queue_msg *msg, const char *rcpt,
 }
 
 int deliver_record(struct queue_msg *msg, size_t i, const struct deliver_status *st,
-		   const struct deliver_times *t, struct queue_committer *committer,
-		   char **error_r)
+		   const struct deliver_times *t, struct queue_committer *committer, char **error_r)
 {
 	return deliver_record_all(msg, &i, st, 1, t, committer, error_r);
 }
@@ -147,9 +147,9 @@ static int deliver_sync(struct queue_msg *msg, struct queue_committer *committer
 	return -1;
 }
 
-int deliver_record_all(struct queue_msg *msg, const size_t *rcpts,
-		       const struct deliver_status *st, size_t n, const struct deliver_times *t,
-		       struct queue_committer *committer, char **error_r)
+int deliver_record_all(struct queue_msg *msg, const size_t *rcpts, const struct deliver_status *st,
+		       size_t n, const struct deliver_times *t, struct queue_committer *committer,
+		       char **error_r)
 {
 	for (size_t k = 0; k < n; k++)
 		if (queue_msg_rcpt_update(msg, rcpts[k], st[k].state, error_r) < 0)

@@ -12,8 +12,17 @@
 #include "queue_commit.h"
 #include "queue_msg.h"
 
+/* What a NOTIFY=SUCCESS notice says of a delivered recipient. */
+enum deliver_notice {
+	DELIVER_NOTICE_DELIVERED, /* into a mailbox (or discarded): "delivered" */
+	DELIVER_NOTICE_RELAYED,	  /* to an SMTP server without DSN: "relayed" */
+	DELIVER_NOTICE_NONE,	  /* the next hop has DSN: the request went on */
+};
+
 struct deliver_status {
 	enum queue_rcpt_state state; /* DELIVERED, DEFERRED or BOUNCED */
+	enum deliver_notice notice;  /* for DELIVERED; deliver_status_set makes it
+					DELIVERED, the SMTP/LMTP client corrects it */
 	char dsn[16];		     /* enhanced status code, e.g. "2.0.0" */
 	char *relay;		     /* malloc'd: "none", "host[addr]:port", ... */
 	char *text;		     /* malloc'd: the reason, e.g. "delivered to maildir" */
@@ -63,8 +72,8 @@ int deliver_record(struct queue_msg *msg, size_t i, const struct deliver_status 
 /* deliver_record_all: deliver_record for n recipients (indexes rcpts,
  * results st) at once: every status written, one sync, then one log line
  * each. 1 ok; -1 with *error_r (nothing logged). */
-int deliver_record_all(struct queue_msg *msg, const size_t *rcpts,
-		       const struct deliver_status *st, size_t n, const struct deliver_times *t,
-		       struct queue_committer *committer, char **error_r);
+int deliver_record_all(struct queue_msg *msg, const size_t *rcpts, const struct deliver_status *st,
+		       size_t n, const struct deliver_times *t, struct queue_committer *committer,
+		       char **error_r);
 
 #endif

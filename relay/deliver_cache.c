@@ -79,7 +79,8 @@ int deliver_cache_take(const struct deliver_cache_conf *conf, const char *nextho
 	int64_t now = deliver_cache_now_us();
 	pthread_mutex_lock(&deliver_cache_lock);
 	deliver_cache_unlink_stale(conf, now, &dead);
-	for (struct deliver_cache_entry **ep = &deliver_cache_list; *ep != NULL; ep = &(*ep)->next) {
+	for (struct deliver_cache_entry **ep = &deliver_cache_list; *ep != NULL;
+	     ep = &(*ep)->next) {
 		if (strcmp((*ep)->nexthop, nexthop) == 0) {
 			found = *ep;
 			*ep = found->next;

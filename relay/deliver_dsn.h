@@ -3,16 +3,19 @@
  * message.
  *
  * For the recipients of one message that bounced in one attempt (all its
- * deliveries, sched_bounce.c), the sender gets one notification holding: a text part for a person, a message/delivery-status
- * part (Reporting-MTA, X-Postfix-Queue-ID, X-Postfix-Sender,
+ * deliveries, sched_bounce.c), the sender gets one notification holding: a text part for a person,
+ * a message/delivery-status part (Reporting-MTA, X-Postfix-Queue-ID, X-Postfix-Sender,
  * Original-Envelope-Id when ENVID was given, Arrival-Date; per recipient
  * Final-Recipient, Original-Recipient when ORCPT was given, Action: failed,
  * Status, Remote-MTA and Diagnostic-Code), and the returned message:
  * message/rfc822 with the whole message (RET=FULL or none given), or
  * text/rfc822-headers with its header only (RET=HDRS).
  * RFC 3461: a recipient with NOTIFY that lacks FAILURE (NEVER included)
- * gets none; RFC 5321 6.1: a message from the null sender never gets one
- * (Postfix would send a double bounce to the postmaster; Postern logs it).
+ * gets none; RFC 5321 6.1: a message from the null sender never gets one.
+ * Instead, as Postfix's bounce(8), when notify_classes has "2bounce" a
+ * double bounce ("Postmaster Copy: Undelivered Mail", the whole message)
+ * goes to 2bounce_notice_recipient from double_bounce_sender; a double
+ * bounce that fails in turn is discarded with a warning.
  */
 #ifndef POSTERN_DELIVER_DSN_H
 #define POSTERN_DELIVER_DSN_H
@@ -22,14 +25,42 @@
 #include "deliver.h"
 #include "queue.h"
 
+struct deliver_dsn_conf {
+	const char *myhostname;	   /* names this MTA */
+	int send_2bounce;	   /* notify_classes has 2bounce */
+	const char *postmaster;	   /* 2bounce_notice_recipient, qualified */
+	const char *double_bounce; /* double_bounce_sender, qualified */
+};
+
 /* deliver_dsn_bounce: queue (synchronously, durably, into incoming/) the
  * notification for the recipients rcpts[k] of msg whose st[k] is bounced
- * and want one; myhostname names this MTA. Logs "ID: sender non-delivery
- * notification: NEWID" and, as Postfix's qmgr would, "NEWID: from=<>,
- * size=N, nrcpt=1 (queue active)". 1 queued, 0 none needed, -1 with *error_r (the
- * caller must not record the bounces, so that they are tried again). */
+ * and want one. Logs "ID: sender non-delivery notification: NEWID" (or
+ * "postmaster non-delivery notification") and, as Postfix's qmgr would,
+ * "NEWID: from=<...>, size=N, nrcpt=1 (queue active)". 1 queued, 0 none
+ * needed, -1 with *error_r (the caller must not record the bounces, so
+ * that they are tried again). */
 int deliver_dsn_bounce(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
-		       const struct deliver_status *st, size_t n, const char *myhostname,
-		       char **error_r);
+		       const struct deliver_status *st, size_t n,
+		       const struct deliver_dsn_conf *conf, char **error_r);
+
+/* deliver_dsn_success: the same for the delivered recipients that asked
+ * for NOTIFY=SUCCESS and whose next hop does not take the request over
+ * (st->notice): "Successful Mail Delivery Report", Action: relayed (an
+ * SMTP server without DSN) or delivered (a mailbox). Logs "ID: sender
+ * delivery status notification: NEWID". The null sender gets none. 1
+ * queued, 0 none needed, -1 with *error_r (the caller logs it: a success
+ * notice is not worth a second delivery). */
+int deliver_dsn_success(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+			const struct deliver_status *st, size_t n,
+			const struct deliver_dsn_conf *conf, char **error_r);
+
+/* deliver_dsn_delay: a delay warning ("Delayed Mail (still being
+ * retried)", Action: delayed, the header of the message only) for the
+ * deferred recipients among rcpts (the caller picks those due a warning).
+ * Logs "ID: sender delay status notification: NEWID". The null sender
+ * gets none. 1 queued, 0 none needed, -1 with *error_r. */
+int deliver_dsn_delay(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+		      const struct deliver_status *st, size_t n,
+		      const struct deliver_dsn_conf *conf, char **error_r);
 
 #endif

@@ -35,9 +35,9 @@ struct smtp_session {
 	struct smtp_reply *ehlo;       /* the last EHLO/LHLO reply, or NULL */
 	unsigned ext;
 	unsigned long long size_limit;
-	int64_t born_us;  /* when the connection was made */
-	long long uses;	  /* transactions on it, this one included */
-	int broken;	  /* an I/O step failed: the session cannot be reused */
+	int64_t born_us; /* when the connection was made */
+	long long uses;	 /* transactions on it, this one included */
+	int broken;	 /* an I/O step failed: the session cannot be reused */
 	struct deliver_status *st;
 	int *accepted;
 	char *fail;	  /* why the last server failed */
@@ -503,8 +503,9 @@ static enum smtp_try smtp_route(struct smtp_session *s, struct deliver_times *t_
 	int rc = deliver_route_find(req->nexthop, req->lmtp, req->conf->families, &route, dsn, &error);
 	if (rc <= 0) {
 		for (size_t k = 0; k < req->n_rcpts; k++)
-			deliver_status_set(&s->st[k], rc == 0 ? QUEUE_RCPT_BOUNCED : QUEUE_RCPT_DEFERRED,
-					   dsn, "none", "%s", error);
+			deliver_status_set(&s->st[k],
+					   rc == 0 ? QUEUE_RCPT_BOUNCED : QUEUE_RCPT_DEFERRED, dsn,
+					   "none", "%s", error);
 		free(error);
 		return SMTP_TRY_DONE;
 	}
@@ -560,6 +561,11 @@ int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r
 			if (st_r[k].text == NULL)
 				deliver_status_set(&st_r[k], QUEUE_RCPT_DEFERRED, "4.4.2", s.where,
 						   "no reply from %s for this recipient", s.where);
+		/* NOTIFY=SUCCESS: a server with DSN took the request over. */
+		for (size_t k = 0; k < req->n_rcpts; k++)
+			st_r[k].notice = (s.ext & DELIVER_EXT_DSN) ? DELIVER_NOTICE_NONE
+					 : req->lmtp		   ? DELIVER_NOTICE_DELIVERED
+								   : DELIVER_NOTICE_RELAYED;
 	}
 	free(s.accepted);
 	free(s.fail);

@@ -1,8 +1,8 @@
 /* deliver_smtp.h: the smtp: and lmtp: transports, a client that delivers
  * one message to a group of recipients with the same next hop.
  *
- * A delivery runs on its own thread (the scheduler starts one per
- * delivery, scheduler.h) with blocking steps bounded by poll() timeouts:
+ * A delivery runs on a delivery thread of its own while it lasts (the
+ * scheduler's pool, sched_pool.c) with blocking steps bounded by poll() timeouts:
  * Postfix's per-phase limits, and a stop flag checked every second so
  * that a stopping posternd does not wait for a slow peer.
  *
@@ -69,8 +69,8 @@ struct deliver_smtp_req {
 
 /* deliver_smtp: deliver req's message to its recipients and fill
  * st_r[0..n_rcpts) (one status each), t_r->conn_us (when the session
- * was set up) and t_r->conn_use (its transaction count). 1 done; 0 interrupted by the stop flag (st_r untouched
- * but zeroed: record nothing, the recipients are tried again). */
+ * was set up) and t_r->conn_use (its transaction count). 1 done; 0 interrupted by the stop flag
+ * (st_r untouched but zeroed: record nothing, the recipients are tried again). */
 int deliver_smtp(const struct deliver_smtp_req *req, struct deliver_status *st_r,
 		 struct deliver_times *t_r);
 

@@ -89,18 +89,23 @@ void deliver_smtp_rcpt(const struct queue_rcpt *r, unsigned ext, struct buf *out
 void deliver_smtp_stuff_chunk(struct deliver_smtp_stuff *s, const char *data, size_t len,
 			      struct buf *out)
 {
-	size_t from = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s->line_start && data[i] == '.') {
+	size_t from = 0, i = 0;
+	if (len == 0)
+		return;
+	if (s->line_start && data[0] == '.')
+		buf_append_char(out, '.');
+	/* memchr from line end to line end: the bulk is copied in one piece. */
+	for (const char *nl; (nl = memchr(data + i, '\n', len - i)) != NULL;) {
+		i = (size_t)(nl - data) + 1;
+		if (i < len && data[i] == '.') {
 			buf_append(out, data + from, i - from);
 			buf_append_char(out, '.');
 			from = i;
 		}
-		s->line_start = data[i] == '\n';
 	}
 	buf_append(out, data + from, len - from);
-	if (len > 0)
-		s->last_cr = data[len - 1] == '\r';
+	s->line_start = data[len - 1] == '\n';
+	s->last_cr = data[len - 1] == '\r';
 }
 
 void deliver_smtp_stuff_end(struct deliver_smtp_stuff *s, struct buf *out)

@@ -191,7 +191,8 @@ static void test_record(struct queue_dir *qd, struct queue_msg **msgp)
 	deliver_discard("", &st);
 	tap_is_int(deliver_record(*msgp, 0, &st, &t, NULL, &error), 1, "record recipient 0 sent");
 	deliver_error("4.4.1 no route", &st);
-	tap_is_int(deliver_record(*msgp, 1, &st, &t, NULL, &error), 1, "record recipient 1 deferred");
+	tap_is_int(deliver_record(*msgp, 1, &st, &t, NULL, &error), 1,
+		   "record recipient 1 deferred");
 	snprintf(id, sizeof(id), "%s", queue_msg_id(*msgp));
 	queue_msg_free(msgp);
 	if (queue_msg_open(qd, QUEUE_INCOMING, id, QUEUE_MSG_READ, &again, NULL, &error) <= 0) {

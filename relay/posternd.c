@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 	posternd_privileges(d.conf);
 	if (smtpd_server_start(d.srv, 0, &error) < 0)
 		log_fatal("%s", error);
-	if (sched_new(d.conf, &d.sched, &error) < 0)
+	if (sched_new(d.conf, smtpd_server_committer(d.srv), &d.sched, &error) < 0)
 		log_fatal("%s", error);
 	if (pickup_new(d.conf, &d.pickup, &error) < 0)
 		log_fatal("%s", error);

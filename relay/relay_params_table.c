@@ -21,7 +21,7 @@
 #define ENUM(n, d, choices, st, fl) ROW(n, d, ENUM, 0, 0, 0, choices, st, fl)
 
 static const struct relay_param relay_params_table[] = {
-	STR("2bounce_notice_recipient", "postmaster", NOT_YET, 0),
+	STR("2bounce_notice_recipient", "postmaster", SUPPORTED, 0),
 	INT("access_map_defer_code", "450", 0, NO_MAX, SUPPORTED, 0),
 	INT("access_map_reject_code", "554", 0, NO_MAX, SUPPORTED, 0),
 	LIST("alias_maps", "hash:/etc/aliases, nis:mail.aliases", NOT_YET, 0),
@@ -49,9 +49,9 @@ static const struct relay_param relay_params_table[] = {
 	STR("default_transport", "smtp", SUPPORTED, 0),
 	INT("defer_code", "450", 0, NO_MAX, SUPPORTED, 0),
 	STR("delay_notice_recipient", "postmaster", NOT_YET, 0),
-	TIME("delay_warning_time", "0h", 'h', NOT_YET, 0),
+	TIME("delay_warning_time", "0h", 'h', SUPPORTED, 0),
 	BOOL("disable_vrfy_command", "no", SUPPORTED, 0),
-	STR("double_bounce_sender", "double-bounce", NOT_YET, 0),
+	STR("double_bounce_sender", "double-bounce", SUPPORTED, 0),
 	STR("empty_address_recipient", "MAILER-DAEMON", NOT_YET, 0),
 	STR("error_notice_recipient", "postmaster", NOT_YET, 0),
 	LIST("header_checks", "", NOT_YET, 0),
@@ -128,7 +128,7 @@ static const struct relay_param relay_params_table[] = {
 	LIST("nested_header_checks", "$header_checks", NOT_YET, 0),
 	INT("non_fqdn_reject_code", "504", 0, NO_MAX, SUPPORTED, 0),
 	LIST("non_smtpd_milters", "", SUPPORTED, 0),
-	STR("notify_classes", "resource, software", NOT_YET, 0),
+	STR("notify_classes", "resource, software", SUPPORTED, 0),
 	LIST("parent_domain_matches_subdomains", "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps", SUPPORTED, 0),
 	INT("plaintext_reject_code", "450", 0, NO_MAX, SUPPORTED, 0),
 	LIST("proxy_interfaces", "", SUPPORTED, 0),

@@ -3,7 +3,7 @@
  *
  * Postfix parameters (postconf(5) names and defaults): queue_run_delay,
  * minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,
- * bounce_queue_lifetime,
+ * bounce_queue_lifetime, delay_warning_time,
  * default_destination_concurrency_limit and
  * default_destination_recipient_limit (each overridden per transport by
  * <transport>_destination_concurrency_limit and
@@ -11,11 +11,15 @@
  * default_process_limit (the most deliveries running at once), the
  * next-hop parameters of nexthop.h, smtp_helo_name, the SMTP client's
  * per-phase timeouts, its TLS (deliver_tls.h) and SASL (deliver_sasl.h)
- * settings and its connection cache (deliver_cache.h).
+ * settings and its connection cache (deliver_cache.h), and for
+ * notifications notify_classes (2bounce), 2bounce_notice_recipient and
+ * double_bounce_sender (qualified with @myhostname when they have no
+ * domain).
  */
 #ifndef POSTERN_SCHED_CONF_H
 #define POSTERN_SCHED_CONF_H
 
+#include "deliver_dsn.h"
 #include "deliver_smtp.h"
 #include "nexthop.h"
 #include "relay_conf.h"
@@ -29,9 +33,13 @@ struct sched_conf {
 	long long maximal_backoff_time;	  /* seconds */
 	long long maximal_queue_lifetime; /* seconds; 0: try once */
 	long long bounce_queue_lifetime;  /* the same for mail from the null sender */
+	long long delay_warning_time;	  /* seconds; 0: no delay warnings */
 	long long process_limit;	  /* deliveries running at once, 0 no limit */
 	struct deliver_smtp_conf smtp;	  /* helo name, timeouts, TLS, SASL */
 	struct deliver_cache_conf cache;  /* smtp_connection_cache_*, smtp_connection_reuse_* */
+	struct deliver_dsn_conf dsn;	  /* its strings are the two below and myhostname */
+	char *postmaster;		  /* 2bounce_notice_recipient@myhostname */
+	char *double_bounce;		  /* double_bounce_sender@myhostname */
 };
 
 /* sched_conf_new: read the settings from relay (a reference is taken).

@@ -89,8 +89,7 @@ static void sched_job_bounce(struct sched_job *job, const struct queue_msg *msg,
 			     const size_t *rcpts, struct deliver_status *st, size_t n)
 {
 	char *error = NULL;
-	if (deliver_dsn_bounce(job->s->qd, msg, rcpts, st, n, job->s->conf->myhostname,
-			       &error) >= 0)
+	if (deliver_dsn_bounce(job->s->qd, msg, rcpts, st, n, &job->s->conf->dsn, &error) >= 0)
 		return;
 	log_error("%s: cannot queue the non-delivery notification: %s", job->m->id, error);
 	free(error);
@@ -99,8 +98,36 @@ static void sched_job_bounce(struct sched_job *job, const struct queue_msg *msg,
 			st[k].state = QUEUE_RCPT_DEFERRED;
 }
 
+/* sched_job_delay_due: keep in (rcpts, st) only the recipients due a
+ * delay warning: deferred now, allowing NOTIFY=DELAY, the message older
+ * than delay_warning_time now but not at their previous attempt (its time
+ * is in their status slot, so each gets one warning). Copies; the number
+ * kept. Call before the results are recorded. */
+static size_t sched_job_delay_due(const struct sched_job *job, const struct queue_msg *msg,
+				  const size_t *rcpts, const struct deliver_status *st, size_t n,
+				  size_t *due_rcpts, struct deliver_status *due_st)
+{
+	int64_t limit = (int64_t)job->s->conf->delay_warning_time * 1000000;
+	int64_t arrival = job->m->arrival_us;
+	size_t kept = 0;
+	if (limit <= 0 || sched_now_us() - arrival < limit)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct queue_rcpt *r = queue_msg_rcpt(msg, rcpts[k]);
+		int wants = r->notify == 0 || (r->notify & QUEUE_NOTIFY_DELAY) != 0;
+		int warned = r->updated_us != 0 && r->updated_us - arrival >= limit;
+		if (st[k].state == QUEUE_RCPT_DEFERRED && wants && !warned) {
+			due_rcpts[kept] = rcpts[k];
+			due_st[kept++] = st[k];
+		}
+	}
+	return kept;
+}
+
 /* sched_job_record: hand the results in (sched_bounce.c), notify and
- * record what this thread is left with, count what became final. */
+ * record what this thread is left with, count what became final, and
+ * send the success notices (NOTIFY=SUCCESS) and delay warnings
+ * (delay_warning_time) of this delivery. */
 static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 			     struct deliver_status *st, const struct deliver_times *t)
 {
@@ -108,6 +135,9 @@ static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 	struct deliver_status *rst;
 	char *error = NULL;
 	size_t n = sched_bounce_gather(job, st, &rcpts, &rst);
+	size_t *due_rcpts = xcalloc(n + 1, sizeof(*due_rcpts));
+	struct deliver_status *due_st = xcalloc(n + 1, sizeof(*due_st));
+	size_t n_due = sched_job_delay_due(job, msg, rcpts, rst, n, due_rcpts, due_st);
 	sched_job_bounce(job, msg, rcpts, rst, n);
 	if (deliver_record_all(msg, rcpts, rst, n, t, job->s->committer, &error) < 0) {
 		log_error("%s: cannot record the delivery results: %s", job->m->id, error);
@@ -117,7 +147,22 @@ static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 		for (size_t k = 0; k < n; k++)
 			job->n_final += rst[k].state == QUEUE_RCPT_DELIVERED ||
 					rst[k].state == QUEUE_RCPT_BOUNCED;
+		/* After the record: a crash in between loses the notice rather
+		 * than delivering the message twice. */
+		if (deliver_dsn_success(job->s->qd, msg, rcpts, rst, n, &job->s->conf->dsn,
+					&error) < 0) {
+			log_error("%s: cannot queue the delivery status notification: %s",
+				  job->m->id, error);
+			free(error);
+		}
+		if (n_due > 0 && deliver_dsn_delay(job->s->qd, msg, due_rcpts, due_st, n_due,
+						   &job->s->conf->dsn, &error) < 0) {
+			log_error("%s: cannot queue the delay warning: %s", job->m->id, error);
+			free(error);
+		}
 	}
+	free(due_rcpts);
+	free(due_st); /* copies: their strings belong to rst */
 	for (size_t k = 0; k < n; k++)
 		deliver_status_deinit(&rst[k]);
 	free(rst);

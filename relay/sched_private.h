@@ -16,8 +16,8 @@
 #include "deliver.h"
 #include "queue.h"
 #include "queue_commit.h"
-#include "scheduler.h"
 #include "sched_conf.h"
+#include "scheduler.h"
 
 /* Postfix's qmgr_message_active_limit: messages in memory at once. */
 #define SCHED_MSG_LIMIT 20000
@@ -74,7 +74,8 @@ struct sched_pool {
 struct sched {
 	struct sched_conf *conf;
 	struct queue_dir *qd;
-	struct queue_committer *committer; /* group commit of the deliveries' results */
+	struct queue_committer *committer; /* group commit of the deliveries' results
+					      (the SMTP server's, borrowed) */
 	struct sched_pool pool;
 	struct event_base *base;
 	struct event *ev_inotify, *ev_timer, *ev_done, *ev_stop, *ev_rescan;
@@ -109,10 +110,10 @@ void sched_dest_done(struct sched *s, struct sched_job *job);
 /* sched_dest_free_all: release every destination (none may be running). */
 void sched_dest_free_all(struct sched *s);
 
-/* sched_job_start: run job on a new thread; when it ends it goes on
- * s->done and s->done_fd is signalled. A thread that cannot be started
- * is logged and the job goes on s->done at once, interrupted (its message
- * stays in active/ until the next start). */
+/* sched_job_start: run job on a pool thread (sched_pool.c); when it ends
+ * it goes on s->done and s->done_fd is signalled. When there is no thread
+ * and none can be started, that is logged and the job goes on s->done at
+ * once, interrupted (its message stays in active/ until the next start). */
 void sched_job_start(struct sched_job *job);
 /* sched_job_work: run job and hand it back (on a pool thread). */
 void sched_job_work(struct sched_job *job);

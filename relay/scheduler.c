@@ -162,7 +162,8 @@ static int sched_disabled(struct relay_conf *conf, char **error_r)
 	return off;
 }
 
-int sched_new(struct relay_conf *conf, struct sched **s_r, char **error_r)
+int sched_new(struct relay_conf *conf, struct queue_committer *committer, struct sched **s_r,
+	      char **error_r)
 {
 	*s_r = NULL;
 	int off = sched_disabled(conf, error_r);
@@ -175,12 +176,12 @@ int sched_new(struct relay_conf *conf, struct sched **s_r, char **error_r)
 	s->inotify_fd = s->done_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	sched_pool_init(&s->pool);
-	/* Deliveries sync their results through a committer of their own, so
-	 * that many finishing at once share one sync. */
-	struct queue_committer_settings commit = {QUEUE_SYNC_SYNCFS, 0};
+	/* Deliveries sync their results through the server's committer, so
+	 * that many finishing at once, and the mail arriving meanwhile, share
+	 * one sync. */
+	s->committer = committer;
 	if (sched_conf_new(conf, &s->conf, error_r) < 0 ||
 	    queue_dir_open(conf->queue_directory, &s->qd, error_r) < 0 ||
-	    queue_committer_new(s->qd, &commit, &s->committer, error_r) < 0 ||
 	    sched_events(s, error_r) < 0) {
 		sched_free(&s);
 		return -1;
@@ -207,7 +208,7 @@ void sched_free(struct sched **sp)
 		deliver_cache_expire(NULL);
 	}
 	sched_pool_deinit(&s->pool);
-	struct event *evs[] = {s->ev_inotify, s->ev_done,  s->ev_timer,
+	struct event *evs[] = {s->ev_inotify, s->ev_done, s->ev_timer,
 			       s->ev_rescan,  s->ev_stop, s->ev_cache};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
@@ -219,7 +220,6 @@ void sched_free(struct sched **sp)
 		close(s->inotify_fd);
 	if (s->done_fd >= 0)
 		close(s->done_fd);
-	queue_committer_free(&s->committer);
 	queue_dir_free(&s->qd);
 	sched_conf_free(&s->conf);
 	pthread_mutex_destroy(&s->lock);

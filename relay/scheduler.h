@@ -12,7 +12,7 @@
  *   resolved to transport and next hop (nexthop.h), and recipients with
  *   the same ones form deliveries of at most
  *   <transport>_destination_recipient_limit recipients.
- * - Deliveries run one thread each, at most
+ * - Deliveries run on the threads of a pool (sched_pool.c), one each, at most
  *   <transport>_destination_concurrency_limit at once per destination
  *   (transport and next hop) and default_process_limit in all; the rest
  *   wait in order of arrival. Each delivery opens its own handle on the
@@ -28,21 +28,26 @@
  *   bounce_queue_lifetime, when that is the smaller.
  * - hold/ is never looked at.
  * - Bounced recipients get an RFC 3464 notification (deliver_dsn.h), one
- *   per message and attempt (sched_bounce.c); delay warnings are not sent
- *   yet.
+ *   per message and attempt (sched_bounce.c); NOTIFY=SUCCESS notices and
+ *   delay_warning_time warnings are sent by the delivery (sched_job.c).
  */
 #ifndef POSTERN_SCHEDULER_H
 #define POSTERN_SCHEDULER_H
 
+#include "queue_commit.h"
 #include "relay_conf.h"
 
 struct sched;
 
 /* sched_new: read the settings from conf, open the queue directory (after
- * the start-up recovery scan) and start the scheduler thread. 1 with *s_r;
- * 0 with *s_r NULL when master_service_disable names qmgr.fifo (as for
- * Postfix, mail then stays in incoming/); -1 with *error_r. */
-int sched_new(struct relay_conf *conf, struct sched **s_r, char **error_r);
+ * the start-up recovery scan) and start the scheduler thread. The
+ * deliveries make their results durable through committer (the SMTP
+ * server's, so that receiving and delivering share one sync per cycle;
+ * it must outlive the scheduler). 1 with *s_r; 0 with *s_r NULL when
+ * master_service_disable names qmgr.fifo (as for Postfix, mail then stays
+ * in incoming/); -1 with *error_r. */
+int sched_new(struct relay_conf *conf, struct queue_committer *committer, struct sched **s_r,
+	      char **error_r);
 /* sched_free: stop: running deliveries are interrupted (their recipients
  * are tried again after a restart), the thread ends; release *sp; accepts
  * NULL; clears *sp. */

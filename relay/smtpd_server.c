@@ -142,3 +142,8 @@ void smtpd_server_free(struct smtpd_server **srvp)
 	pthread_mutex_destroy(&srv->lock);
 	FREE_AND_NULL(*srvp);
 }
+
+struct queue_committer *smtpd_server_committer(struct smtpd_server *srv)
+{
+	return srv->committer;
+}

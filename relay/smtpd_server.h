@@ -44,4 +44,8 @@ void smtpd_server_stop(struct smtpd_server *srv);
  * accepts NULL; clears *srvp. */
 void smtpd_server_free(struct smtpd_server **srvp);
 
+/* smtpd_server_committer: the queue committer of a started server (owned
+ * by it: valid until smtpd_server_free), for others to share its syncs. */
+struct queue_committer *smtpd_server_committer(struct smtpd_server *srv);
+
 #endif
