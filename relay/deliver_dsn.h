@@ -22,15 +22,23 @@
 
 #include <stddef.h>
 
+#include "cfg.h"
 #include "deliver.h"
 #include "queue.h"
 
 struct deliver_dsn_conf {
-	const char *myhostname;	   /* names this MTA */
-	int send_2bounce;	   /* notify_classes has 2bounce */
-	const char *postmaster;	   /* 2bounce_notice_recipient, qualified */
-	const char *double_bounce; /* double_bounce_sender, qualified */
+	char *myhostname;    /* names this MTA */
+	int send_2bounce;    /* notify_classes has 2bounce */
+	char *postmaster;    /* 2bounce_notice_recipient, qualified */
+	char *double_bounce; /* double_bounce_sender, qualified */
 };
+
+/* deliver_dsn_conf_init: read myhostname, notify_classes (2bounce),
+ * 2bounce_notice_recipient and double_bounce_sender from view (the last
+ * two qualified with @myhostname when they have no domain). 1, or -1 with
+ * *error_r. Release with deliver_dsn_conf_deinit (also after a failure). */
+int deliver_dsn_conf_init(struct deliver_dsn_conf *c, const struct cfg *view, char **error_r);
+void deliver_dsn_conf_deinit(struct deliver_dsn_conf *c);
 
 /* deliver_dsn_bounce: queue (synchronously, durably, into incoming/) the
  * notification for the recipients rcpts[k] of msg whose st[k] is bounced

@@ -21,6 +21,7 @@ struct pickup {
 	struct queue_dir *qd;
 	struct milter_client_conf *milters; /* NULL: none */
 	char *myhostname, *mail_name;
+	struct deliver_dsn_conf dsn; /* for returning rejected mail */
 	long long run_delay; /* seconds between scans */
 	int inotify_fd, stop_fd;
 	pthread_t thread;
@@ -104,7 +105,7 @@ static int pickup_return(struct pickup *p, const struct queue_msg *src, const st
 				   m->reject_text);
 	}
 	char *error = NULL;
-	int rc = deliver_dsn_bounce(p->qd, src, idx, st, n, p->myhostname, &error);
+	int rc = deliver_dsn_bounce(p->qd, src, idx, st, n, &p->dsn, &error);
 	if (rc < 0) {
 		log_warn("%s: cannot return the rejected message: %s", m->queue_id, error);
 		free(error);
@@ -238,6 +239,7 @@ static int pickup_conf(struct pickup *p, struct relay_conf *conf, char **error_r
 	if (relay_conf_str(v, "myhostname", &p->myhostname, error_r) < 0 ||
 	    relay_conf_str(v, "mail_name", &p->mail_name, error_r) < 0 ||
 	    relay_conf_time(v, "queue_run_delay", &p->run_delay, error_r) < 0 ||
+	    deliver_dsn_conf_init(&p->dsn, v, error_r) < 0 ||
 	    milter_client_conf_new(v, "non_smtpd_milters", NULL, &p->milters, error_r) < 0 ||
 	    queue_dir_open(conf->queue_directory, &p->qd, error_r) < 0)
 		return -1;
@@ -299,6 +301,7 @@ void pickup_free(struct pickup **pp)
 	queue_dir_free(&p->qd);
 	milter_client_conf_free(&p->milters);
 	free(p->myhostname);
+	deliver_dsn_conf_deinit(&p->dsn);
 	free(p->mail_name);
 	FREE_AND_NULL(*pp);
 }

@@ -40,36 +40,6 @@ static int sched_conf_nexthop(struct sched_conf *c, const struct cfg *v, char **
 	return rc;
 }
 
-/* sched_conf_qualify: name, or name@host when it has no domain. */
-static char *sched_conf_qualify(const char *name, const char *host)
-{
-	return strchr(name, '@') != NULL ? xstrdup(name) : xasprintf("%s@%s", name, host);
-}
-
-/* sched_conf_dsn: who gets double bounces, from whom. */
-static int sched_conf_dsn(struct sched_conf *c, const struct cfg *v, char **error_r)
-{
-	char **classes = NULL, *rcpt = NULL, *sender = NULL;
-	if (relay_conf_list(v, "notify_classes", &classes, NULL, error_r) < 0)
-		return -1;
-	for (size_t i = 0; classes[i] != NULL; i++)
-		c->dsn.send_2bounce |= strcmp(classes[i], "2bounce") == 0;
-	cfg_list_free(&classes);
-	if (relay_conf_str(v, "2bounce_notice_recipient", &rcpt, error_r) < 0 ||
-	    relay_conf_str(v, "double_bounce_sender", &sender, error_r) < 0) {
-		free(rcpt);
-		return -1;
-	}
-	c->postmaster = sched_conf_qualify(rcpt, c->myhostname);
-	c->double_bounce = sched_conf_qualify(sender, c->myhostname);
-	free(rcpt);
-	free(sender);
-	c->dsn.myhostname = c->myhostname;
-	c->dsn.postmaster = c->postmaster;
-	c->dsn.double_bounce = c->double_bounce;
-	return 1;
-}
-
 /* sched_conf_families: the address families of inet_protocols. */
 static int sched_conf_families(struct sched_conf *c, const struct cfg *v, char **error_r)
 {
@@ -127,7 +97,7 @@ int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **err
 		     deliver_tls_conf_new(v, "smtp", &s->tls, error_r) > 0 &&
 		     deliver_tls_conf_new(v, "lmtp", &s->lmtp_tls, error_r) > 0 &&
 		     deliver_sasl_conf_new(v, &s->sasl, error_r) > 0 &&
-		     sched_conf_dsn(c, v, error_r) > 0;
+		     deliver_dsn_conf_init(&c->dsn, v, error_r) > 0;
 	if (!ok) {
 		sched_conf_free(&c);
 		return -1;
@@ -149,8 +119,7 @@ void sched_conf_free(struct sched_conf **cp)
 	struct sched_conf *c = *cp;
 	nexthop_free(&c->nexthop);
 	free(c->myhostname);
-	free(c->postmaster);
-	free(c->double_bounce);
+	deliver_dsn_conf_deinit(&c->dsn);
 	free(c->smtp.helo_name);
 	deliver_tls_conf_free(&c->smtp.tls);
 	deliver_tls_conf_free(&c->smtp.lmtp_tls);

@@ -11,10 +11,8 @@
  * default_process_limit (the most deliveries running at once), the
  * next-hop parameters of nexthop.h, smtp_helo_name, the SMTP client's
  * per-phase timeouts, its TLS (deliver_tls.h) and SASL (deliver_sasl.h)
- * settings and its connection cache (deliver_cache.h), and for
- * notifications notify_classes (2bounce), 2bounce_notice_recipient and
- * double_bounce_sender (qualified with @myhostname when they have no
- * domain).
+ * settings and its connection cache (deliver_cache.h), and the
+ * notification settings of deliver_dsn.h.
  */
 #ifndef POSTERN_SCHED_CONF_H
 #define POSTERN_SCHED_CONF_H
@@ -37,9 +35,7 @@ struct sched_conf {
 	long long process_limit;	  /* deliveries running at once, 0 no limit */
 	struct deliver_smtp_conf smtp;	  /* helo name, timeouts, TLS, SASL */
 	struct deliver_cache_conf cache;  /* smtp_connection_cache_*, smtp_connection_reuse_* */
-	struct deliver_dsn_conf dsn;	  /* its strings are the two below and myhostname */
-	char *postmaster;		  /* 2bounce_notice_recipient@myhostname */
-	char *double_bounce;		  /* double_bounce_sender@myhostname */
+	struct deliver_dsn_conf dsn;	  /* notifications (deliver_dsn_conf_init) */
 };
 
 /* sched_conf_new: read the settings from relay (a reference is taken).
