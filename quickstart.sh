@@ -75,18 +75,20 @@ summary() {
 }
 
 run_tests() {
-	local rc=0
+	local rc=0 jobs=$(($(nproc) + 1))
 	say "building"
 	build build
 	say "running the test suite (unit and integration tests)"
-	make -C build -s check >build/check.out 2>&1 || rc=1
+	# Tests run side by side (each in its own namespaces and directories):
+	# most of their time is spent waiting on daemons, not on the CPU.
+	make -C build -s -j"$jobs" check >build/check.out 2>&1 || rc=1
 	grep -E '^(FAIL|ERROR|XPASS)' build/check.out || true
 	tail -n 12 build/check.out | sed -n '/Testsuite summary/,$p'
 	say "building with AddressSanitizer and UndefinedBehaviorSanitizer"
 	build build-asan --enable-sanitizers
 	say "running the test suite under the sanitizers"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		make -C build-asan -s check >build-asan/check.out 2>&1 || rc=1
+		make -C build-asan -s -j"$jobs" check >build-asan/check.out 2>&1 || rc=1
 	grep -E '^(FAIL|ERROR|XPASS)' build-asan/check.out || true
 	say "running each fuzz target briefly"
 	tests/fuzz/run.sh build-fuzz 20 >build/fuzz.out 2>&1 || { rc=1; tail -n 30 build/fuzz.out; }
