@@ -53,28 +53,6 @@ static int deliver_sasl_options(const struct cfg *v, const char *name, int *ok_r
 	return rc;
 }
 
-static int deliver_sasl_maps(struct deliver_sasl_conf *c, const struct cfg *v, char **error_r)
-{
-	char **items = NULL;
-	size_t n = 0;
-	if (relay_conf_list(v, "smtp_sasl_password_maps", &items, &n, error_r) < 0)
-		return -1;
-	c->maps = xcalloc(n + 1, sizeof(*c->maps));
-	int rc = 1;
-	for (size_t i = 0; i < n && rc > 0; i++) {
-		char *why = NULL;
-		rc = table_open(items[i], 0, &c->maps[i], &why);
-		if (rc < 0) {
-			*error_r = xasprintf("smtp_sasl_password_maps: %s", why);
-			free(why);
-		} else {
-			c->n_maps++;
-		}
-	}
-	cfg_list_free(&items);
-	return rc;
-}
-
 int deliver_sasl_conf_new(const struct cfg *view, struct deliver_sasl_conf **c_r, char **error_r)
 {
 	int enable = 0;
@@ -93,7 +71,7 @@ int deliver_sasl_conf_new(const struct cfg *view, struct deliver_sasl_conf **c_r
 		 relay_conf_bool(view, "smtp_sender_dependent_authentication", &c->by_sender,
 				 error_r) > 0 &&
 		 cfg_list_split(filter, &c->filter, NULL, error_r) > 0 &&
-		 deliver_sasl_maps(c, view, error_r) > 0;
+		 relay_conf_tables(view, "smtp_sasl_password_maps", &c->maps, &c->n_maps, error_r) > 0;
 	free(filter);
 	if (!ok) {
 		deliver_sasl_conf_free(&c);

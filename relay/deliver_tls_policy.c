@@ -78,25 +78,9 @@ static int deliver_tls_conf_level(struct deliver_tls_conf *c, const struct cfg *
 /* deliver_tls_conf_maps: open the tables of PREFIX_tls_policy_maps. */
 static int deliver_tls_conf_maps(struct deliver_tls_conf *c, const struct cfg *v, char **error_r)
 {
-	char **items = NULL, name[64];
-	size_t n = 0;
-	if (relay_conf_list(v, deliver_tls_param(c, "tls_policy_maps", name), &items, &n, error_r) <
-	    0)
-		return -1;
-	c->maps = xcalloc(n + 1, sizeof(*c->maps));
-	int rc = 1;
-	for (size_t i = 0; i < n && rc > 0; i++) {
-		char *why = NULL;
-		rc = table_open(items[i], 0, &c->maps[i], &why);
-		if (rc < 0) {
-			*error_r = xasprintf("%s: %s", name, why);
-			free(why);
-		} else {
-			c->n_maps++;
-		}
-	}
-	cfg_list_free(&items);
-	return rc;
+	char name[64];
+	return relay_conf_tables(v, deliver_tls_param(c, "tls_policy_maps", name), &c->maps,
+				 &c->n_maps, error_r);
 }
 
 int deliver_tls_conf_new(const struct cfg *view, const char *prefix, struct deliver_tls_conf **c_r,

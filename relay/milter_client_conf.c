@@ -185,25 +185,8 @@ static int milter_conf_defaults(const struct cfg *view, struct milter_client_con
 static int milter_conf_maps(const struct cfg *view, const char *param,
 			    struct milter_client_conf *c, char **error_r)
 {
-	char **items = NULL;
-	size_t n = 0;
-	if (param == NULL)
-		return 1;
-	if (relay_conf_list(view, param, &items, &n, error_r) < 0)
-		return -1;
-	int rc = 1;
-	if (n > 0)
-		c->maps = xcalloc(n + 1, sizeof(*c->maps));
-	for (size_t i = 0; rc > 0 && i < n; i++) {
-		char *e = NULL;
-		rc = table_open(items[i], 0, &c->maps[i], &e);
-		if (rc < 0) {
-			*error_r = xasprintf("%s: %s", param, e);
-			free(e);
-		}
-	}
-	cfg_list_free(&items);
-	return rc;
+	size_t n;
+	return param == NULL ? 1 : relay_conf_tables(view, param, &c->maps, &n, error_r);
 }
 
 static int milter_conf_has_maps(const struct cfg *view, const char *param)

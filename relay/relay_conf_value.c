@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mem.h"
 #include "relay_params.h"
+#include "table.h"
 
 char *relay_conf_error(const struct cfg *view, const char *name, const char *message)
 {
@@ -115,4 +116,37 @@ int relay_conf_list(const struct cfg *view, const char *name, char ***items_r, s
 	int rc = cfg_list_split(value, items_r, n_r, error_r);
 	free(value);
 	return rc < 0 ? relay_conf_fail(view, name, error_r) : 1;
+}
+
+int relay_conf_tables(const struct cfg *view, const char *name, struct table ***tables_r,
+		      size_t *n_r, char **error_r)
+{
+	char **items = NULL;
+	size_t n = 0, opened = 0;
+	struct table **tables = NULL;
+
+	*tables_r = NULL;
+	*n_r = 0;
+	if (relay_conf_list(view, name, &items, &n, error_r) < 0)
+		return -1;
+	if (n > 0)
+		tables = xcalloc(n + 1, sizeof(*tables));
+	for (; opened < n; opened++) {
+		char *why = NULL;
+		if (table_open(items[opened], 0, &tables[opened], &why) < 0) {
+			*error_r = xasprintf("%s: %s", name, why);
+			free(why);
+			break;
+		}
+	}
+	cfg_list_free(&items);
+	if (opened < n) {
+		for (size_t i = 0; i < opened; i++)
+			table_free(&tables[i]);
+		free(tables);
+		return -1;
+	}
+	*tables_r = tables;
+	*n_r = n;
+	return 1;
 }

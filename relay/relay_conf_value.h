@@ -31,6 +31,14 @@ int relay_conf_size(const struct cfg *view, const char *name, long long *r, char
 int relay_conf_list(const struct cfg *view, const char *name, char ***items_r, size_t *n_r,
 		    char **error_r);
 
+struct table;
+/* relay_conf_tables: a LIST row's items opened as lookup tables: a
+ * NULL-terminated malloc'd array in *tables_r (NULL when the list is
+ * empty) and its length in *n_r; release each with table_free, then the
+ * array. 1 ok, -1 with *error_r ("name: why") and nothing left open. */
+int relay_conf_tables(const struct cfg *view, const char *name, struct table ***tables_r,
+		      size_t *n_r, char **error_r);
+
 /* relay_conf_error: prefix message with where name is set in view
  * ("file:line: name: message" or "name: message"), malloc'd. */
 char *relay_conf_error(const struct cfg *view, const char *name, const char *message);
