@@ -2,7 +2,6 @@
  * smtp_params.h), the per-client message and recipient rate limits,
  * smtpd_recipient_limit, and the transaction's sender and recipients.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,9 +173,7 @@ void smtpd_cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	milter_client_smtpd_params(s, path.params, path.params_len);
 	addr_free(&addr);
 	smtpd_check_reset_transaction(s->chk);
-	s->transactions++;
-	snprintf(s->instance, sizeof(s->instance), "%lx.%x", (unsigned long)(uintptr_t)s,
-		 s->transactions);
+	smtpd_restrict_new_instance(s);
 	smtpd_restrict(s, SMTPD_CHECK_MAIL, smtpd_mail_checked);
 }
 

@@ -191,8 +191,7 @@ struct smtpd_session {
 	char *reverse_name;    /* the PTR name, or "unknown" */
 	int access_denied;     /* CONNECT was refused (smtpd_delay_reject = no) */
 	int ill_pipelining;    /* Postfix's SMTPD_FLAG_ILL_PIPELINING */
-	unsigned transactions; /* for the policy "instance" */
-	char instance[40];
+	char instance[64]; /* the policy "instance" (smtpd_restrict_new_instance) */
 	struct smtpd_rcpt pending_rcpt; /* a RCPT being checked */
 	char *pending_sender;		/* a MAIL being checked */
 	struct smtp_mail_params pending_mail;
@@ -262,6 +261,10 @@ void smtpd_data_input(struct smtpd_session *s, const char *data, size_t len, siz
  * answer the command. (smtpd_restrict.c) */
 void smtpd_restrict(struct smtpd_session *s, enum smtpd_check_stage stage,
 		    void (*next)(struct smtpd_session *s, const struct smtpd_verdict *v));
+/* smtpd_restrict_new_instance: a new policy "instance" for s's next
+ * transaction, unique among all sessions of this process and across
+ * restarts (smtpd_restrict.c). */
+void smtpd_restrict_new_instance(struct smtpd_session *s);
 /* smtpd_restrict_connect: look the client's names up (unless
  * smtpd_peername_lookup = no), log "connect from", apply the connection
  * limits and the CONNECT restrictions, then greet. */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "mem.h"
@@ -132,11 +134,22 @@ static void smtpd_restrict_names(void *arg, const struct smtpd_peer_names *n)
 	smtpd_tls_session_connect(s, smtpd_restrict_client);
 }
 
+/* Policy servers (policyd-spf, postern-spf) remember the answer of the
+ * last instance on a connection and give it again for the same instance:
+ * the instance must never repeat while posternd runs, although the pooled
+ * connection outlives sessions and a new session's memory may be an old
+ * one's. Hence the pid, the time, and a count all workers share. */
+void smtpd_restrict_new_instance(struct smtpd_session *s)
+{
+	static atomic_ulong count;
+	snprintf(s->instance, sizeof(s->instance), "%lx.%llx.%lx", (unsigned long)getpid(),
+		 (unsigned long long)time(NULL), atomic_fetch_add(&count, 1) + 1);
+}
+
 void smtpd_restrict_connect(struct smtpd_session *s)
 {
 	s->chk = smtpd_check_new(s->lconf->check, s->worker->dns, s->worker->policy);
-	snprintf(s->instance, sizeof(s->instance), "%lx.%x", (unsigned long)(uintptr_t)s,
-		 s->transactions);
+	smtpd_restrict_new_instance(s);
 	if (!s->lconf->peername_lookup) {
 		const struct smtpd_peer_names unknown = {"unknown", SMTPD_PEER_PERM, "unknown",
 							 SMTPD_PEER_PERM};

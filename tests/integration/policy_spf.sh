@@ -104,12 +104,30 @@ for svc in policyd-spf:2525 postern-spf:2526; do
 	tap_ok $((!$?)) "$name: ... and nothing is queued"
 	out=$(send "$port" user@pass.policy.test "$name pass")
 	grep -q '^250 2.0.0 Ok: queued' <<<"$out"
-	tap_ok $? "$name: an SPF-pass message is accepted"
+	rc=$?
+	tap_ok $rc "$name: an SPF-pass message is accepted"
+	[ $rc -eq 0 ] || tap_diag "replies: $out"
 	f=$(delivered "$name pass")
 	[ -n "$f" ]
 	tap_ok $? "$name: ... and delivered into the maildir"
 	grep -qiE '^Received-SPF: pass .*client-ip=2001:db8::21' "$f"
 	tap_ok $? "$name: ... with Received-SPF: pass"
+done
+
+# Sessions in a row from the same client, each with a sender of its own:
+# each must get its own answer. Both services remember the last answer on
+# a connection for its "instance" and give it again for that instance;
+# posternd's pooled connection outlives the session, and a new session may
+# live at a freed one's address: an instance made of that address repeated
+# and a session got an earlier one's reject (user01's text for user02).
+for svc in policyd-spf:2525 postern-spf:2526; do
+	name=${svc%:*} port=${svc#*:} wrong=
+	for i in $(seq -w 1 12); do
+		out=$(send "$port" "user$i@fail.policy.test" "$name row $i")
+		grep -E '^550 5\.7\.23 ' <<<"$out" | grep -qF "user$i@fail.policy.test" ||
+			wrong+="user$i: $out"$'\n'
+	done
+	tap_is "$wrong" "" "$name: 12 sessions in a row each get the answer for their own sender"
 done
 tap_is "$(grep -c 'problem talking to server' "$SD_LOG")" 0 "no policy service failed"
 
