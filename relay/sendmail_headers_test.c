@@ -23,6 +23,7 @@ static char *scan(const char *text, int extract, char **rcpts_r)
 	for (size_t i = 0; i < m.n_rcpts; i++)
 		buf_printf(&r, "%s%s", i ? " " : "", m.rcpts[i]);
 	*rcpts_r = buf_detach(&r);
+	buf_deinit(&r);
 	char *content = buf_detach(&m.content);
 	sendmail_msg_deinit(&m);
 	return content;

@@ -9,16 +9,29 @@
 
 child=$top_srcdir/tests/tools/harness_child.sh
 
-# netns_procs INODE: pids of processes whose network namespace is INODE.
+# netns_procs INODE BEFORE: pids of processes whose network namespace is
+# INODE and that started no later than BEFORE (clock ticks since boot).
 netns_procs() {
-	stat -L -c '%i %n' /proc/[0-9]*/ns/net 2>/dev/null |
-		awk -v inode="$1" '$1 == inode { split($2, p, "/"); print p[3] }'
+	local pid start
+	for pid in $(stat -L -c '%i %n' /proc/[0-9]*/ns/net 2>/dev/null |
+		awk -v inode="$1" '$1 == inode { split($2, p, "/"); print p[3] }'); do
+		start=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $20 }')
+		[ -n "$start" ] && [ "$start" -le "$2" ] && echo "$pid"
+	done
+}
+
+# ticks_now: clock ticks since boot, the unit of a process's start time.
+ticks_now() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", $1 * hz }' /proc/uptime
 }
 
 # check_clean CASE REPORT [TMPDIR]: nothing the child started remains (nor
 # any file in TMPDIR, when given).
 check_clean() {
-	local name=$1 report=$2 tmp=${3:-} ns inode pids pid alive=""
+	local name=$1 report=$2 tmp=${3:-} ns inode pids pid alive="" ended
+	# The child has ended: a namespace made later may get its inode number
+	# again (tests run side by side), so only older processes count.
+	ended=$(ticks_now)
 	if [ ! -s "$report" ]; then
 		tap_ok 1 "$name: the child set up its namespace"
 		return
@@ -31,8 +44,8 @@ check_clean() {
 	done
 	tap_is "$alive" "" "$name: no process the child started is alive"
 	# A process killed a moment ago may still be exiting on a loaded machine.
-	h_wait_until 10 eval '[ -z "$(netns_procs '"$inode"')" ]'
-	tap_is "$(netns_procs "$inode")" "" "$name: no process is left in its namespace"
+	h_wait_until 10 eval '[ -z "$(netns_procs '"$inode $ended"')" ]'
+	tap_is "$(netns_procs "$inode" "$ended")" "" "$name: no process is left in its namespace"
 	ip netns list | grep -qw -- "$ns"
 	tap_ok $((!$?)) "$name: ip netns list does not show $ns"
 	[ ! -e "/etc/netns/$ns" ] && [ ! -e "/run/netns/$ns" ]
