@@ -75,7 +75,7 @@ summary() {
 }
 
 run_tests() {
-	local rc=0 jobs=$(($(nproc) + 1))
+	local rc=0 jobs=$(($(nproc) * 2))
 	say "building"
 	build build
 	say "running the test suite (unit and integration tests)"
@@ -91,7 +91,7 @@ run_tests() {
 		make -C build-asan -s -j"$jobs" check >build-asan/check.out 2>&1 || rc=1
 	grep -E '^(FAIL|ERROR|XPASS)' build-asan/check.out || true
 	say "running each fuzz target briefly"
-	tests/fuzz/run.sh build-fuzz 20 >build/fuzz.out 2>&1 || { rc=1; tail -n 30 build/fuzz.out; }
+	tests/fuzz/run.sh build-fuzz 10 >build/fuzz.out 2>&1 || { rc=1; tail -n 30 build/fuzz.out; }
 	grep -E '^(PASS|FAIL):' build/fuzz.out || true
 	summary build/test-suite.log build-asan/test-suite.log
 	local fz_pass fz_fail
