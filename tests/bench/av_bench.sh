@@ -50,7 +50,7 @@ B=$TEST_TMP/bench
 A=$B/samples
 "$top_srcdir/tests/data/av/make_samples.sh" "$A" || h_bail "cannot build the samples"
 if [ -z "$SCRATCH" ]; then
-	SCRATCH=$(mktemp -d /dev/shm/postern-av-bench.XXXXXX)
+	SCRATCH=$(mktemp -d --tmpdir=/dev/shm)
 	tap_on_exit "rm -rf '$SCRATCH'"
 fi
 mkdir -p "$SCRATCH/tmp" "$SCRATCH/spool"

@@ -112,7 +112,7 @@ done <<<"$RUNS"
 
 tap_ok $(($(signed "$SD_QUEUE") == 0)) "posternd's queued messages are signed"
 sd_stop
-SHMQ=$(mktemp -d /dev/shm/postern-bench.XXXXXX)
+SHMQ=$(mktemp -d --tmpdir=/dev/shm)
 tap_on_exit "rm -rf '$SHMQ'"
 chmod 755 "$SHMQ"
 sd_start -o queue_directory="$SHMQ/queue"
