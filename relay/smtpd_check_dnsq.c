@@ -27,9 +27,7 @@ struct chk_dnsq {
 	struct dns *dns;
 	struct entry **entries;
 	size_t n;
-	size_t pending;
-	void (*wait_fn)(void *arg);
-	void *wait_arg;
+	struct chk_waiter waiter;
 };
 
 struct chk_dnsq *chk_dnsq_new(struct dns *dns)
@@ -79,13 +77,7 @@ static void entry_done(void *arg, const struct dns_result *r)
 		e->answer.text[i] = xstrdup(r->rr[i].text);
 		e->answer.pref[i] = r->rr[i].pref;
 	}
-	if (q->pending > 0)
-		q->pending--;
-	if (q->pending == 0 && q->wait_fn) {
-		void (*fn)(void *) = q->wait_fn;
-		q->wait_fn = NULL;
-		fn(q->wait_arg);
-	}
+	chk_waiter_done(&q->waiter);
 }
 
 int chk_dnsq_get(struct chk_dnsq *q, enum dns_type type, const char *name,
@@ -108,7 +100,7 @@ int chk_dnsq_get(struct chk_dnsq *q, enum dns_type type, const char *name,
 			e->answer.status = DNS_TEMPFAIL;
 			e->answer.why = "no resolver";
 		} else {
-			q->pending++;
+			q->waiter.pending++;
 			e->query = dns_lookup(q->dns, name, type, entry_done, e);
 		}
 	}
@@ -120,9 +112,5 @@ int chk_dnsq_get(struct chk_dnsq *q, enum dns_type type, const char *name,
 
 int chk_dnsq_wait(struct chk_dnsq *q, void (*fn)(void *arg), void *arg)
 {
-	if (q->pending == 0)
-		return 0;
-	q->wait_fn = fn;
-	q->wait_arg = arg;
-	return 1;
+	return chk_waiter_wait(&q->waiter, fn, arg);
 }

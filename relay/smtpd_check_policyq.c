@@ -27,9 +27,7 @@ struct chk_policyq {
 	struct policy_client *client;
 	struct entry **entries;
 	size_t n;
-	size_t pending;
-	void (*wait_fn)(void *arg);
-	void *wait_arg;
+	struct chk_waiter waiter;
 };
 
 struct chk_policyq *chk_policyq_new(struct policy_client *client)
@@ -51,8 +49,7 @@ void chk_policyq_clear(struct chk_policyq *q)
 	}
 	FREE_AND_NULL(q->entries);
 	q->n = 0;
-	q->pending = 0;
-	q->wait_fn = NULL;
+	q->waiter = (struct chk_waiter){0};
 }
 
 void chk_policyq_free(struct chk_policyq **qp)
@@ -76,13 +73,7 @@ static void entry_done(void *arg, const char *action, const char *error)
 	e->error = error ? xstrdup(error) : NULL;
 	e->answer.action = e->action;
 	e->answer.error = e->error;
-	if (q->pending > 0)
-		q->pending--;
-	if (q->pending == 0 && q->wait_fn) {
-		void (*fn)(void *) = q->wait_fn;
-		q->wait_fn = NULL;
-		fn(q->wait_arg);
-	}
+	chk_waiter_done(&q->waiter);
 }
 
 int chk_policyq_get(struct chk_policyq *q, const struct chk_policy *svc, const char *request,
@@ -114,7 +105,7 @@ int chk_policyq_get(struct chk_policyq *q, const struct chk_policy *svc, const c
 				.retry_delay = svc->retry_delay,
 				.request_limit = svc->request_limit,
 			};
-			q->pending++;
+			q->waiter.pending++;
 			e->call = policy_client_call(q->client, &ps, request, strlen(request),
 						     entry_done, e);
 		}
@@ -127,9 +118,5 @@ int chk_policyq_get(struct chk_policyq *q, const struct chk_policy *svc, const c
 
 int chk_policyq_wait(struct chk_policyq *q, void (*fn)(void *arg), void *arg)
 {
-	if (q->pending == 0)
-		return 0;
-	q->wait_fn = fn;
-	q->wait_arg = arg;
-	return 1;
+	return chk_waiter_wait(&q->waiter, fn, arg);
 }

@@ -259,6 +259,40 @@ int chk_conf_table(struct smtpd_check_conf *conf, const char *spec, struct table
 /* chk_conf_class: the restriction class called name, or NULL. */
 struct chk_list *chk_conf_class(const struct smtpd_check_conf *conf, const char *name);
 
+/* ---- waiting for answers (DNS lookups, policy requests) ---- */
+
+/* The answers a cache has asked for and not yet got, and who waits for
+ * the last of them. */
+struct chk_waiter {
+	size_t pending;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+/* chk_waiter_done: an answer came; when it was the last one pending, call
+ * the waiting function, once. */
+static inline void chk_waiter_done(struct chk_waiter *w)
+{
+	if (w->pending > 0)
+		w->pending--;
+	if (w->pending == 0 && w->fn != NULL) {
+		void (*fn)(void *) = w->fn;
+		w->fn = NULL;
+		fn(w->arg);
+	}
+}
+
+/* chk_waiter_wait: call fn(arg) once nothing is pending; 0 when nothing is
+ * pending now (fn is not called). */
+static inline int chk_waiter_wait(struct chk_waiter *w, void (*fn)(void *arg), void *arg)
+{
+	if (w->pending == 0)
+		return 0;
+	w->fn = fn;
+	w->arg = arg;
+	return 1;
+}
+
 /* ---- per-session DNS answers (smtpd_check_dnsq.c) ---- */
 
 struct chk_dnsq;
