@@ -8,10 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "addr.h"
 #include "mem.h"
 #include "sendmail.h"
+#include "smtp_cmd.h"
 
 __attribute__((format(printf, 1, 2))) static void sendmail_bs_reply(const char *fmt, ...)
 {
@@ -21,6 +22,17 @@ __attribute__((format(printf, 1, 2))) static void sendmail_bs_reply(const char *
 	va_end(ap);
 	fputs("\r\n", stdout);
 	fflush(stdout);
+}
+
+/* sendmail_bs_table_reply: a reply of Postfix's table (one without
+ * arguments). */
+static void sendmail_bs_table_reply(enum smtp_reply_id id)
+{
+	struct smtp_reply *r = smtp_reply_new(id, NULL);
+	char *text = smtp_reply_to_string(r);
+	sendmail_bs_reply("%s", text);
+	free(text);
+	smtp_reply_free(&r);
 }
 
 /* sendmail_bs_line: the next line without its line end into *line; 0 at
@@ -39,20 +51,29 @@ static int sendmail_bs_line(char **line, size_t *size)
 	return 1;
 }
 
-/* sendmail_bs_path: the address of "FROM:<addr> ..." or "TO:<addr>" after
- * the prefix, malloc'd; NULL when malformed. */
-static char *sendmail_bs_path(const char *arg, const char *prefix)
+/* sendmail_bs_path: the address of a MAIL or RCPT command, parsed by the
+ * SMTP codecs smtpd uses (malloc'd, "" for <>); NULL after replying with
+ * the refusal. */
+static char *sendmail_bs_path(const struct smtp_cmd *cmd)
 {
-	size_t n = strlen(prefix);
-	if (strncasecmp(arg, prefix, n) != 0)
+	struct smtp_path path;
+	enum smtp_reply_id id;
+	struct addr *a = NULL;
+	char *error = NULL;
+	if (smtp_cmd_path(cmd, 0, &path, &id) < 0) {
+		sendmail_bs_table_reply(id);
 		return NULL;
-	arg += n;
-	while (*arg == ' ')
-		arg++;
-	if (*arg != '<')
+	}
+	unsigned flags = ADDR_8BIT_LOCAL | (cmd->verb == SMTP_VERB_MAIL ? ADDR_ALLOW_NULL : 0);
+	if (addr_parse_path(path.path, flags, &a, NULL, NULL, &error) < 0) {
+		free(error);
+		sendmail_bs_table_reply(cmd->verb == SMTP_VERB_MAIL ? SMTP_R_BAD_SENDER :
+								      SMTP_R_BAD_RCPT);
 		return NULL;
-	const char *close = strchr(arg, '>');
-	return close != NULL ? xstrndup(arg + 1, (size_t)(close - arg - 1)) : NULL;
+	}
+	char *internal = xstrdup(a->internal);
+	addr_free(&a);
+	return internal;
 }
 
 /* sendmail_bs_data: read the message (dot-unstuffed) into m->content;
@@ -95,49 +116,57 @@ int sendmail_bs(struct postern_queue *pq, const struct sendmail_msg *template,
 	m.full_name = template->full_name != NULL ? xstrdup(template->full_name) : NULL;
 	sendmail_bs_reply("220 %s ESMTP Postern", pq->myhostname);
 	while (sendmail_bs_line(&line, &size)) {
-		char *arg = line + strcspn(line, " ");
-		if (*arg == ' ')
-			*arg++ = '\0';
-		if (strcasecmp(line, "EHLO") == 0) {
+		struct smtp_cmd cmd;
+		if (smtp_cmd_parse(line, &cmd) < 0) {
+			sendmail_bs_table_reply(SMTP_R_BAD_SYNTAX);
+			continue;
+		}
+		switch (cmd.verb) {
+		case SMTP_VERB_EHLO:
 			sendmail_bs_reply("250-%s\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
 					  "250 ENHANCEDSTATUSCODES",
 					  pq->myhostname);
-		} else if (strcasecmp(line, "HELO") == 0) {
+			break;
+		case SMTP_VERB_HELO:
 			sendmail_bs_reply("250 %s", pq->myhostname);
-		} else if (strcasecmp(line, "MAIL") == 0) {
-			char *from = sendmail_bs_path(arg, "FROM:");
-			if (have_mail)
-				sendmail_bs_reply("503 5.5.1 Error: nested MAIL command");
-			else if (from == NULL)
-				sendmail_bs_reply("501 5.5.4 Syntax: MAIL FROM:<address>");
-			else {
+			break;
+		case SMTP_VERB_MAIL: {
+			char *from;
+			if (have_mail) {
+				sendmail_bs_table_reply(SMTP_R_NESTED_MAIL);
+			} else if ((from = sendmail_bs_path(&cmd)) != NULL) {
 				free(m.sender);
 				m.sender = sendmail_qualify(from, myorigin);
 				have_mail = 1;
 				sendmail_bs_reply("250 2.1.0 Ok");
+				free(from);
 			}
-			free(from);
-		} else if (strcasecmp(line, "RCPT") == 0) {
-			char *to = sendmail_bs_path(arg, "TO:");
-			if (!have_mail)
-				sendmail_bs_reply("503 5.5.1 Error: need MAIL command");
-			else if (to == NULL || to[0] == '\0')
-				sendmail_bs_reply("501 5.5.4 Syntax: RCPT TO:<address>");
-			else {
-				sendmail_msg_add_rcpt(&m, to, myorigin);
-				sendmail_bs_reply("250 2.1.5 Ok");
+			break;
+		}
+		case SMTP_VERB_RCPT: {
+			char *to;
+			if (!have_mail) {
+				sendmail_bs_table_reply(SMTP_R_NEED_MAIL);
+			} else if ((to = sendmail_bs_path(&cmd)) != NULL) {
+				if (to[0] == '\0') {
+					sendmail_bs_table_reply(SMTP_R_BAD_RCPT);
+				} else {
+					sendmail_msg_add_rcpt(&m, to, myorigin);
+					sendmail_bs_reply("250 2.1.5 Ok");
+				}
+				free(to);
 			}
-			free(to);
-		} else if (strcasecmp(line, "DATA") == 0) {
+			break;
+		}
+		case SMTP_VERB_DATA:
 			if (!have_mail || m.n_rcpts == 0) {
-				sendmail_bs_reply("503 5.5.1 Error: need %s command",
-						  have_mail ? "RCPT" : "MAIL");
-				continue;
+				sendmail_bs_table_reply(have_mail ? SMTP_R_NEED_RCPT : SMTP_R_NEED_MAIL);
+				break;
 			}
 			sendmail_bs_reply("354 End data with <CR><LF>.<CR><LF>");
 			if (!sendmail_bs_data(&m, &line, &size)) {
 				rc = POSTERN_EX_DATAERR;
-				break;
+				goto out;
 			}
 			char *id = NULL, *error = NULL;
 			if (sendmail_drop(pq, &m, user, &id, &error) < 0) {
@@ -149,20 +178,26 @@ int sendmail_bs(struct postern_queue *pq, const struct sendmail_msg *template,
 				free(id);
 			}
 			sendmail_bs_reset(&m, &have_mail);
-		} else if (strcasecmp(line, "RSET") == 0) {
-			sendmail_bs_reset(&m, &have_mail);
-			sendmail_bs_reply("250 2.0.0 Ok");
-		} else if (strcasecmp(line, "NOOP") == 0) {
-			sendmail_bs_reply("250 2.0.0 Ok");
-		} else if (strcasecmp(line, "VRFY") == 0) {
-			sendmail_bs_reply("252 2.0.0 %s", arg);
-		} else if (strcasecmp(line, "QUIT") == 0) {
-			sendmail_bs_reply("221 2.0.0 Bye");
 			break;
-		} else {
+		case SMTP_VERB_RSET:
+			sendmail_bs_reset(&m, &have_mail);
+			sendmail_bs_table_reply(SMTP_R_OK);
+			break;
+		case SMTP_VERB_NOOP:
+			sendmail_bs_table_reply(SMTP_R_OK);
+			break;
+		case SMTP_VERB_VRFY:
+			sendmail_bs_reply("252 2.0.0 %.*s", (int)cmd.args_len, cmd.args);
+			break;
+		case SMTP_VERB_QUIT:
+			sendmail_bs_table_reply(SMTP_R_BYE);
+			goto out;
+		default:
 			sendmail_bs_reply("502 5.5.2 Error: command not recognized");
+			break;
 		}
 	}
+out:
 	free(line);
 	sendmail_msg_deinit(&m);
 	return rc;
