@@ -16,6 +16,8 @@
 
 #include "buf.h"
 
+/* RFC 822 specials, for address lists and message ids. */
+#define HEADER_RFC822_SPECIALS "()<>@,;:\\\".[]"
 /* RFC 2045 tspecials, for Content-Type and Content-Disposition. */
 #define HEADER_TSPECIALS "()<>@,;:\\\"/[]?="
 

@@ -16,7 +16,6 @@
 #define MIME_NAMES_MAX 16
 
 /* RFC 822 specials, for Content-Transfer-Encoding. */
-#define RFC822_SPECIALS "()<>@,;:\\\".[]"
 
 void mime_part_init(struct mime_part *part, unsigned id, unsigned parent, unsigned depth,
 		    enum mime_part_kind kind, int digest_child)
@@ -246,7 +245,7 @@ static void content_encoding(struct mime_parser *p, struct mime_part *part, cons
 	struct header_lexer lx;
 	struct buf tok;
 
-	header_lexer_init(&lx, value, len, RFC822_SPECIALS);
+	header_lexer_init(&lx, value, len, HEADER_RFC822_SPECIALS);
 	buf_init(&tok, 0);
 	if (header_token_next(&lx, &tok, NULL) == HEADER_TOKEN_ATOM) {
 		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {

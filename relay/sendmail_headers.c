@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "header_token.h"
 #include "mem.h"
 #include "sendmail.h"
 
@@ -37,71 +38,59 @@ void sendmail_msg_deinit(struct sendmail_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* sendmail_trim: s[0..len) without surrounding white space, malloc'd. */
-static char *sendmail_trim(const char *s, size_t len)
+/* sendmail_addr_word: append a word of an address to b, a quoted string
+ * quoted again. */
+static void sendmail_addr_word(struct buf *b, enum header_token_type t, const struct buf *value)
 {
-	while (len > 0 && (*s == ' ' || *s == '\t'))
-		s++, len--;
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		len--;
-	return xstrndup(s, len);
+	if (t != HEADER_TOKEN_QSTRING) {
+		buf_append(b, buf_cstr(value), buf_len(value));
+		return;
+	}
+	buf_append_char(b, '"');
+	for (const char *c = buf_cstr(value); *c != '\0'; c++) {
+		if (*c == '"' || *c == '\\')
+			buf_append_char(b, '\\');
+		buf_append_char(b, *c);
+	}
+	buf_append_char(b, '"');
 }
 
 /* sendmail_addr_list: add each address of an RFC 5322 address list
- * (unfolded, NUL-terminated): "Name <a@b>", "a@b (comment)", groups
- * "name: a@b, c@d;". */
+ * (unfolded, NUL-terminated), tokenized by the header lexer: "Name <a@b>",
+ * "a@b (comment)", groups "name: a@b, c@d;". */
 static void sendmail_addr_list(struct sendmail_msg *m, const char *v, const char *myorigin)
 {
-	struct buf plain, angle;
+	struct header_lexer lx;
+	struct buf value, plain, angle;
+	int in_angle = 0, had_angle = 0;
+	enum header_token_type t;
+
+	header_lexer_init(&lx, v, strlen(v), HEADER_RFC822_SPECIALS);
+	buf_init(&value, 0);
 	buf_init(&plain, 0);
 	buf_init(&angle, 0);
-	int quoted = 0, comment = 0, in_angle = 0, had_angle = 0;
-	for (const char *p = v;; p++) {
-		char c = *p;
-		int end = c == '\0' || (!quoted && !comment && !in_angle && (c == ',' || c == ';'));
-		if (!end && !quoted && !comment && !in_angle && c == ':') {
-			buf_reset(&plain); /* a group's display name */
-			continue;
-		}
-		if (end) {
-			char *a = had_angle ? sendmail_trim(buf_cstr(&angle), buf_len(&angle))
-					    : sendmail_trim(buf_cstr(&plain), buf_len(&plain));
-			if (a[0] != '\0')
-				sendmail_msg_add_rcpt(m, a, myorigin);
-			free(a);
+	do {
+		t = header_token_next(&lx, &value, NULL);
+		char c = t == HEADER_TOKEN_SPECIAL ? buf_cstr(&value)[0] : '\0';
+		if (t == HEADER_TOKEN_END || (!in_angle && (c == ',' || c == ';'))) {
+			const struct buf *a = had_angle ? &angle : &plain;
+			if (buf_len(a) > 0)
+				sendmail_msg_add_rcpt(m, buf_cstr(a), myorigin);
 			buf_reset(&plain);
 			buf_reset(&angle);
 			had_angle = 0;
-			if (c == '\0')
-				break;
-			continue;
-		}
-		if (c == '\\' && p[1] != '\0' && (quoted || comment)) {
-			if (!comment)
-				buf_append((in_angle ? &angle : &plain), p, 2);
-			p++;
-			continue;
-		}
-		if (comment) {
-			comment += c == '(';
-			comment -= c == ')';
-			continue;
-		}
-		if (c == '"')
-			quoted = !quoted;
-		else if (c == '(' && !quoted) {
-			comment = 1;
-			continue;
-		} else if (c == '<' && !quoted) {
+		} else if (!in_angle && c == ':') {
+			buf_reset(&plain); /* a group's display name */
+		} else if (c == '<') {
 			in_angle = had_angle = 1;
 			buf_reset(&angle);
-			continue;
-		} else if (c == '>' && !quoted && in_angle) {
+		} else if (c == '>') {
 			in_angle = 0;
-			continue;
+		} else {
+			sendmail_addr_word(in_angle ? &angle : &plain, t, &value);
 		}
-		buf_append_char(in_angle ? &angle : &plain, c);
-	}
+	} while (t != HEADER_TOKEN_END);
+	buf_deinit(&value);
 	buf_deinit(&plain);
 	buf_deinit(&angle);
 }
