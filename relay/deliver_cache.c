@@ -14,6 +14,7 @@
 struct deliver_cache_entry {
 	struct deliver_cache_entry *next;
 	char *nexthop;
+	int lmtp;
 	int64_t parked_us;
 	struct deliver_cached c;
 };
@@ -46,14 +47,15 @@ static int deliver_cache_stale(const struct deliver_cache_conf *conf,
 	       now - e->c.born_us >= conf->reuse_time_limit * 1000000;
 }
 
-/* deliver_cache_unlink_stale: move the stale entries of the list to
- * *dead (closed by the caller outside the lock). The lock is held. */
+/* deliver_cache_unlink_stale: move the stale entries of conf's protocol
+ * (all with conf NULL) to *dead (closed by the caller outside the lock).
+ * The lock is held. */
 static void deliver_cache_unlink_stale(const struct deliver_cache_conf *conf, int64_t now,
 				       struct deliver_cache_entry **dead)
 {
 	for (struct deliver_cache_entry **ep = &deliver_cache_list; *ep != NULL;) {
 		struct deliver_cache_entry *e = *ep;
-		if (deliver_cache_stale(conf, e, now)) {
+		if ((conf == NULL || conf->lmtp == e->lmtp) && deliver_cache_stale(conf, e, now)) {
 			*ep = e->next;
 			e->next = *dead;
 			*dead = e;
@@ -81,7 +83,7 @@ int deliver_cache_take(const struct deliver_cache_conf *conf, const char *nextho
 	deliver_cache_unlink_stale(conf, now, &dead);
 	for (struct deliver_cache_entry **ep = &deliver_cache_list; *ep != NULL;
 	     ep = &(*ep)->next) {
-		if (strcmp((*ep)->nexthop, nexthop) == 0) {
+		if ((*ep)->lmtp == conf->lmtp && strcmp((*ep)->nexthop, nexthop) == 0) {
 			found = *ep;
 			*ep = found->next;
 			break;
@@ -101,12 +103,13 @@ int deliver_cache_park(const struct deliver_cache_conf *conf, const char *nextho
 		       struct deliver_cached *c)
 {
 	int64_t now = deliver_cache_now_us();
-	if (!conf->on_demand || conf->idle_limit <= 0 ||
+	if (conf->idle_limit <= 0 ||
 	    now - c->born_us >= conf->reuse_time_limit * 1000000 ||
 	    (conf->reuse_count_limit > 0 && c->uses >= conf->reuse_count_limit))
 		return 0;
 	struct deliver_cache_entry *e = xcalloc(1, sizeof(*e));
 	e->nexthop = xstrdup(nexthop);
+	e->lmtp = conf->lmtp;
 	e->parked_us = now;
 	e->c = *c;
 	c->conn = NULL;

@@ -18,18 +18,22 @@ enum dsn_kind {
 	DSN_FAILURE,
 	DSN_SUCCESS,
 	DSN_DELAY,
+	DSN_CLEARED, /* a success notice for recipients the caller picked */
 };
 
 /* deliver_dsn_wanted: does recipient i get a notice of this kind? A
  * failure notice for a bounce, a success notice for NOTIFY=SUCCESS and a
  * next hop that does not pass the request on, a delay warning for any
- * deferred recipient the caller chose. */
+ * deferred recipient the caller chose, a delay-cleared notice for any
+ * delivered one it chose. */
 static int deliver_dsn_wanted(const struct queue_msg *msg, size_t i,
 			      const struct deliver_status *st, enum dsn_kind kind)
 {
 	unsigned notify = queue_msg_rcpt(msg, i)->notify;
 	if (kind == DSN_DELAY)
 		return st->state == QUEUE_RCPT_DEFERRED;
+	if (kind == DSN_CLEARED)
+		return st->state == QUEUE_RCPT_DELIVERED;
 	if (kind == DSN_SUCCESS)
 		return st->state == QUEUE_RCPT_DELIVERED && st->notice != DELIVER_NOTICE_NONE &&
 		       (notify & QUEUE_NOTIFY_SUCCESS) != 0;
@@ -47,7 +51,7 @@ static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, en
 	buf_printf(b, "From: MAILER-DAEMON@%s (Mail Delivery System)\r\n", host);
 	buf_printf(b, "To: <%s>\r\n", to);
 	buf_printf(b, "Subject: %s\r\nDate: ",
-		   kind == DSN_SUCCESS ? "Successful Mail Delivery Report"
+		   kind == DSN_SUCCESS || kind == DSN_CLEARED ? "Successful Mail Delivery Report"
 		   : kind == DSN_DELAY ? "Delayed Mail (still being retried)"
 		   : postmaster	       ? "Postmaster Copy: Undelivered Mail"
 				       : "Undelivered Mail Returned to Sender");
@@ -72,7 +76,7 @@ static void deliver_dsn_header(struct buf *b, const char *to, int postmaster, en
 			  "\r\n\r\n"
 			  "Your message could not be delivered yet. It will be retried\r\n"
 			  "until it has been in the queue for maximal_queue_lifetime.\r\n\r\n"
-		: kind == DSN_SUCCESS
+		: kind == DSN_SUCCESS || kind == DSN_CLEARED
 			? "Your message was successfully delivered to the destination(s)\r\n"
 			  "listed below. If the message was delivered to mailbox you will\r\n"
 			  "receive no further notifications. Otherwise you may still receive\r\n"
@@ -203,7 +207,7 @@ static int deliver_dsn_queue(struct queue_dir *qd, const struct queue_msg *msg, 
 		return -1;
 	log_info_as("bounce", "%s: %s %s notification: %s", queue_msg_id(msg),
 		    postmaster ? "postmaster" : "sender",
-		    kind == DSN_SUCCESS ? "delivery status"
+		    kind == DSN_SUCCESS || kind == DSN_CLEARED ? "delivery status"
 		    : kind == DSN_DELAY ? "delay status"
 					: "non-delivery",
 		    new_id);
@@ -224,6 +228,13 @@ int deliver_dsn_success(struct queue_dir *qd, const struct queue_msg *msg, const
 			const struct deliver_dsn_conf *conf, char **error_r)
 {
 	return deliver_dsn_queue(qd, msg, rcpts, st, n, DSN_SUCCESS, conf, error_r);
+}
+
+int deliver_dsn_cleared(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+			const struct deliver_status *st, size_t n,
+			const struct deliver_dsn_conf *conf, char **error_r)
+{
+	return deliver_dsn_queue(qd, msg, rcpts, st, n, DSN_CLEARED, conf, error_r);
 }
 
 int deliver_dsn_delay(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,

@@ -62,6 +62,17 @@ int deliver_dsn_success(struct queue_dir *qd, const struct queue_msg *msg, const
 			const struct deliver_status *st, size_t n,
 			const struct deliver_dsn_conf *conf, char **error_r);
 
+/* deliver_dsn_cleared: the same notice ("Successful Mail Delivery
+ * Report", Action: relayed or delivered as above) for the delivered
+ * recipients among rcpts that the caller picked: those that got a delay
+ * warning before, with confirm_delay_cleared (Postfix's notice that the
+ * delay has cleared). Logs "ID: sender delivery status notification:
+ * NEWID". The null sender gets none. 1 queued, 0 none needed, -1 with
+ * *error_r. */
+int deliver_dsn_cleared(struct queue_dir *qd, const struct queue_msg *msg, const size_t *rcpts,
+			const struct deliver_status *st, size_t n,
+			const struct deliver_dsn_conf *conf, char **error_r);
+
 /* deliver_dsn_delay: a delay warning ("Delayed Mail (still being
  * retried)", Action: delayed, the header of the message only) for the
  * deferred recipients among rcpts (the caller picks those due a warning).

@@ -221,19 +221,18 @@ static int deliver_route_unix(struct deliver_route *r, const char *path, char ds
 	return 1;
 }
 
-int deliver_route_find(const char *nexthop, int lmtp, unsigned families,
-		       struct deliver_route *route_r, char dsn_r[16], char **error_r)
+/* deliver_route_parse: the host (malloc'd), port and MX flag of an
+ * SMTP or LMTP next hop that is not a unix socket. 1, or -1 with dsn_r
+ * and *error_r. */
+static int deliver_route_parse(const char *nexthop, int lmtp, char **host_r, unsigned *port_r,
+			       int *mx_r, char dsn_r[16], char **error_r)
 {
-	memset(route_r, 0, sizeof(*route_r));
-	*error_r = NULL;
-	if (lmtp && strncmp(nexthop, "unix:", 5) == 0)
-		return deliver_route_unix(route_r, nexthop + 5, dsn_r, error_r);
-	int mx = !lmtp;
 	const char *p = nexthop;
+	const char *rest;
+	*mx_r = !lmtp;
+	*host_r = NULL;
 	if (lmtp && strncmp(p, "inet:", 5) == 0)
 		p += 5;
-	char *host;
-	const char *rest;
 	if (p[0] == '[') {
 		const char *close = strchr(p, ']');
 		if (close == NULL) {
@@ -241,38 +240,69 @@ int deliver_route_find(const char *nexthop, int lmtp, unsigned families,
 			*error_r = xasprintf("bad next hop \"%s\"", nexthop);
 			return -1;
 		}
-		host = xstrndup(p + 1, (size_t)(close - p - 1));
+		*host_r = xstrndup(p + 1, (size_t)(close - p - 1));
 		rest = close + 1;
-		mx = 0;
+		*mx_r = 0;
 	} else {
 		const char *colon = strrchr(p, ':');
-		host = colon != NULL ? xstrndup(p, (size_t)(colon - p)) : xstrdup(p);
+		*host_r = colon != NULL ? xstrndup(p, (size_t)(colon - p)) : xstrdup(p);
 		rest = colon != NULL ? colon : "";
 	}
-	unsigned port = lmtp ? 24 : 25;
+	*port_r = lmtp ? 24 : 25;
 	if (rest[0] == ':') {
 		char *end;
 		unsigned long v = strtoul(rest + 1, &end, 10);
 		if (*end != '\0' || v == 0 || v > 65535) {
-			free(host);
+			FREE_AND_NULL(*host_r);
 			snprintf(dsn_r, 16, "4.3.5");
 			*error_r = xasprintf("bad port in next hop \"%s\"", nexthop);
 			return -1;
 		}
-		port = (unsigned)v;
+		*port_r = (unsigned)v;
 	}
-	int rc = 1;
-	if (host[0] == '\0') {
+	if ((*host_r)[0] == '\0') {
+		FREE_AND_NULL(*host_r);
 		snprintf(dsn_r, 16, "4.3.5");
 		*error_r = xasprintf("no host in next hop \"%s\"", nexthop);
-		rc = -1;
-	} else if (!deliver_route_literal(route_r, host, port)) {
-		rc = deliver_route_dns(route_r, host, port, mx, families, dsn_r, error_r);
+		return -1;
 	}
+	return 1;
+}
+
+int deliver_route_find(const char *nexthop, int lmtp, unsigned families,
+		       struct deliver_route *route_r, char dsn_r[16], char **error_r)
+{
+	memset(route_r, 0, sizeof(*route_r));
+	*error_r = NULL;
+	if (lmtp && strncmp(nexthop, "unix:", 5) == 0)
+		return deliver_route_unix(route_r, nexthop + 5, dsn_r, error_r);
+	char *host;
+	unsigned port;
+	int mx;
+	if (deliver_route_parse(nexthop, lmtp, &host, &port, &mx, dsn_r, error_r) < 0)
+		return -1;
+	int rc = 1;
+	if (!deliver_route_literal(route_r, host, port))
+		rc = deliver_route_dns(route_r, host, port, mx, families, dsn_r, error_r);
 	free(host);
 	if (rc <= 0)
 		deliver_route_deinit(route_r);
 	return rc;
+}
+
+char *deliver_route_destination(const char *nexthop, int lmtp)
+{
+	if (lmtp && strncmp(nexthop, "unix:", 5) == 0)
+		return xstrdup(nexthop + 5);
+	char *host = NULL, *error = NULL;
+	char dsn[16];
+	unsigned port;
+	int mx;
+	if (deliver_route_parse(nexthop, lmtp, &host, &port, &mx, dsn, &error) < 0) {
+		free(error);
+		return xstrdup(nexthop);
+	}
+	return host;
 }
 
 void deliver_route_deinit(struct deliver_route *route)

@@ -38,6 +38,12 @@ struct deliver_route {
  * name=... type=MX: Host not found"). */
 int deliver_route_find(const char *nexthop, int lmtp, unsigned families,
 		       struct deliver_route *route_r, char dsn_r[16], char **error_r);
+/* deliver_route_destination: the name Postfix matches against
+ * smtp_connection_cache_destinations for nexthop: the host without [] or
+ * port ("[mx.example]:2525" gives "mx.example"), the path of an LMTP unix
+ * socket without "unix:"; nexthop itself when it cannot be parsed.
+ * Malloc'd. */
+char *deliver_route_destination(const char *nexthop, int lmtp);
 /* deliver_route_deinit: free the targets; accepts a zeroed route. */
 void deliver_route_deinit(struct deliver_route *route);
 

@@ -1,5 +1,5 @@
-/* deliver_simple.h: the transports that need no peer: discard: and
- * error:, as Postfix's discard(8) and error(8) behave. */
+/* deliver_simple.h: the transports that need no peer: discard:, error:
+ * and retry:, as Postfix's discard(8) and error(8) behave. */
 #ifndef POSTERN_DELIVER_SIMPLE_H
 #define POSTERN_DELIVER_SIMPLE_H
 
@@ -14,5 +14,12 @@ void deliver_discard(const char *nexthop, struct deliver_status *st_r);
  * text without a status gives 5.0.0, an empty one "mail delivery
  * disabled" (relay none). */
 void deliver_error(const char *nexthop, struct deliver_status *st_r);
+
+/* deliver_retry: defer the recipient, as Postfix's retry service (error(8)
+ * run as "retry") does for mail the queue manager will not deliver now:
+ * "4.X.Y text" gives that status, a text without one 4.3.0 (any 5.X.Y is
+ * made 4.X.Y), relay none. The scheduler uses it for "4.3.2 deferred
+ * transport" (defer_transports) and for a table it could not read. */
+void deliver_retry(const char *nexthop, struct deliver_status *st_r);
 
 #endif

@@ -420,7 +420,7 @@ static enum smtp_try smtp_try_cached(struct smtp_session *s, struct deliver_time
 		s->broken = 0;
 		buf_init(&cmd, 0);
 		buf_append_str(&cmd, "RSET\r\n");
-		enum smtp_try rc = smtp_command(s, &cmd, q->conf->helo_timeout, "sending RSET", &r);
+		enum smtp_try rc = smtp_command(s, &cmd, q->conf->rset_timeout, "sending RSET", &r);
 		buf_deinit(&cmd);
 		if (rc == SMTP_TRY_DONE && r->code < 300) {
 			smtp_reply_free(&r);
@@ -509,8 +509,7 @@ static enum smtp_try smtp_route(struct smtp_session *s, struct deliver_times *t_
 		free(error);
 		return SMTP_TRY_DONE;
 	}
-	if (deliver_tls_policy_find(req->lmtp ? req->conf->lmtp_tls : req->conf->tls, req->nexthop,
-				    &s->tls, &error) < 0) {
+	if (deliver_tls_policy_find(req->conf->tls, req->nexthop, &s->tls, &error) < 0) {
 		for (size_t k = 0; k < req->n_rcpts; k++)
 			deliver_status_set(&s->st[k], QUEUE_RCPT_DEFERRED, "4.3.0", "none", "%s",
 					   error);

@@ -38,6 +38,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "cfg.h"
 #include "deliver.h"
 #include "deliver_cache.h"
 #include "deliver_route.h"
@@ -45,16 +46,28 @@
 struct deliver_tls_conf;
 struct deliver_sasl_conf;
 
-/* Timeouts in seconds (smtp_connect_timeout, smtp_helo_timeout, ...). */
+/* The settings of one client, SMTP or LMTP (deliver_conf.c reads each
+ * under its own names). Timeouts in seconds (smtp_connect_timeout,
+ * smtp_helo_timeout, ..., or lmtp_connect_timeout, lmtp_lhlo_timeout,
+ * ...; a connect timeout of 0 leaves it to the kernel, as
+ * lmtp_connect_timeout's default does). */
 struct deliver_smtp_conf {
-	char *helo_name; /* smtp_helo_name */
-	struct deliver_tls_conf *tls;	/* SMTP client TLS (deliver_tls.h) */
-	struct deliver_tls_conf *lmtp_tls; /* LMTP client TLS */
-	struct deliver_sasl_conf *sasl; /* NULL: no SMTP AUTH (deliver_sasl.h) */
+	char *helo_name; /* smtp_helo_name or lmtp_lhlo_name */
+	struct deliver_tls_conf *tls;	/* smtp_tls_* or lmtp_tls_* (deliver_tls.h) */
+	struct deliver_sasl_conf *sasl; /* NULL: no AUTH (always so for LMTP; deliver_sasl.h) */
 	unsigned families; /* inet_protocols: DELIVER_ROUTE_IPV4 | DELIVER_ROUTE_IPV6 */
 	long long connect_timeout, helo_timeout, mail_timeout, rcpt_timeout;
-	long long data_init_timeout, data_xfer_timeout, data_done_timeout, quit_timeout;
+	long long data_init_timeout, data_xfer_timeout, data_done_timeout, rset_timeout;
+	long long quit_timeout;
 };
+
+/* deliver_smtp_conf_init: read the SMTP client's settings (lmtp 0: smtp_*
+ * names) or the LMTP client's (lmtp_*) from view, which must outlive c.
+ * 1, or -1 with *error_r. Release with deliver_smtp_conf_deinit, also
+ * after a failure. */
+int deliver_smtp_conf_init(struct deliver_smtp_conf *c, const struct cfg *view, int lmtp,
+			   unsigned families, char **error_r);
+void deliver_smtp_conf_deinit(struct deliver_smtp_conf *c);
 
 struct deliver_smtp_req {
 	const struct queue_msg *msg;
@@ -62,9 +75,10 @@ struct deliver_smtp_req {
 	size_t n_rcpts;
 	int lmtp;	     /* 1: LMTP, 0: SMTP */
 	const char *nexthop; /* as above */
-	const struct deliver_smtp_conf *conf;
+	const struct deliver_smtp_conf *conf; /* the SMTP or the LMTP client's */
 	const atomic_int *stop; /* non-zero: give up at once */
-	const struct deliver_cache_conf *cache; /* NULL: no connection reuse */
+	const struct deliver_cache_conf *cache; /* NULL: no connection reuse (the
+						   scheduler asks deliver_cache_wanted) */
 };
 
 /* deliver_smtp: deliver req's message to its recipients and fill

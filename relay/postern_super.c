@@ -6,7 +6,9 @@
  *   postern requeue ID...|ALL|-   deferred/ and hold/ to incoming/
  *   postern delete ID...|ALL|-    remove from incoming/, active/, deferred/
  *                                 and hold/
- *   postern flush [ID...|ALL|-]   deferred/ to incoming/ (no argument: ALL)
+ *   postern flush [ID...|ALL|-]   deferred/ to incoming/ (no argument: ALL),
+ *                                 marked so that defer_transports does not
+ *                                 hold them back this time
  *
  * "-" reads one id a line from stdin, as postsuper does. The running
  * daemon notices each move into incoming/ at once (its scheduler watches
@@ -27,9 +29,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mem.h"
@@ -44,6 +48,7 @@ struct postern_super_op {
 	enum queue_name to;	 /* QUEUE_COUNT: remove */
 	int need_daemon;
 	int default_all; /* no argument means ALL */
+	int mark_flush;	 /* set QUEUE_MODE_FLUSH before the move */
 };
 
 static const struct postern_super_op postern_super_ops[] = {
@@ -53,12 +58,14 @@ static const struct postern_super_op postern_super_ops[] = {
 	 {QUEUE_INCOMING, QUEUE_DEFERRED, QUEUE_ACTIVE, QUEUE_COUNT},
 	 QUEUE_HOLD,
 	 0,
+	 0,
 	 0},
 	{"release",
 	 "released from hold",
 	 "Released from hold",
 	 {QUEUE_HOLD, QUEUE_COUNT},
 	 QUEUE_INCOMING,
+	 0,
 	 0,
 	 0},
 	{"requeue",
@@ -67,6 +74,7 @@ static const struct postern_super_op postern_super_ops[] = {
 	 {QUEUE_DEFERRED, QUEUE_HOLD, QUEUE_COUNT},
 	 QUEUE_INCOMING,
 	 0,
+	 0,
 	 0},
 	{"delete",
 	 "removed",
@@ -74,9 +82,30 @@ static const struct postern_super_op postern_super_ops[] = {
 	 {QUEUE_INCOMING, QUEUE_DEFERRED, QUEUE_ACTIVE, QUEUE_HOLD},
 	 QUEUE_COUNT,
 	 0,
+	 0,
 	 0},
-	{"flush", NULL, NULL, {QUEUE_DEFERRED, QUEUE_COUNT}, QUEUE_INCOMING, 1, 1},
+	{"flush", NULL, NULL, {QUEUE_DEFERRED, QUEUE_COUNT}, QUEUE_INCOMING, 1, 1, 1},
 };
+
+/* postern_super_mark: set QUEUE_MODE_FLUSH on id in queue from. 1 done,
+ * 0 not there, -1 error with *error_r. */
+static int postern_super_mark(struct postern_queue *pq, enum queue_name from, const char *id,
+			      char **error_r)
+{
+	struct stat st;
+	int fd = queue_dir_fd(pq->qd, from);
+	if (!queue_id_valid(id)) {
+		*error_r = xasprintf("%s: not a queue id", id);
+		return -1;
+	}
+	if (fstatat(fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fchmodat(fd, id, (st.st_mode & 07777) | QUEUE_MODE_FLUSH, 0) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	*error_r = xasprintf("%s/%s: %s", queue_name_str(from), id, strerror(errno));
+	return -1;
+}
 
 /* postern_super_one: apply op to id in queue from. 1 done, 0 not there,
  * -1 error (reported). */
@@ -96,7 +125,9 @@ static int postern_super_one(struct postern_queue *pq, const struct postern_supe
 		queue_defer_remove(pq->qd, id);
 		rc = queue_dir_sync(pq->qd, from, &error);
 	} else {
-		rc = queue_dir_move(pq->qd, id, from, op->to, &error);
+		rc = op->mark_flush ? postern_super_mark(pq, from, id, &error) : 1;
+		if (rc > 0)
+			rc = queue_dir_move(pq->qd, id, from, op->to, &error);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "postern: %s\n", error);

@@ -11,7 +11,15 @@
 #define POSTERN_QUEUE_DIR_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+
+/* QUEUE_MODE_FLUSH: the mode bit "postern flush" sets on a queue file
+ * before it moves the file to incoming/ (mode 0700 instead of 0600): the
+ * scheduler then delivers it to the transports of defer_transports too,
+ * once, and clears the bit (as Postfix's "postqueue -f" lifts
+ * defer_transports for one queue run). */
+#define QUEUE_MODE_FLUSH S_IXUSR
 
 enum queue_name {
 	QUEUE_TMP,

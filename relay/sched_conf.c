@@ -8,8 +8,6 @@
 #include "cfg_expand.h"
 #include "cfg_list.h"
 #include "cfg_value.h"
-#include "deliver_sasl.h"
-#include "deliver_tls.h"
 #include "mem.h"
 #include "relay_conf_value.h"
 
@@ -41,21 +39,35 @@ static int sched_conf_nexthop(struct sched_conf *c, const struct cfg *v, char **
 }
 
 /* sched_conf_families: the address families of inet_protocols. */
-static int sched_conf_families(struct sched_conf *c, const struct cfg *v, char **error_r)
+static int sched_conf_families(const struct cfg *v, unsigned *families_r, char **error_r)
 {
 	char **items = NULL;
+	*families_r = 0;
 	if (relay_conf_list(v, "inet_protocols", &items, NULL, error_r) < 0)
 		return -1;
 	for (size_t i = 0; items[i] != NULL; i++) {
 		if (strcmp(items[i], "all") == 0 || strcmp(items[i], "ipv4") == 0)
-			c->smtp.families |= DELIVER_ROUTE_IPV4;
+			*families_r |= DELIVER_ROUTE_IPV4;
 		if (strcmp(items[i], "all") == 0 || strcmp(items[i], "ipv6") == 0)
-			c->smtp.families |= DELIVER_ROUTE_IPV6;
+			*families_r |= DELIVER_ROUTE_IPV6;
 	}
 	cfg_list_free(&items);
-	if (c->smtp.families == 0)
-		c->smtp.families = DELIVER_ROUTE_IPV4 | DELIVER_ROUTE_IPV6;
+	if (*families_r == 0)
+		*families_r = DELIVER_ROUTE_IPV4 | DELIVER_ROUTE_IPV6;
 	return 1;
+}
+
+/* sched_conf_clients: the SMTP and LMTP clients and their caches. */
+static int sched_conf_clients(struct sched_conf *c, const struct cfg *v, char **error_r)
+{
+	unsigned families;
+	return sched_conf_families(v, &families, error_r) > 0 &&
+			       deliver_smtp_conf_init(&c->smtp, v, 0, families, error_r) > 0 &&
+			       deliver_smtp_conf_init(&c->lmtp, v, 1, families, error_r) > 0 &&
+			       deliver_cache_conf_init(&c->cache, v, 0, error_r) > 0 &&
+			       deliver_cache_conf_init(&c->lmtp_cache, v, 1, error_r) > 0
+		       ? 1
+		       : -1;
 }
 
 int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **error_r)
@@ -63,7 +75,6 @@ int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **err
 	struct sched_conf *c = xcalloc(1, sizeof(*c));
 	c->relay = relay_conf_ref(relay);
 	const struct cfg *v = relay->params->view;
-	struct deliver_smtp_conf *s = &c->smtp;
 	int ok = relay_conf_str(v, "myhostname", &c->myhostname, error_r) > 0 &&
 		 relay_conf_time(v, "queue_run_delay", &c->queue_run_delay, error_r) > 0 &&
 		 relay_conf_time(v, "minimal_backoff_time", &c->minimal_backoff_time, error_r) > 0 &&
@@ -73,30 +84,13 @@ int sched_conf_new(struct relay_conf *relay, struct sched_conf **c_r, char **err
 		 relay_conf_time(v, "bounce_queue_lifetime", &c->bounce_queue_lifetime, error_r) >
 			 0 &&
 		 relay_conf_time(v, "delay_warning_time", &c->delay_warning_time, error_r) > 0 &&
+		 relay_conf_bool(v, "confirm_delay_cleared", &c->confirm_delay_cleared, error_r) >
+			 0 &&
+		 relay_conf_list(v, "defer_transports", &c->defer_transports, NULL, error_r) > 0 &&
 		 relay_conf_int(v, "default_process_limit", &c->process_limit, error_r) > 0 &&
-		 relay_conf_str(v, "smtp_helo_name", &s->helo_name, error_r) > 0 &&
-		 relay_conf_time(v, "smtp_connect_timeout", &s->connect_timeout, error_r) > 0 &&
-		 relay_conf_time(v, "smtp_helo_timeout", &s->helo_timeout, error_r) > 0 &&
-		 relay_conf_time(v, "smtp_mail_timeout", &s->mail_timeout, error_r) > 0 &&
-		 relay_conf_time(v, "smtp_rcpt_timeout", &s->rcpt_timeout, error_r) > 0 &&
-		 relay_conf_time(v, "smtp_data_init_timeout", &s->data_init_timeout, error_r) > 0 &&
-		 relay_conf_time(v, "smtp_data_xfer_timeout", &s->data_xfer_timeout, error_r) > 0 &&
-		 relay_conf_time(v, "smtp_data_done_timeout", &s->data_done_timeout, error_r) > 0 &&
-		 relay_conf_time(v, "smtp_quit_timeout", &s->quit_timeout, error_r) > 0 &&
-		 relay_conf_bool(v, "smtp_connection_cache_on_demand", &c->cache.on_demand,
-				 error_r) > 0 &&
-		 relay_conf_time(v, "smtp_connection_cache_time_limit", &c->cache.idle_limit,
-				 error_r) > 0 &&
-		 relay_conf_time(v, "smtp_connection_reuse_time_limit",
-				 &c->cache.reuse_time_limit, error_r) > 0 &&
-		 relay_conf_int(v, "smtp_connection_reuse_count_limit",
-				&c->cache.reuse_count_limit, error_r) > 0 &&
 		 sched_conf_nexthop(c, v, error_r) > 0;
 	if (ok)
-		ok = sched_conf_families(c, v, error_r) > 0 &&
-		     deliver_tls_conf_new(v, "smtp", &s->tls, error_r) > 0 &&
-		     deliver_tls_conf_new(v, "lmtp", &s->lmtp_tls, error_r) > 0 &&
-		     deliver_sasl_conf_new(v, &s->sasl, error_r) > 0 &&
+		ok = sched_conf_clients(c, v, error_r) > 0 &&
 		     deliver_dsn_conf_init(&c->dsn, v, error_r) > 0;
 	if (!ok) {
 		sched_conf_free(&c);
@@ -120,10 +114,11 @@ void sched_conf_free(struct sched_conf **cp)
 	nexthop_free(&c->nexthop);
 	free(c->myhostname);
 	deliver_dsn_conf_deinit(&c->dsn);
-	free(c->smtp.helo_name);
-	deliver_tls_conf_free(&c->smtp.tls);
-	deliver_tls_conf_free(&c->smtp.lmtp_tls);
-	deliver_sasl_conf_free(&c->smtp.sasl);
+	deliver_smtp_conf_deinit(&c->smtp);
+	deliver_smtp_conf_deinit(&c->lmtp);
+	deliver_cache_conf_deinit(&c->cache);
+	deliver_cache_conf_deinit(&c->lmtp_cache);
+	cfg_list_free(&c->defer_transports);
 	relay_conf_unref(&c->relay);
 	FREE_AND_NULL(*cp);
 }
@@ -150,4 +145,12 @@ long long sched_conf_transport_limit(const struct sched_conf *c, const char *tra
 	}
 	free(name);
 	return n;
+}
+
+int sched_conf_deferred_transport(const struct sched_conf *c, const char *transport)
+{
+	for (size_t i = 0; c->defer_transports[i] != NULL; i++)
+		if (strcmp(c->defer_transports[i], transport) == 0)
+			return 1;
+	return 0;
 }

@@ -3,16 +3,17 @@
  *
  * Postfix parameters (postconf(5) names and defaults): queue_run_delay,
  * minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,
- * bounce_queue_lifetime, delay_warning_time,
+ * bounce_queue_lifetime, delay_warning_time, confirm_delay_cleared,
+ * defer_transports,
  * default_destination_concurrency_limit and
  * default_destination_recipient_limit (each overridden per transport by
  * <transport>_destination_concurrency_limit and
  * <transport>_destination_recipient_limit; 0 means no limit),
  * default_process_limit (the most deliveries running at once), the
- * next-hop parameters of nexthop.h, smtp_helo_name, the SMTP client's
- * per-phase timeouts, its TLS (deliver_tls.h) and SASL (deliver_sasl.h)
- * settings and its connection cache (deliver_cache.h), and the
- * notification settings of deliver_dsn.h.
+ * next-hop parameters of nexthop.h, the SMTP and the LMTP client's
+ * settings (deliver_smtp.h: helo name, per-phase timeouts, TLS, SASL) and
+ * connection caches (deliver_cache.h), and the notification settings of
+ * deliver_dsn.h.
  */
 #ifndef POSTERN_SCHED_CONF_H
 #define POSTERN_SCHED_CONF_H
@@ -32,9 +33,13 @@ struct sched_conf {
 	long long maximal_queue_lifetime; /* seconds; 0: try once */
 	long long bounce_queue_lifetime;  /* the same for mail from the null sender */
 	long long delay_warning_time;	  /* seconds; 0: no delay warnings */
+	int confirm_delay_cleared;	  /* a notice when a warned recipient is delivered */
+	char **defer_transports;	  /* transports that wait for "postern flush" */
 	long long process_limit;	  /* deliveries running at once, 0 no limit */
 	struct deliver_smtp_conf smtp;	  /* helo name, timeouts, TLS, SASL */
+	struct deliver_smtp_conf lmtp;	  /* the same for the LMTP client (lmtp_*) */
 	struct deliver_cache_conf cache;  /* smtp_connection_cache_*, smtp_connection_reuse_* */
+	struct deliver_cache_conf lmtp_cache; /* lmtp_connection_cache_*, ... */
 	struct deliver_dsn_conf dsn;	  /* notifications (deliver_dsn_conf_init) */
 };
 
@@ -50,5 +55,9 @@ void sched_conf_free(struct sched_conf **cp);
  * set to a valid number, else of default_<suffix>. */
 long long sched_conf_transport_limit(const struct sched_conf *c, const char *transport,
 				     const char *suffix);
+
+/* sched_conf_deferred_transport: is transport listed in
+ * defer_transports? 1 yes, 0 no. */
+int sched_conf_deferred_transport(const struct sched_conf *c, const char *transport);
 
 #endif

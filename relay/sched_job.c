@@ -25,17 +25,17 @@ static int sched_job_transport(struct sched_job *job, const struct queue_msg *ms
 	const struct sched_conf *c = job->s->conf;
 	const char *tr = job->transport;
 	if (strcmp(tr, "smtp") == 0 || strcmp(tr, "relay") == 0 || strcmp(tr, "lmtp") == 0) {
+		int lmtp = strcmp(tr, "lmtp") == 0;
+		const struct deliver_cache_conf *cache = lmtp ? &c->lmtp_cache : &c->cache;
 		struct deliver_smtp_req req = {
 			.msg = msg,
 			.rcpts = job->rcpts,
 			.n_rcpts = job->n_rcpts,
-			.lmtp = strcmp(tr, "lmtp") == 0,
+			.lmtp = lmtp,
 			.nexthop = job->nexthop,
-			.conf = &c->smtp,
+			.conf = lmtp ? &c->lmtp : &c->smtp,
 			.stop = &job->s->stop,
-			/* Postfix's lmtp_connection_* parameters are not read: LMTP
-			 * sessions are not reused. */
-			.cache = strcmp(tr, "lmtp") == 0 ? NULL : &c->cache,
+			.cache = deliver_cache_wanted(cache, job->nexthop) ? cache : NULL,
 		};
 		return deliver_smtp(&req, st, t);
 	}
@@ -47,8 +47,7 @@ static int sched_job_transport(struct sched_job *job, const struct queue_msg *ms
 		else if (strcmp(tr, "maildir") == 0)
 			deliver_maildir(msg, job->rcpts[k], job->nexthop, c->myhostname, &st[k]);
 		else if (strcmp(tr, "retry") == 0)
-			deliver_status_set(&st[k], QUEUE_RCPT_DEFERRED, "4.3.0", "none", "%s",
-					   job->nexthop);
+			deliver_retry(job->nexthop, &st[k]);
 		else
 			deliver_status_set(&st[k], QUEUE_RCPT_DEFERRED, "4.3.0", "none",
 					   "mail transport unavailable");
@@ -98,25 +97,35 @@ static void sched_job_bounce(struct sched_job *job, const struct queue_msg *msg,
 			st[k].state = QUEUE_RCPT_DEFERRED;
 }
 
+/* sched_job_warned: did recipient r get its delay warning at an earlier
+ * attempt (the message was older than delay_warning_time then: its time
+ * is in r's status slot), or was it due none (NOTIFY without DELAY)? -1
+ * due none, 1 warned, 0 not yet. */
+static int sched_job_warned(const struct sched_job *job, const struct queue_rcpt *r)
+{
+	int64_t limit = (int64_t)job->s->conf->delay_warning_time * 1000000;
+	int64_t arrival = job->m->arrival_us;
+	if (limit <= 0 || (r->notify != 0 && (r->notify & QUEUE_NOTIFY_DELAY) == 0))
+		return -1;
+	return r->updated_us != 0 && r->updated_us - arrival >= limit;
+}
+
 /* sched_job_delay_due: keep in (rcpts, st) only the recipients due a
  * delay warning: deferred now, allowing NOTIFY=DELAY, the message older
- * than delay_warning_time now but not at their previous attempt (its time
- * is in their status slot, so each gets one warning). Copies; the number
- * kept. Call before the results are recorded. */
+ * than delay_warning_time now but not at their previous attempt (so each
+ * gets one warning). Copies; the number kept. Call before the results
+ * are recorded. */
 static size_t sched_job_delay_due(const struct sched_job *job, const struct queue_msg *msg,
 				  const size_t *rcpts, const struct deliver_status *st, size_t n,
 				  size_t *due_rcpts, struct deliver_status *due_st)
 {
 	int64_t limit = (int64_t)job->s->conf->delay_warning_time * 1000000;
-	int64_t arrival = job->m->arrival_us;
 	size_t kept = 0;
-	if (limit <= 0 || sched_now_us() - arrival < limit)
+	if (limit <= 0 || sched_now_us() - job->m->arrival_us < limit)
 		return 0;
 	for (size_t k = 0; k < n; k++) {
-		const struct queue_rcpt *r = queue_msg_rcpt(msg, rcpts[k]);
-		int wants = r->notify == 0 || (r->notify & QUEUE_NOTIFY_DELAY) != 0;
-		int warned = r->updated_us != 0 && r->updated_us - arrival >= limit;
-		if (st[k].state == QUEUE_RCPT_DEFERRED && wants && !warned) {
+		if (st[k].state == QUEUE_RCPT_DEFERRED &&
+		    sched_job_warned(job, queue_msg_rcpt(msg, rcpts[k])) == 0) {
 			due_rcpts[kept] = rcpts[k];
 			due_st[kept++] = st[k];
 		}
@@ -124,10 +133,62 @@ static size_t sched_job_delay_due(const struct sched_job *job, const struct queu
 	return kept;
 }
 
+/* sched_job_cleared: with confirm_delay_cleared, keep in (rcpts, st) the
+ * recipients delivered now that got a delay warning before (Postfix's
+ * "delay cleared" notice), but not those that get a success notice for
+ * NOTIFY=SUCCESS anyway. Copies; the number kept. Call before the
+ * results are recorded. */
+static size_t sched_job_cleared(const struct sched_job *job, const struct queue_msg *msg,
+				const size_t *rcpts, const struct deliver_status *st, size_t n,
+				size_t *cl_rcpts, struct deliver_status *cl_st)
+{
+	size_t kept = 0;
+	if (!job->s->conf->confirm_delay_cleared)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct queue_rcpt *r = queue_msg_rcpt(msg, rcpts[k]);
+		int noticed = st[k].notice != DELIVER_NOTICE_NONE &&
+			      (r->notify & QUEUE_NOTIFY_SUCCESS) != 0;
+		if (st[k].state == QUEUE_RCPT_DELIVERED && !noticed &&
+		    sched_job_warned(job, r) == 1) {
+			cl_rcpts[kept] = rcpts[k];
+			cl_st[kept++] = st[k];
+		}
+	}
+	return kept;
+}
+
+/* sched_job_notify: after the record, the success notices (NOTIFY=SUCCESS),
+ * the delay warnings (delay_warning_time) and the delay-cleared notices
+ * (confirm_delay_cleared) of this delivery. A crash before them loses a
+ * notice rather than delivering the message twice. */
+static void sched_job_notify(struct sched_job *job, const struct queue_msg *msg,
+			     const size_t *rcpts, const struct deliver_status *st, size_t n,
+			     const size_t *due_rcpts, const struct deliver_status *due_st,
+			     size_t n_due, const size_t *cl_rcpts, const struct deliver_status *cl_st,
+			     size_t n_cl)
+{
+	const struct deliver_dsn_conf *dc = &job->s->conf->dsn;
+	char *error = NULL;
+	if (deliver_dsn_success(job->s->qd, msg, rcpts, st, n, dc, &error) < 0) {
+		log_error("%s: cannot queue the delivery status notification: %s", job->m->id,
+			  error);
+		FREE_AND_NULL(error);
+	}
+	if (n_due > 0 && deliver_dsn_delay(job->s->qd, msg, due_rcpts, due_st, n_due, dc, &error) < 0) {
+		log_error("%s: cannot queue the delay warning: %s", job->m->id, error);
+		FREE_AND_NULL(error);
+	}
+	if (n_cl > 0 && deliver_dsn_cleared(job->s->qd, msg, cl_rcpts, cl_st, n_cl, dc, &error) < 0) {
+		log_error("%s: cannot queue the delivery status notification: %s", job->m->id,
+			  error);
+		free(error);
+	}
+}
+
 /* sched_job_record: hand the results in (sched_bounce.c), notify and
  * record what this thread is left with, count what became final, and
- * send the success notices (NOTIFY=SUCCESS) and delay warnings
- * (delay_warning_time) of this delivery. */
+ * send this delivery's other notices (sched_job_notify). */
 static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 			     struct deliver_status *st, const struct deliver_times *t)
 {
@@ -138,6 +199,9 @@ static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 	size_t *due_rcpts = xcalloc(n + 1, sizeof(*due_rcpts));
 	struct deliver_status *due_st = xcalloc(n + 1, sizeof(*due_st));
 	size_t n_due = sched_job_delay_due(job, msg, rcpts, rst, n, due_rcpts, due_st);
+	size_t *cl_rcpts = xcalloc(n + 1, sizeof(*cl_rcpts));
+	struct deliver_status *cl_st = xcalloc(n + 1, sizeof(*cl_st));
+	size_t n_cl = sched_job_cleared(job, msg, rcpts, rst, n, cl_rcpts, cl_st);
 	sched_job_bounce(job, msg, rcpts, rst, n);
 	if (deliver_record_all(msg, rcpts, rst, n, t, job->s->committer, &error) < 0) {
 		log_error("%s: cannot record the delivery results: %s", job->m->id, error);
@@ -147,22 +211,13 @@ static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 		for (size_t k = 0; k < n; k++)
 			job->n_final += rst[k].state == QUEUE_RCPT_DELIVERED ||
 					rst[k].state == QUEUE_RCPT_BOUNCED;
-		/* After the record: a crash in between loses the notice rather
-		 * than delivering the message twice. */
-		if (deliver_dsn_success(job->s->qd, msg, rcpts, rst, n, &job->s->conf->dsn,
-					&error) < 0) {
-			log_error("%s: cannot queue the delivery status notification: %s",
-				  job->m->id, error);
-			free(error);
-		}
-		if (n_due > 0 && deliver_dsn_delay(job->s->qd, msg, due_rcpts, due_st, n_due,
-						   &job->s->conf->dsn, &error) < 0) {
-			log_error("%s: cannot queue the delay warning: %s", job->m->id, error);
-			free(error);
-		}
+		sched_job_notify(job, msg, rcpts, rst, n, due_rcpts, due_st, n_due, cl_rcpts,
+				 cl_st, n_cl);
 	}
 	free(due_rcpts);
 	free(due_st); /* copies: their strings belong to rst */
+	free(cl_rcpts);
+	free(cl_st);
 	for (size_t k = 0; k < n; k++)
 		deliver_status_deinit(&rst[k]);
 	free(rst);
@@ -218,8 +273,9 @@ static void sched_job_post(struct sched_job *job)
 
 void sched_job_work(struct sched_job *job)
 {
-	/* Logs as Postfix's delivery agent of that name: postern/smtp, ... */
-	log_set_thread_name(job->transport);
+	/* Logs as Postfix's delivery agent of that name: postern/smtp, ...;
+	 * Postfix's retry service is its error(8) program. */
+	log_set_thread_name(strcmp(job->transport, "retry") == 0 ? "error" : job->transport);
 	sched_job_run(job);
 	sched_job_post(job);
 }

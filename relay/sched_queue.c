@@ -54,10 +54,11 @@ static void sched_queue_group(struct sched *s, struct sched_msg *m, struct sched
 }
 
 /* sched_queue_plan: resolve each recipient not yet final and group them
- * into deliveries. A table that cannot be read defers the recipient
- * (the "retry" pseudo transport). */
+ * into deliveries. A table that cannot be read defers the recipient, and
+ * so does a transport of defer_transports unless the message was flushed
+ * (as Postfix's qmgr, through the "retry" pseudo transport). */
 static struct sched_job *sched_queue_plan(struct sched *s, struct sched_msg *m,
-					  const struct queue_msg *msg)
+					  const struct queue_msg *msg, int flushed)
 {
 	struct sched_job *jobs = NULL;
 	for (size_t i = 0; i < queue_msg_rcpt_count(msg); i++) {
@@ -71,8 +72,11 @@ static struct sched_job *sched_queue_plan(struct sched *s, struct sched_msg *m,
 			free(error);
 			continue;
 		}
-		sched_queue_group(s, m, &jobs, res.transport, res.nexthop != NULL ? res.nexthop : "",
-				  i);
+		if (!flushed && sched_conf_deferred_transport(s->conf, res.transport))
+			sched_queue_group(s, m, &jobs, "retry", "4.3.2 deferred transport", i);
+		else
+			sched_queue_group(s, m, &jobs, res.transport,
+					  res.nexthop != NULL ? res.nexthop : "", i);
 		nexthop_result_deinit(&res);
 	}
 	return jobs;
@@ -98,10 +102,24 @@ static struct queue_msg *sched_queue_open(struct sched *s, const char *id)
 	return NULL;
 }
 
+/* sched_queue_flushed: did "postern flush" mark active/id
+ * (QUEUE_MODE_FLUSH)? The mark is cleared: it serves one attempt. */
+static int sched_queue_flushed(struct sched *s, const char *id)
+{
+	struct stat st;
+	int fd = queue_dir_fd(s->qd, QUEUE_ACTIVE);
+	if (fstatat(fd, id, &st, AT_SYMLINK_NOFOLLOW) < 0 || !(st.st_mode & QUEUE_MODE_FLUSH))
+		return 0;
+	if (fchmodat(fd, id, st.st_mode & 07777 & ~(mode_t)QUEUE_MODE_FLUSH, 0) < 0)
+		log_warn("%s: cannot clear the flush mark: %s", id, strerror(errno));
+	return 1;
+}
+
 void sched_queue_take(struct sched *s, enum queue_name from, const char *id)
 {
 	if (!queue_id_valid(id) || sched_queue_rename(s, id, from, QUEUE_ACTIVE) <= 0)
 		return;
+	int flushed = sched_queue_flushed(s, id);
 	struct queue_msg *msg = sched_queue_open(s, id);
 	if (msg == NULL)
 		return;
@@ -110,7 +128,7 @@ void sched_queue_take(struct sched *s, enum queue_name from, const char *id)
 	m->active_us = sched_now_us();
 	m->arrival_us = queue_msg_envelope(msg)->arrival_us;
 	s->n_msgs++;
-	struct sched_job *jobs = sched_queue_plan(s, m, msg);
+	struct sched_job *jobs = sched_queue_plan(s, m, msg, flushed);
 	queue_msg_free(&msg);
 	for (struct sched_job *j = jobs; j != NULL; j = j->next) {
 		m->jobs_left++;

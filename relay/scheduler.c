@@ -104,14 +104,15 @@ static void *sched_thread(void *arg)
 	return NULL;
 }
 
-/* sched_on_cache: close the SMTP sessions idle past
- * smtp_connection_cache_time_limit. */
+/* sched_on_cache: close the SMTP and LMTP sessions idle past
+ * smtp_connection_cache_time_limit (lmtp_connection_cache_time_limit). */
 static void sched_on_cache(evutil_socket_t fd, short what, void *arg)
 {
 	struct sched *s = arg;
 	(void)fd;
 	(void)what;
 	deliver_cache_expire(&s->conf->cache);
+	deliver_cache_expire(&s->conf->lmtp_cache);
 }
 
 /* sched_events: the loop, its descriptors and events. */
