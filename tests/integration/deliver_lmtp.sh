@@ -6,10 +6,17 @@
 #   - one reply per recipient after the data: two users get their own
 #     "Saved" replies in their log lines;
 #   - an unknown user is bounced at RCPT with Dovecot's 5.1.1 while the
-#     others are delivered.
+#     others are delivered;
+#   - the LMTP client's own settings: LHLO sends lmtp_lhlo_name (not
+#     smtp_helo_name); 10 messages one at a time
+#     (lmtp_destination_concurrency_limit = 1) share one connection
+#     (Dovecot logs one "Connect from local") with the default
+#     lmtp_connection_cache_on_demand = yes, take 10 with it set to no,
+#     and one again when lmtp_connection_cache_destinations lists the
+#     socket path.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
-H_TIME_LIMIT=120
+H_TIME_LIMIT=200
 h_netns_enter "$@"
 command -v doveadm >/dev/null || h_bail "doveadm not found: install the Debian package dovecot-core"
 [ -x /usr/lib/dovecot/lmtp ] || h_bail "no Dovecot LMTP server: install the Debian package dovecot-lmtpd"
@@ -77,6 +84,42 @@ tap_ok $? "an unknown user bounces at RCPT with Dovecot's 5.1.1"
 
 sd_stop
 tap_ok $? "posternd stops cleanly"
+
+# The LMTP client's settings and connection cache.
+sd_conf "lmtp_lhlo_name = lhlo.example.test" "smtp_helo_name = helo.example.test" \
+	"lmtp_destination_concurrency_limit = 1"
+since() { tail -n +"$(($2 + 1))" "$1" | grep -c -- "$3"; }
+# reuse LABEL [-o name=value ...]: 10 messages to box@ through a posternd
+# with the overrides; sets CONNS (Dovecot's connections) and REUSED (the
+# conn_use= values posternd logged).
+reuse() {
+	local label=$1 lines dlines
+	shift
+	lines=$(wc -l <"$SD_LOG")
+	dlines=$(wc -l <"$D/dovecot.log")
+	sd_start -o master_service_disable= "$@"
+	smtp-source -s 1 -m 10 -f sender@example.org -t box@example.test 127.0.0.1:2525 ||
+		tap_ok 1 "$label: smtp-source"
+	h_wait_until 60 eval '[ "$(since "$SD_LOG" "$lines" ": removed$")" -ge 10 ]'
+	tap_ok $? "$label: 10 messages delivered"
+	sd_stop
+	CONNS=$(since "$D/dovecot.log" "$dlines" "Connect from local")
+	REUSED=$(tail -n +"$((lines + 1))" "$SD_LOG" | grep -o ', conn_use=[0-9]*, ' | tr -dc '0-9\n' | tr '\n' ' ')
+}
+reuse "LMTP cache on demand"
+tap_is "$CONNS" 1 "LMTP cache on demand: one connection for 10 messages"
+tap_is "$REUSED" "2 3 4 5 6 7 8 9 10 " "LMTP cache on demand: logged conn_use=2 to conn_use=10"
+f=$(grep -lE "^Received: from lhlo\.example\.test( |$)" "$D/home/box/Maildir/new/"* 2>/dev/null | wc -l)
+tap_is "$f" 10 "LHLO lmtp_lhlo_name: Dovecot's Received header names lhlo.example.test"
+reuse "LMTP no cache" -o lmtp_connection_cache_on_demand=no
+tap_is "$CONNS" 10 "lmtp_connection_cache_on_demand = no: 10 connections"
+tap_is "$REUSED" "" "lmtp_connection_cache_on_demand = no: no conn_use="
+reuse "LMTP cache destinations" -o lmtp_connection_cache_on_demand=no \
+	-o "lmtp_connection_cache_destinations=$LMTP"
+tap_is "$CONNS" 1 "lmtp_connection_cache_destinations = the socket path: one connection"
+reuse "LMTP other destinations" -o lmtp_connection_cache_on_demand=no \
+	-o lmtp_connection_cache_destinations=/elsewhere/lmtp
+tap_is "$CONNS" 10 "lmtp_connection_cache_destinations = another path: 10 connections"
 [ "$tap_failed" -eq 0 ] || sed 's/^/# posternd: /' "$SD_LOG" | grep -v 'connect from\|client='
 [ "$tap_failed" -eq 0 ] || sed 's/^/# dovecot: /' "$D/dovecot.log"
 pids=$(pgrep -P "$(h_daemon_pid dovecot)")

@@ -8,12 +8,15 @@
 #     log says conn_use=2 ... conn_use=10 as Postfix's does;
 #   - smtp_connection_reuse_count_limit = 3: 4 connections (3+3+3+1);
 #   - smtp_connection_cache_on_demand = no: 10 connections;
+#   - on demand off, but smtp_connection_cache_destinations lists the
+#     relay host (by name, or in a texthash: table): one connection again;
+#     a list without it: 10;
 #   - an idle session is closed after smtp_connection_cache_time_limit
 #     (the peer logs the disconnect without a QUIT before it).
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
-H_TIME_LIMIT=180
+H_TIME_LIMIT=300
 h_netns_enter "$@"
 command -v smtp-source >/dev/null || h_bail "smtp-source not found: install the Debian package postfix"
 
@@ -74,6 +77,21 @@ run "no cache" -o smtp_connection_cache_on_demand=no
 tap_is "$SENT" 10 "no cache: 10 messages sent"
 tap_is "$CONNS" 10 "no cache: 10 connections"
 tap_is "$REUSED" "" "no cache: no conn_use="
+
+run "cache destinations" -o smtp_connection_cache_on_demand=no \
+	-o smtp_connection_cache_destinations=127.0.0.1
+tap_is "$CONNS" 1 "smtp_connection_cache_destinations = the relay host: one connection"
+tap_is "$REUSED" "2 3 4 5 6 7 8 9 10 " "cache destinations: logged conn_use=2 to conn_use=10"
+
+printf '127.0.0.1\tcached\n' >"$TEST_TMP/cachedest"
+chmod 644 "$TEST_TMP/cachedest"
+run "cache destinations table" -o smtp_connection_cache_on_demand=no \
+	-o "smtp_connection_cache_destinations=other.example, texthash:$TEST_TMP/cachedest"
+tap_is "$CONNS" 1 "smtp_connection_cache_destinations with a texthash: table: one connection"
+
+run "other cache destinations" -o smtp_connection_cache_on_demand=no \
+	-o smtp_connection_cache_destinations=other.example
+tap_is "$CONNS" 10 "smtp_connection_cache_destinations without the relay host: 10 connections"
 
 [ "$tap_failed" -eq 0 ] || {
 	grep -v 'client=\|message-id=' "$SD_LOG" | tail -n 40 | sed 's/^/# posternd: /'
