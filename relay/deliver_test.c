@@ -43,6 +43,17 @@ static void test_simple(void)
 	check_status(&st, QUEUE_RCPT_BOUNCED, "5.0.0", "5.1234.1 x", "error: a malformed code");
 	deliver_error("", &st);
 	check_status(&st, QUEUE_RCPT_BOUNCED, "5.0.0", "mail delivery disabled", "error:");
+	deliver_retry("4.3.2 deferred transport", &st);
+	check_status(&st, QUEUE_RCPT_DEFERRED, "4.3.2", "deferred transport",
+		     "retry:4.3.2 deferred transport (defer_transports)");
+	tap_is_str(st.relay, "none", "retry: relay none");
+	deliver_retry("table lookup failed", &st);
+	check_status(&st, QUEUE_RCPT_DEFERRED, "4.3.0", "table lookup failed",
+		     "retry: a text without a code defers with 4.3.0");
+	deliver_retry("5.7.1 not now", &st);
+	check_status(&st, QUEUE_RCPT_DEFERRED, "4.7.1", "not now", "retry: a 5.X.Y code defers as 4.X.Y");
+	deliver_retry("", &st);
+	check_status(&st, QUEUE_RCPT_DEFERRED, "4.3.0", "delivery temporarily suspended", "retry:");
 	deliver_status_deinit(&st);
 	deliver_status_deinit(&st);
 }

@@ -13,7 +13,9 @@
 #     (Dovecot logs one "Connect from local") with the default
 #     lmtp_connection_cache_on_demand = yes, take 10 with it set to no,
 #     and one again when lmtp_connection_cache_destinations lists the
-#     socket path.
+#     socket path;
+#   - lmtp_lhlo_timeout, not smtp_helo_timeout, bounds the wait for the
+#     greeting: a server that never greets defers the mail in a second.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
 H_TIME_LIMIT=200
@@ -120,6 +122,28 @@ tap_is "$CONNS" 1 "lmtp_connection_cache_destinations = the socket path: one con
 reuse "LMTP other destinations" -o lmtp_connection_cache_on_demand=no \
 	-o lmtp_connection_cache_destinations=/elsewhere/lmtp
 tap_is "$CONNS" 10 "lmtp_connection_cache_destinations = another path: 10 connections"
+
+SILENT=$D/silent
+h_daemon_start silent python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(5)
+held = []
+while True:
+    held.append(s.accept()[0])
+' "$SILENT"
+h_wait_file "$SILENT" 10 || h_bail "the silent LMTP server did not start"
+chmod 666 "$SILENT"
+sd_start -o master_service_disable= -o lmtp_lhlo_timeout=1s \
+	-o "transport_maps=inline:{ silent.test=lmtp:unix:$SILENT }"
+t0=$(h_now_us)
+sd_swaks --from sender@example.org --to x@silent.test >/dev/null 2>&1
+h_wait_grep "to=<x@silent.test>, relay=localhost\[$SILENT\], .*status=deferred \(conversation with localhost\[$SILENT\] timed out while receiving the initial server greeting\)" "$SD_LOG" 20
+tap_ok $? "lmtp_lhlo_timeout = 1s: a silent server times out at the greeting"
+ms=$((($(h_now_us) - t0) / 1000))
+tap_ok "$([ "$ms" -lt 10000 ]; echo $?)" "in ${ms} ms, not smtp_helo_timeout (300 s)"
+sd_stop
 [ "$tap_failed" -eq 0 ] || sed 's/^/# posternd: /' "$SD_LOG" | grep -v 'connect from\|client='
 [ "$tap_failed" -eq 0 ] || sed 's/^/# dovecot: /' "$D/dovecot.log"
 pids=$(pgrep -P "$(h_daemon_pid dovecot)")
