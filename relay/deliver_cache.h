@@ -6,6 +6,9 @@
  * counterpart for the LMTP client, with the same default):
  *   smtp_connection_cache_on_demand   yes: a delivery that ends with a
  *                                     healthy session parks it here
+ *                                     (Postfix's qmgr allows it only
+ *                                     while deliveries to the destination
+ *                                     follow each other; Postern always)
  *   smtp_connection_cache_destinations
  *                                     empty: destinations whose sessions
  *                                     are cached even when on_demand is
@@ -23,8 +26,9 @@
  *                                     no limit)
  * The scheduler passes the cache to a delivery only when one of the two
  * says so (deliver_cache_wanted). A session is parked under its protocol
- * and next hop ("[host]:port", "host", "unix:/path"); the taker sends RSET before its MAIL FROM and falls back to a new
- * connection when that fails. Expired sessions are closed without QUIT,
+ * and next hop ("[host]:port", "host", "unix:/path"); the taker sends
+ * RSET before its MAIL FROM and falls back to a new connection when that
+ * fails. Expired sessions are closed without QUIT,
  * as Postfix's scache closes them. Thread-safe: delivery threads park and
  * take, the scheduler thread expires.
  */
@@ -77,8 +81,9 @@ int deliver_cache_take(const struct deliver_cache_conf *conf, const char *nextho
 		       struct deliver_cached *c_r);
 
 /* deliver_cache_park: park *c under conf's protocol and nexthop when conf
- * allows (a time limit, its age and use count within the limits). 1 parked (c->conn now belongs to the
- * cache and is cleared), 0 not parked (the caller still owns c->conn). */
+ * allows (a time limit, its age and use count within the limits). 1
+ * parked (c->conn now belongs to the cache and is cleared), 0 not parked
+ * (the caller still owns c->conn). */
 int deliver_cache_park(const struct deliver_cache_conf *conf, const char *nexthop,
 		       struct deliver_cached *c);
 

@@ -165,8 +165,8 @@ static size_t sched_job_cleared(const struct sched_job *job, const struct queue_
 static void sched_job_notify(struct sched_job *job, const struct queue_msg *msg,
 			     const size_t *rcpts, const struct deliver_status *st, size_t n,
 			     const size_t *due_rcpts, const struct deliver_status *due_st,
-			     size_t n_due, const size_t *cl_rcpts, const struct deliver_status *cl_st,
-			     size_t n_cl)
+			     size_t n_due, const size_t *cl_rcpts,
+			     const struct deliver_status *cl_st, size_t n_cl)
 {
 	const struct deliver_dsn_conf *dc = &job->s->conf->dsn;
 	char *error = NULL;
@@ -175,11 +175,13 @@ static void sched_job_notify(struct sched_job *job, const struct queue_msg *msg,
 			  error);
 		FREE_AND_NULL(error);
 	}
-	if (n_due > 0 && deliver_dsn_delay(job->s->qd, msg, due_rcpts, due_st, n_due, dc, &error) < 0) {
+	if (n_due > 0 &&
+	    deliver_dsn_delay(job->s->qd, msg, due_rcpts, due_st, n_due, dc, &error) < 0) {
 		log_error("%s: cannot queue the delay warning: %s", job->m->id, error);
 		FREE_AND_NULL(error);
 	}
-	if (n_cl > 0 && deliver_dsn_cleared(job->s->qd, msg, cl_rcpts, cl_st, n_cl, dc, &error) < 0) {
+	if (n_cl > 0 &&
+	    deliver_dsn_cleared(job->s->qd, msg, cl_rcpts, cl_st, n_cl, dc, &error) < 0) {
 		log_error("%s: cannot queue the delivery status notification: %s", job->m->id,
 			  error);
 		free(error);
