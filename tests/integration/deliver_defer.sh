@@ -6,7 +6,7 @@
 #     nothing reaches the peer; posternd logs what Postfix logs for it
 #     (relay=none, dsn=4.3.2, status=deferred (deferred transport));
 #   - it stays queued across queue runs, retried and deferred again;
-#   - postern queue gives the reason as postqueue -p does;
+#   - postern queue (and --json) gives the reason as postqueue -p (-j) does;
 #   - mail for a transport not listed (maildir:) is delivered at once;
 #   - postern flush delivers it, as postqueue -f does for Postfix, once:
 #     mail that arrives after the flush is deferred again; postern flush
@@ -90,6 +90,12 @@ tap_is "$(grep -c "$a: to=<bob@remote.test>, relay=127" "$SD_LOG")" 0 "no delive
 reason() { grep -E '^ +\(' | sed -E 's/^ +//'; }
 tap_is "$(pt queue | reason)" "(deferred transport)" "postern queue: (deferred transport)"
 tap_is "$(pt queue | reason)" "$($PQ -p | reason)" "the same reason as postqueue -p"
+jreason() {
+	python3 -c 'import json, sys
+print(" ".join(r.get("delay_reason", "-") for l in sys.stdin for r in json.loads(l)["recipients"]))'
+}
+tap_is "$(pt queue --json | jreason)" "deferred transport" "postern queue --json: delay_reason"
+tap_is "$(pt queue --json | jreason)" "$($PQ -j | jreason)" "the same delay_reason as postqueue -j"
 
 # 4. Another transport is not held back.
 b=$(send 2525 dave@local.test "body for the maildir")
