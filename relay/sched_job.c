@@ -100,7 +100,7 @@ static void sched_job_bounce(struct sched_job *job, const struct queue_msg *msg,
 /* sched_job_warned: did recipient r get its delay warning at an earlier
  * attempt (the message was older than delay_warning_time then: its time
  * is in r's status slot), or was it due none (NOTIFY without DELAY)? -1
- * due none, 1 warned, 0 not yet. */
+ * due none, 1 warned, 0 due and unwarned. */
 static int sched_job_warned(const struct sched_job *job, const struct queue_rcpt *r)
 {
 	int64_t limit = (int64_t)job->s->conf->delay_warning_time * 1000000;
