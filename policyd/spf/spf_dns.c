@@ -28,7 +28,7 @@
 /* A request's own answers are kept for as long as the request lives: the
  * store's TTL only has to outlast it. */
 #define REQUEST_ANSWER_TTL (7 * 24 * 3600)
-#define REQUEST_ANSWERS_MAX 256
+#define REQUEST_ANSWERS_MAX 64
 
 struct dns_layer {
 	struct __res_state res;
