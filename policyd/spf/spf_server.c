@@ -2,9 +2,11 @@
  * spf_server.h). A connection has at most one request in evaluation;
  * while it has one, further input is only buffered, up to INPUT_MAX, and
  * then not read (Postfix waits for each answer anyway), so a client cannot
- * queue unbounded work. The input stays enabled and an answer is written
- * at once when nothing else waits to go out: per request the loop makes
- * one read and one write, and no epoll changes.
+ * queue unbounded work. Input is read with read() into the connection's
+ * own buffer (a bufferevent would ask the kernel how much is readable and
+ * allocate a buffer chain before each read); answers go out through a
+ * bufferevent, written at once when nothing else waits to go out: per
+ * request the loop makes one read and one write, and no epoll changes.
  *
  * A request the result cache does not answer is evaluated on the loop
  * first, offline (spf_dns.h): with the DNS answers already cached or
@@ -62,7 +64,12 @@ struct job {
 struct conn {
 	struct spf_server *srv;
 	struct conn *prev, *next;
-	struct bufferevent *in, *out; /* out == in except for a pipe pair */
+	int in_fd;
+	struct event *read_ev;
+	int reading;		/* read_ev is added */
+	unsigned char *in;	/* input not parsed yet (while a request is in hand) */
+	size_t in_len, in_size; /* in_size grows up to INPUT_MAX */
+	struct bufferevent *out;
 	struct policy_parser *parser;
 	struct job *pending;
 	struct event *deadline;
@@ -93,6 +100,7 @@ struct spf_server {
  * drains (a pipelining client; Postfix never sends the next request
  * before the answer). */
 #define INPUT_MAX (2 * POLICY_MAX_SIZE_DEFAULT)
+#define INPUT_FIRST 4096 /* the input buffer's first size */
 
 /* DNS queries the loop sends for one request before it hands the request
  * to a worker: each answer means one more evaluation of the request. */
@@ -226,9 +234,11 @@ static void conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	if (c->deadline != NULL)
 		event_free(c->deadline);
-	if (c->out != c->in)
-		bufferevent_free(c->out);
-	bufferevent_free(c->in);
+	event_free(c->read_ev);
+	if (c->in_fd != bufferevent_getfd(c->out))
+		close(c->in_fd);
+	bufferevent_free(c->out);
+	free(c->in);
 	policy_parser_free(&c->parser);
 	free(c->instance);
 	free(c->instance_action);
@@ -393,20 +403,29 @@ done:
 	policy_attrs_free(&req);
 }
 
+/* conn_watch_input: read while there is room for input. */
+static void conn_watch_input(struct conn *c)
+{
+	int want = !c->eof && c->in_len < INPUT_MAX;
+	if (want == c->reading)
+		return;
+	if (want)
+		event_add(c->read_ev, NULL);
+	else
+		event_del(c->read_ev);
+	c->reading = want;
+}
+
 /* conn_process: parse what has arrived, while no request is in hand. */
 static void conn_process(struct conn *c)
 {
-	struct evbuffer *input = bufferevent_get_input(c->in);
-	while (c->pending == NULL) {
-		size_t len = evbuffer_get_length(input);
-		if (len == 0)
-			break;
-		const unsigned char *data = evbuffer_pullup(input, (ev_ssize_t)len);
+	while (c->pending == NULL && c->in_len > 0) {
 		size_t consumed = 0;
 		struct policy_attrs *req = NULL;
 		char *err = NULL;
-		int rc = policy_parser_feed(c->parser, data, len, &consumed, &req, &err);
-		evbuffer_drain(input, consumed);
+		int rc = policy_parser_feed(c->parser, c->in, c->in_len, &consumed, &req, &err);
+		c->in_len -= consumed;
+		memmove(c->in, c->in + consumed, c->in_len);
 		if (rc < 0) {
 			log_warn("%s: malformed request, closing the connection: %s", c->peer, err);
 			free(err);
@@ -417,11 +436,37 @@ static void conn_process(struct conn *c)
 			break;
 		conn_request(c, req);
 	}
+	conn_watch_input(c);
 }
 
-static void read_cb(struct bufferevent *bev, void *arg)
+/* conn_input_end: no more input (end of file, or error). */
+static void conn_input_end(struct conn *c, int error)
 {
-	conn_process(arg);
+	if (error)
+		log_debug(1, "%s: connection error: %s", c->peer, strerror(errno));
+	if (policy_parser_pending(c->parser))
+		log_warn("%s: connection closed in the middle of a request", c->peer);
+	c->eof = 1;
+	if (error || (c->pending == NULL && conn_idle(c)))
+		conn_free(c);
+	else
+		conn_watch_input(c);
+}
+
+static void read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	if (c->in_len == c->in_size) {
+		c->in_size = c->in_size * 2 < INPUT_MAX ? c->in_size * 2 : INPUT_MAX;
+		c->in = xrealloc(c->in, c->in_size);
+	}
+	ssize_t n = read(fd, c->in + c->in_len, c->in_size - c->in_len);
+	if (n > 0) {
+		c->in_len += (size_t)n;
+		conn_process(c);
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		conn_input_end(c, n < 0);
+	}
 }
 
 static void write_cb(struct bufferevent *bev, void *arg)
@@ -434,20 +479,11 @@ static void write_cb(struct bufferevent *bev, void *arg)
 	server_check_stop(c->srv);
 }
 
+/* event_cb: the output's errors (the peer went away). */
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct conn *c = arg;
-	if (what & BEV_EVENT_ERROR)
-		log_debug(1, "%s: connection error: %s", c->peer, strerror(errno));
-	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) == 0)
-		return;
-	if (policy_parser_pending(c->parser))
-		log_warn("%s: connection closed in the middle of a request", c->peer);
-	c->eof = 1;
-	if ((what & BEV_EVENT_ERROR) || (c->pending == NULL && conn_idle(c)))
-		conn_free(c);
-	else
-		bufferevent_disable(c->in, EV_READ);
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_input_end(arg, 1);
 }
 
 static struct conn *conn_new(struct spf_server *srv, int in_fd, int out_fd, const char *peer)
@@ -455,17 +491,16 @@ static struct conn *conn_new(struct spf_server *srv, int in_fd, int out_fd, cons
 	struct conn *c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->in = bufferevent_socket_new(srv->base, in_fd, BEV_OPT_CLOSE_ON_FREE);
-	c->out = in_fd == out_fd ? c->in
-				 : bufferevent_socket_new(srv->base, out_fd, BEV_OPT_CLOSE_ON_FREE);
+	c->in_fd = in_fd;
+	c->in_size = INPUT_FIRST;
+	c->in = xmalloc(c->in_size);
+	c->read_ev = event_new(srv->base, in_fd, EV_READ | EV_PERSIST, read_cb, c);
+	c->out = bufferevent_socket_new(srv->base, out_fd, BEV_OPT_CLOSE_ON_FREE);
 	c->parser = policy_parser_new(POLICY_REQUEST, NULL);
 	c->deadline = evtimer_new(srv->base, deadline_cb, c);
-	bufferevent_setcb(c->in, read_cb, c->in == c->out ? write_cb : NULL, event_cb, c);
-	bufferevent_setwatermark(c->in, EV_READ, 0, INPUT_MAX);
-	if (c->out != c->in)
-		bufferevent_setcb(c->out, NULL, write_cb, event_cb, c);
-	bufferevent_enable(c->in, EV_READ);
+	bufferevent_setcb(c->out, NULL, write_cb, event_cb, c);
 	bufferevent_enable(c->out, EV_WRITE);
+	conn_watch_input(c);
 	c->next = srv->conns;
 	if (srv->conns != NULL)
 		srv->conns->prev = c;
