@@ -4,7 +4,8 @@
  * records' TTLs and, for a negative answer, the SOA of the authority
  * section. An entry in the cache is the answer as libspf2 wants it,
  * flattened: h_errno, the record count, then each record's bytes with
- * their length. */
+ * their length. A request's own answers (spf_dns_set_answers) are kept the
+ * same way, in a store of their own. */
 #include "config.h"
 
 #include "spf_dns.h"
@@ -24,9 +25,18 @@
 #include "mem.h"
 #include "spf_cache.h"
 
+/* A request's own answers are kept for as long as the request lives: the
+ * store's TTL only has to outlast it. */
+#define REQUEST_ANSWER_TTL (7 * 24 * 3600)
+#define REQUEST_ANSWERS_MAX 64
+
 struct dns_layer {
 	struct __res_state res;
-	struct spf_cache *cache;
+	struct spf_cache *cache;   /* shared by the engines */
+	struct spf_cache *answers; /* the request's own; NULL: none */
+	int offline;		   /* never ask the servers: note what is missing */
+	char *missing;		   /* offline: the first answer that was missing */
+	ns_type missing_type;
 	unsigned char answer[65536];
 };
 
@@ -154,21 +164,16 @@ static uint32_t negative_ttl(ns_msg *msg)
 	return 0;
 }
 
-/* query: ask the servers; the answer in *rr, with *ttl_r how long it may
- * be kept (0: not at all). */
-static SPF_dns_rr_t *query(SPF_dns_server_t *layer, struct dns_layer *d, const char *domain,
-			   ns_type type, uint32_t *ttl_r)
+/* parse_answer: the DNS message answer (len bytes) to a question for
+ * domain and type, in libspf2's form, with *ttl_r how long it may be kept
+ * (0: not at all). */
+static SPF_dns_rr_t *parse_answer(SPF_dns_server_t *layer, const char *domain, ns_type type,
+				  const unsigned char *answer, int len, uint32_t *ttl_r)
 {
-	unsigned char q[NS_PACKETSZ];
 	ns_msg msg;
 	ns_rr r;
 	*ttl_r = 0;
-	int qlen = res_nmkquery(&d->res, ns_o_query, domain, ns_c_in, type, NULL, 0, NULL, q,
-				sizeof(q));
-	if (qlen < 0)
-		return SPF_dns_rr_new_init(layer, domain, type, 0, NO_RECOVERY);
-	int n = res_nsend(&d->res, q, qlen, d->answer, sizeof(d->answer));
-	if (n < 0 || ns_initparse(d->answer, n, &msg) < 0)
+	if (len < 0 || ns_initparse(answer, len, &msg) < 0)
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
 	switch (ns_msg_getflag(msg, ns_f_rcode)) {
 	case ns_r_noerror:
@@ -203,37 +208,111 @@ static SPF_dns_rr_t *query(SPF_dns_server_t *layer, struct dns_layer *d, const c
 	return rr;
 }
 
+/* query: ask the servers; the answer, with *ttl_r how long it may be kept. */
+static SPF_dns_rr_t *query(SPF_dns_server_t *layer, struct dns_layer *d, const char *domain,
+			   ns_type type, uint32_t *ttl_r)
+{
+	unsigned char q[NS_PACKETSZ];
+	*ttl_r = 0;
+	int qlen = res_nmkquery(&d->res, ns_o_query, domain, ns_c_in, type, NULL, 0, NULL, q,
+				sizeof(q));
+	if (qlen < 0)
+		return SPF_dns_rr_new_init(layer, domain, type, 0, NO_RECOVERY);
+	int n = res_nsend(&d->res, q, qlen, d->answer, sizeof(d->answer));
+	return parse_answer(layer, domain, type, d->answer, n, ttl_r);
+}
+
+/* cache_key: "TYPE domain", lower case, without a final dot (malloc'd). */
+static char *cache_key(const char *domain, ns_type type)
+{
+	char *key = xasprintf("%d %s", (int)type, domain);
+	for (char *p = key; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	size_t len = strlen(key);
+	if (len > 0 && key[len - 1] == '.')
+		key[len - 1] = '\0';
+	return key;
+}
+
+/* keep: an answer just obtained goes to the shared cache (for its TTL) and
+ * to the request's own answers (whatever it is). */
+static void keep(struct dns_layer *d, const char *key, const SPF_dns_rr_t *rr, uint32_t ttl)
+{
+	if (d->cache != NULL && ttl > 0)
+		cache_store(d->cache, key, rr, ttl);
+	if (d->answers != NULL)
+		cache_store(d->answers, key, rr, REQUEST_ANSWER_TTL);
+}
+
 static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 				  int should_cache)
 {
 	struct dns_layer *d = layer->hook;
-	char *key = NULL;
-	if (d->cache != NULL) {
-		key = xasprintf("%d %s", (int)type, domain);
-		for (char *p = key; *p != '\0'; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-		size_t len = strlen(key);
-		if (len > 0 && key[len - 1] == '.')
-			key[len - 1] = '\0';
-		SPF_dns_rr_t *rr = cache_load(layer, d->cache, key, domain, type);
-		if (rr != NULL) {
-			free(key);
-			return rr;
+	char *key = cache_key(domain, type);
+	SPF_dns_rr_t *rr = NULL;
+	if (d->answers != NULL)
+		rr = cache_load(layer, d->answers, key, domain, type);
+	if (rr == NULL && d->cache != NULL)
+		rr = cache_load(layer, d->cache, key, domain, type);
+	if (rr != NULL) {
+		free(key);
+		return rr;
+	}
+	if (d->offline) {
+		/* the first answer missing is the one to fetch; the evaluation
+		 * goes on to its end but its result is not used */
+		if (d->missing == NULL) {
+			d->missing = xstrdup(domain);
+			d->missing_type = type;
 		}
+		free(key);
+		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
 	}
 	uint32_t ttl;
-	SPF_dns_rr_t *rr = query(layer, d, domain, type, &ttl);
-	if (key != NULL && ttl > 0)
-		cache_store(d->cache, key, rr, ttl);
+	rr = query(layer, d, domain, type, &ttl);
+	keep(d, key, rr, ttl);
 	free(key);
 	return rr;
+}
+
+void spf_dns_set_answers(SPF_dns_server_t *layer, struct spf_cache *answers, int offline)
+{
+	struct dns_layer *d = layer->hook;
+	d->answers = answers;
+	d->offline = offline;
+	FREE_AND_NULL(d->missing);
+}
+
+const char *spf_dns_missing(SPF_dns_server_t *layer, int *type_r)
+{
+	struct dns_layer *d = layer->hook;
+	*type_r = (int)d->missing_type;
+	return d->missing;
+}
+
+void spf_dns_add_answer(SPF_dns_server_t *layer, const char *domain, int type,
+			const unsigned char *answer, int len)
+{
+	struct dns_layer *d = layer->hook;
+	uint32_t ttl;
+	char *key = cache_key(domain, (ns_type)type);
+	SPF_dns_rr_t *rr = parse_answer(layer, domain, (ns_type)type, answer, len, &ttl);
+	keep(d, key, rr, ttl);
+	SPF_dns_rr_free(rr);
+	free(key);
+}
+
+struct spf_cache *spf_dns_answers_new(void)
+{
+	return spf_cache_new(REQUEST_ANSWERS_MAX, REQUEST_ANSWER_TTL);
 }
 
 static void layer_destroy(SPF_dns_server_t *layer)
 {
 	struct dns_layer *d = layer->hook;
 	res_nclose(&d->res);
+	free(d->missing);
 	free(d);
 	free(layer);
 }

@@ -280,6 +280,22 @@ void spf_engine_free(struct spf_engine **ep)
 	FREE_AND_NULL(*ep);
 }
 
+void spf_engine_set_answers(struct spf_engine *eng, struct spf_cache *answers, int offline)
+{
+	spf_dns_set_answers(eng->guard->layer_below, answers, offline);
+}
+
+const char *spf_engine_missing(struct spf_engine *eng, int *type_r)
+{
+	return spf_dns_missing(eng->guard->layer_below, type_r);
+}
+
+void spf_engine_add_answer(struct spf_engine *eng, const char *domain, int type,
+			   const unsigned char *answer, int len)
+{
+	spf_dns_add_answer(eng->guard->layer_below, domain, type, answer, len);
+}
+
 void spf_outcome_deinit(struct spf_outcome *out)
 {
 	FREE_AND_NULL(out->explanation);

@@ -60,6 +60,17 @@ void spf_engine_check(struct spf_engine *engine, const struct spf_query *q,
 
 void spf_outcome_deinit(struct spf_outcome *out);
 
+/* spf_engine_set_answers, spf_engine_missing: the request's own DNS
+ * answers and offline evaluation, as spf_dns_set_answers() and
+ * spf_dns_missing() describe them; they hold for every check until set
+ * again. After an offline check, a missing name means its outcome must
+ * not be used. */
+void spf_engine_set_answers(struct spf_engine *engine, struct spf_cache *answers, int offline);
+const char *spf_engine_missing(struct spf_engine *engine, int *type_r);
+/* spf_engine_add_answer: spf_dns_add_answer() for the engine's layer. */
+void spf_engine_add_answer(struct spf_engine *engine, const char *domain, int type,
+			   const unsigned char *answer, int len);
+
 /* spf_result_name: "pass", "fail", ... (static strings). */
 const char *spf_result_name(enum spf_result r);
 /* spf_result_parse: the inverse, case-insensitive; -1 when unknown. */

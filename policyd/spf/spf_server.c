@@ -2,9 +2,21 @@
  * spf_server.h). A connection has at most one request in evaluation;
  * while it has one, further input is only buffered, up to INPUT_MAX, and
  * then not read (Postfix waits for each answer anyway), so a client cannot
- * queue unbounded work. The input stays enabled and an answer is written
- * at once when nothing else waits to go out: per request the loop makes
- * one read and one write, and no epoll changes. */
+ * queue unbounded work. Input is read with read() into the connection's
+ * own buffer (a bufferevent would ask the kernel how much is readable and
+ * allocate a buffer chain before each read); answers go out through a
+ * bufferevent, written at once when nothing else waits to go out: per
+ * request the loop makes one read and one write, and no epoll changes.
+ *
+ * A request the result cache does not answer is evaluated on the loop
+ * first, offline (spf_dns.h): with the DNS answers already cached or
+ * fetched for it. When an answer is missing the loop fetches it without
+ * blocking (spf_dns_async.h) and evaluates again when it arrives, up to
+ * FETCH_MAX times; a query the loop cannot answer that way (a timeout,
+ * SERVFAIL, TCP) or a request that needs more sends the request to a
+ * worker, which evaluates it with blocking lookups and the answers
+ * fetched so far. The loop runs in the same sandboxed, unprivileged
+ * process as the workers (spf_sandbox.h covers every thread). */
 #include "config.h"
 
 #include "spf_server.h"
@@ -29,6 +41,8 @@
 #include "policy_proto.h"
 #include "sockspec.h"
 #include "spf_cache.h"
+#include "spf_dns.h"
+#include "spf_dns_async.h"
 #include "spf_policy.h"
 #include "spf_pool.h"
 
@@ -36,8 +50,11 @@ struct conn;
 
 struct job {
 	struct conn *conn; /* NULL once the connection no longer waits */
+	struct spf_server *srv;
 	const struct spf_conf *conf;
 	struct spf_cache *cache;
+	struct spf_cache *answers; /* the DNS answers fetched for this request */
+	unsigned fetches;	   /* queries sent from the loop */
 	struct policy_attrs *req;
 	char *key;
 	char *action;
@@ -47,7 +64,12 @@ struct job {
 struct conn {
 	struct spf_server *srv;
 	struct conn *prev, *next;
-	struct bufferevent *in, *out; /* out == in except for a pipe pair */
+	int in_fd;
+	struct event *read_ev;
+	int reading;		/* read_ev is added */
+	unsigned char *in;	/* input not parsed yet (while a request is in hand) */
+	size_t in_len, in_size; /* in_size grows up to INPUT_MAX */
+	struct bufferevent *out;
 	struct policy_parser *parser;
 	struct job *pending;
 	struct event *deadline;
@@ -64,6 +86,8 @@ struct spf_server {
 	struct evconnlistener **listeners;
 	size_t n_listeners;
 	struct spf_pool *pool;
+	struct spf_engine *engine;   /* the loop's own, for offline evaluations */
+	struct spf_dns_async *dns;   /* NULL: the loop sends no queries */
 	struct spf_cache *cache;     /* answers to requests */
 	struct spf_cache *dns_cache; /* DNS answers, shared by the workers */
 	struct event *done_ev, *signal_ev;
@@ -76,14 +100,25 @@ struct spf_server {
  * drains (a pipelining client; Postfix never sends the next request
  * before the answer). */
 #define INPUT_MAX (2 * POLICY_MAX_SIZE_DEFAULT)
+#define INPUT_FIRST 4096 /* the input buffer's first size */
+
+/* DNS queries the loop sends for one request before it hands the request
+ * to a worker: each answer means one more evaluation of the request. */
+#define FETCH_MAX 8
 
 static void conn_process(struct conn *c);
+static void conn_resume(struct conn *c);
+static void conn_finish(struct conn *c, const struct policy_attrs *req, const char *action);
+static void log_request(const struct conn *c, const struct policy_attrs *req, const char *action,
+			const char *why);
+static void server_check_stop(struct spf_server *srv);
 
 /* ---- jobs ---- */
 
 static void job_free(struct job *j)
 {
 	policy_attrs_free(&j->req);
+	spf_cache_free(&j->answers);
 	free(j->key);
 	free(j->action);
 	free(j->log);
@@ -95,14 +130,93 @@ static int is_defer(const char *action)
 	return action[0] == '4' || strncasecmp(action, "DEFER", 5) == 0;
 }
 
+/* job_result: j has its action; remember it (temporary failures are
+ * asked again next time). */
+static void job_result(struct job *j)
+{
+	if (!is_defer(j->action))
+		spf_cache_put(j->cache, j->key, j->action, time(NULL));
+}
+
 /* job_work: on a worker thread. */
 static void job_work(struct spf_engine *engine, void *arg, void *ctx)
 {
 	struct job *j = arg;
+	spf_engine_set_answers(engine, j->answers, 0);
 	j->action = spf_policy_evaluate(j->conf, engine, j->req, &j->log);
-	/* temporary failures are asked again next time */
-	if (!is_defer(j->action))
-		spf_cache_put(j->cache, j->key, j->action, time(NULL));
+	spf_engine_set_answers(engine, NULL, 0);
+	job_result(j);
+}
+
+/* job_answer: answer j's connection, if it still waits, and free j. */
+static void job_answer(struct job *j)
+{
+	struct conn *c = j->conn;
+	if (c != NULL) {
+		c->pending = NULL;
+		evtimer_del(c->deadline);
+		log_request(c, j->req, j->action, j->log);
+		conn_finish(c, j->req, j->action);
+	}
+	job_free(j);
+}
+
+static void job_fetched(void *arg, const char *domain, int type, const unsigned char *answer,
+			int len);
+
+/* job_step: evaluate j on the loop, offline. Returns 1 when j is
+ * answered (and freed), 0 when it waits for a DNS answer or a worker. */
+static int job_step(struct spf_server *srv, struct job *j)
+{
+	char *action, *log = NULL;
+	int type, sent = 0;
+	spf_engine_set_answers(srv->engine, j->answers, 1);
+	action = spf_policy_evaluate(j->conf, srv->engine, j->req, &log);
+	const char *missing = spf_engine_missing(srv->engine, &type);
+	if (missing == NULL) {
+		spf_engine_set_answers(srv->engine, NULL, 0);
+		j->action = action;
+		j->log = log;
+		job_result(j);
+		job_answer(j);
+		return 1;
+	}
+	free(action);
+	free(log);
+	if (srv->dns != NULL && j->fetches < FETCH_MAX &&
+	    spf_dns_async_query(srv->dns, missing, type, job_fetched, j) > 0) {
+		j->fetches++;
+		sent = 1;
+	}
+	spf_engine_set_answers(srv->engine, NULL, 0);
+	if (!sent)
+		spf_pool_submit(srv->pool, j);
+	return 0;
+}
+
+/* job_fetched: an answer the loop asked for j arrived (or did not). */
+static void job_fetched(void *arg, const char *domain, int type, const unsigned char *answer,
+			int len)
+{
+	struct job *j = arg;
+	struct spf_server *srv = j->srv;
+	struct conn *c = j->conn;
+	if (len == SPF_DNS_ASYNC_CANCELLED || c == NULL) {
+		if (c != NULL)
+			c->pending = NULL;
+		job_free(j);
+		return;
+	}
+	if (len == SPF_DNS_ASYNC_NONE) {
+		spf_pool_submit(srv->pool, j);
+		return;
+	}
+	spf_engine_set_answers(srv->engine, j->answers, 1);
+	spf_engine_add_answer(srv->engine, domain, type, answer, len);
+	if (job_step(srv, j)) {
+		conn_resume(c);
+		server_check_stop(srv);
+	}
 }
 
 /* ---- connections ---- */
@@ -120,9 +234,11 @@ static void conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	if (c->deadline != NULL)
 		event_free(c->deadline);
-	if (c->out != c->in)
-		bufferevent_free(c->out);
-	bufferevent_free(c->in);
+	event_free(c->read_ev);
+	if (c->in_fd != bufferevent_getfd(c->out))
+		close(c->in_fd);
+	bufferevent_free(c->out);
+	free(c->in);
 	policy_parser_free(&c->parser);
 	free(c->instance);
 	free(c->instance_action);
@@ -268,14 +384,18 @@ static void conn_request(struct conn *c, struct policy_attrs *req)
 	}
 	struct job *j = xcalloc(1, sizeof(*j));
 	j->conn = c;
+	j->srv = srv;
 	j->conf = srv->conf;
 	j->cache = srv->cache;
+	j->answers = spf_dns_answers_new();
 	j->req = req;
 	j->key = key;
 	c->pending = j;
 	struct timeval tv = {.tv_sec = (time_t)srv->conf->request_timeout};
 	evtimer_add(c->deadline, &tv);
-	spf_pool_submit(srv->pool, j);
+	/* answered at once, the connection's next request is read by the
+	 * caller's loop (conn_process) */
+	job_step(srv, j);
 	return;
 done:
 	free(action);
@@ -283,20 +403,29 @@ done:
 	policy_attrs_free(&req);
 }
 
+/* conn_watch_input: read while there is room for input. */
+static void conn_watch_input(struct conn *c)
+{
+	int want = !c->eof && c->in_len < INPUT_MAX;
+	if (want == c->reading)
+		return;
+	if (want)
+		event_add(c->read_ev, NULL);
+	else
+		event_del(c->read_ev);
+	c->reading = want;
+}
+
 /* conn_process: parse what has arrived, while no request is in hand. */
 static void conn_process(struct conn *c)
 {
-	struct evbuffer *input = bufferevent_get_input(c->in);
-	while (c->pending == NULL) {
-		size_t len = evbuffer_get_length(input);
-		if (len == 0)
-			break;
-		const unsigned char *data = evbuffer_pullup(input, (ev_ssize_t)len);
+	while (c->pending == NULL && c->in_len > 0) {
 		size_t consumed = 0;
 		struct policy_attrs *req = NULL;
 		char *err = NULL;
-		int rc = policy_parser_feed(c->parser, data, len, &consumed, &req, &err);
-		evbuffer_drain(input, consumed);
+		int rc = policy_parser_feed(c->parser, c->in, c->in_len, &consumed, &req, &err);
+		c->in_len -= consumed;
+		memmove(c->in, c->in + consumed, c->in_len);
 		if (rc < 0) {
 			log_warn("%s: malformed request, closing the connection: %s", c->peer, err);
 			free(err);
@@ -307,11 +436,37 @@ static void conn_process(struct conn *c)
 			break;
 		conn_request(c, req);
 	}
+	conn_watch_input(c);
 }
 
-static void read_cb(struct bufferevent *bev, void *arg)
+/* conn_input_end: no more input (end of file, or error). */
+static void conn_input_end(struct conn *c, int error)
 {
-	conn_process(arg);
+	if (error)
+		log_debug(1, "%s: connection error: %s", c->peer, strerror(errno));
+	if (policy_parser_pending(c->parser))
+		log_warn("%s: connection closed in the middle of a request", c->peer);
+	c->eof = 1;
+	if (error || (c->pending == NULL && conn_idle(c)))
+		conn_free(c);
+	else
+		conn_watch_input(c);
+}
+
+static void read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	if (c->in_len == c->in_size) {
+		c->in_size = c->in_size * 2 < INPUT_MAX ? c->in_size * 2 : INPUT_MAX;
+		c->in = xrealloc(c->in, c->in_size);
+	}
+	ssize_t n = read(fd, c->in + c->in_len, c->in_size - c->in_len);
+	if (n > 0) {
+		c->in_len += (size_t)n;
+		conn_process(c);
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		conn_input_end(c, n < 0);
+	}
 }
 
 static void write_cb(struct bufferevent *bev, void *arg)
@@ -324,20 +479,11 @@ static void write_cb(struct bufferevent *bev, void *arg)
 	server_check_stop(c->srv);
 }
 
+/* event_cb: the output's errors (the peer went away). */
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct conn *c = arg;
-	if (what & BEV_EVENT_ERROR)
-		log_debug(1, "%s: connection error: %s", c->peer, strerror(errno));
-	if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) == 0)
-		return;
-	if (policy_parser_pending(c->parser))
-		log_warn("%s: connection closed in the middle of a request", c->peer);
-	c->eof = 1;
-	if ((what & BEV_EVENT_ERROR) || (c->pending == NULL && conn_idle(c)))
-		conn_free(c);
-	else
-		bufferevent_disable(c->in, EV_READ);
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_input_end(arg, 1);
 }
 
 static struct conn *conn_new(struct spf_server *srv, int in_fd, int out_fd, const char *peer)
@@ -345,17 +491,16 @@ static struct conn *conn_new(struct spf_server *srv, int in_fd, int out_fd, cons
 	struct conn *c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->in = bufferevent_socket_new(srv->base, in_fd, BEV_OPT_CLOSE_ON_FREE);
-	c->out = in_fd == out_fd ? c->in
-				 : bufferevent_socket_new(srv->base, out_fd, BEV_OPT_CLOSE_ON_FREE);
+	c->in_fd = in_fd;
+	c->in_size = INPUT_FIRST;
+	c->in = xmalloc(c->in_size);
+	c->read_ev = event_new(srv->base, in_fd, EV_READ | EV_PERSIST, read_cb, c);
+	c->out = bufferevent_socket_new(srv->base, out_fd, BEV_OPT_CLOSE_ON_FREE);
 	c->parser = policy_parser_new(POLICY_REQUEST, NULL);
 	c->deadline = evtimer_new(srv->base, deadline_cb, c);
-	bufferevent_setcb(c->in, read_cb, c->in == c->out ? write_cb : NULL, event_cb, c);
-	bufferevent_setwatermark(c->in, EV_READ, 0, INPUT_MAX);
-	if (c->out != c->in)
-		bufferevent_setcb(c->out, NULL, write_cb, event_cb, c);
-	bufferevent_enable(c->in, EV_READ);
+	bufferevent_setcb(c->out, NULL, write_cb, event_cb, c);
 	bufferevent_enable(c->out, EV_WRITE);
+	conn_watch_input(c);
 	c->next = srv->conns;
 	if (srv->conns != NULL)
 		srv->conns->prev = c;
@@ -395,14 +540,9 @@ static void done_cb(evutil_socket_t fd, short what, void *arg)
 	struct job *j;
 	while ((j = spf_pool_take_done(srv->pool)) != NULL) {
 		struct conn *c = j->conn;
-		if (c != NULL) {
-			c->pending = NULL;
-			evtimer_del(c->deadline);
-			log_request(c, j->req, j->action, j->log);
-			conn_finish(c, j->req, j->action);
+		job_answer(j);
+		if (c != NULL)
 			conn_resume(c);
-		}
-		job_free(j);
 	}
 	server_check_stop(srv);
 }
@@ -479,8 +619,13 @@ int spf_server_listen(struct spf_server *srv, char **error_r)
 int spf_server_run(struct spf_server *srv, char **error_r)
 {
 	if (spf_pool_new((size_t)srv->conf->workers, srv->conf->receiver, srv->dns_cache,
-			 job_work, NULL, &srv->pool, error_r) < 0)
+			 job_work, NULL, &srv->pool, error_r) < 0 ||
+	    spf_engine_new(srv->conf->receiver, srv->dns_cache, &srv->engine, error_r) < 0)
 		return -1;
+	srv->dns = spf_dns_async_new(srv->base);
+	if (srv->dns == NULL)
+		log_info("DNS queries from the event loop unavailable (resolv.conf's first "
+			 "server); evaluations that need DNS go to the workers");
 	srv->done_ev = event_new(srv->base, spf_pool_done_fd(srv->pool), EV_READ | EV_PERSIST,
 				 done_cb, srv);
 	event_add(srv->done_ev, NULL);
@@ -498,13 +643,18 @@ void spf_server_free(struct spf_server **sp)
 	struct spf_server *srv = *sp;
 	if (srv == NULL)
 		return;
+	spf_dns_async_free(&srv->dns);
 	if (srv->pool != NULL) {
 		spf_pool_stop(srv->pool);
 		struct job *j;
-		while ((j = spf_pool_take_done(srv->pool)) != NULL)
+		while ((j = spf_pool_take_done(srv->pool)) != NULL) {
+			if (j->conn != NULL)
+				j->conn->pending = NULL;
 			job_free(j);
+		}
 		spf_pool_free(&srv->pool);
 	}
+	spf_engine_free(&srv->engine);
 	while (srv->conns != NULL) {
 		srv->conns->stream = 0;
 		conn_free(srv->conns);

@@ -9,7 +9,14 @@
 # PC_REQ / PY_REQ requests per connection for postern-spf (5000) and for
 # policyd-spf (300), WORKERS postern-spf's evaluation threads (its
 # default when unset), DNS_CACHE_MAX_TTL postern-spf's dns_cache_max_ttl
-# (its default, 1h, when unset; 0 turns its DNS cache off).
+# (its default, 1h, when unset; 0 turns its DNS cache off), PERF_DATA a
+# file for "perf record -g" of postern-spf during its uncached run.
+#
+# Besides rates and latencies each run reports the CPU time (user +
+# system, from /proc) spent per 10,000 requests by the daemon (policyd-spf:
+# all its processes), by nsd and by the load client: steadier than the
+# rates on a busy machine, and it shows whether nsd or the client is the
+# limit.
 #
 # The load client (policyd/spf/spf_bench_client) keeps its connections
 # open as Postfix's smtpd processes do and has one request in flight per
@@ -101,7 +108,13 @@ TempError_Defer = False
 CONF
 # spawn.py: one policyd-spf per connection on a unix socket, like spawn(8)
 cat >"$TEST_TMP/spawn.py" <<'PY'
-import os, socket, sys
+import os, signal, socket, sys
+def reap(signum, frame):
+    # children are reaped at once, so that their CPU time counts in ours
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]: pass
+    except ChildProcessError: pass
+signal.signal(signal.SIGCHLD, reap)
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1]); s.listen(256)
 while True:
@@ -110,39 +123,67 @@ while True:
         os.dup2(c.fileno(), 0); os.dup2(c.fileno(), 1)
         os.execvp("policyd-spf", ["policyd-spf", sys.argv[2]])
     c.close()
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0]: pass
-    except ChildProcessError: pass
 PY
 h_daemon_start pyspf python3 "$TEST_TMP/spawn.py" "$TEST_TMP/py.sock" "$TEST_TMP/pyconf"
 h_wait_file "$TEST_TMP/py.sock" || h_bail "policyd-spf spawner did not start"
+pc_pid=$(h_daemon_pid postern)
+py_pid=$(h_daemon_pid pyspf)
 
-run() { # NAME SOCKET CLIENTS REQUESTS CASES RESULT_FILE
-	local out rc
+# tree_cpu PID: CPU ticks (user + system) of PID, of its reaped children
+# and of its live descendants.
+tree_cpu() {
+	local t child
+	t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/null) || t=0
+	for child in $(ps -o pid= --ppid "$1"); do
+		t=$((t + $(tree_cpu "$child")))
+	done
+	echo "${t:-0}"
+}
+# self_cpu: CPU ticks of this shell's reaped children (the load client).
+self_cpu() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
+# drained PID: no child of PID (a policyd-spf) is left after a run
+drained() { [ -z "$(ps -o pid= --ppid "$1")" ]; }
+hz=$(getconf CLK_TCK)
+nsd_pid=$(h_daemon_pid nsd)
+
+run() { # NAME SOCKET CLIENTS REQUESTS CASES RESULT_FILE DAEMON_PID
+	local out rc d0 n0 c0 d1 n1 c1 total
+	d0=$(tree_cpu "$7") n0=$(tree_cpu "$nsd_pid") c0=$(self_cpu)
 	out=$("$client" "unix:$2" "$3" "$4" "$5")
 	rc=$?
+	[ "$7" != "$py_pid" ] || h_wait_until 10 drained "$py_pid"
+	d1=$(tree_cpu "$7") n1=$(tree_cpu "$nsd_pid") c1=$(self_cpu)
+	total=$(($3 * $4))
+	out="$out $(awk -v d=$((d1 - d0)) -v n=$((n1 - n0)) -v c=$((c1 - c0)) -v r="$total" \
+		-v hz="$hz" 'BEGIN { f = 10000 / r / hz
+		printf "cpu_s_per_10k daemon %.2f nsd %.2f client %.2f", d * f, n * f, c * f }')"
 	echo "# $1, $3 clients: $out"
 	tap_is "$rc" 0 "$1, $3 clients: every answer as expected"
-	awk '{ for (i = 1; i < NF; i++) if ($i == "rps" || $i == "p99_ms") print $(i + 1) }' \
-		<<<"$out" | paste -sd' ' >"$TEST_TMP/$6"
+	awk '{ for (i = 1; i < NF; i++) if ($i == "rps" || $i == "p99_ms" || $i == "daemon")
+		print $(i + 1) }' <<<"$out" | paste -sd' ' >"$TEST_TMP/$6"
 }
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg) before the first run, $(nproc) CPUs"
 # warm-up: one pass over the cached cases (fills postern-spf's cache)
 "$client" "unix:$TEST_TMP/postern.sock" 1 5 "$TEST_TMP/cached" >/dev/null
-run "postern-spf cached" "$TEST_TMP/postern.sock" "$CLIENTS" "$PC_REQ" "$TEST_TMP/cached" pc
-run "policyd-spf cached" "$TEST_TMP/py.sock" "$CLIENTS" "$PY_REQ" "$TEST_TMP/cached" yc
-run "postern-spf uncached" "$TEST_TMP/postern.sock" "$CLIENTS" "$PC_REQ" "$TEST_TMP/uncached" pu
-run "policyd-spf uncached" "$TEST_TMP/py.sock" "$CLIENTS" "$PY_REQ" "$TEST_TMP/uncached.py" yu
+run "postern-spf cached" "$TEST_TMP/postern.sock" "$CLIENTS" "$PC_REQ" "$TEST_TMP/cached" pc \
+	"$pc_pid"
+run "policyd-spf cached" "$TEST_TMP/py.sock" "$CLIENTS" "$PY_REQ" "$TEST_TMP/cached" yc "$py_pid"
+[ -z "${PERF_DATA:-}" ] || h_daemon_start perf perf record -q -g -o "$PERF_DATA" -p "$pc_pid"
+run "postern-spf uncached" "$TEST_TMP/postern.sock" "$CLIENTS" "$PC_REQ" "$TEST_TMP/uncached" pu \
+	"$pc_pid"
+[ -z "${PERF_DATA:-}" ] || h_daemon_stop perf 20 >/dev/null 2>&1
+run "policyd-spf uncached" "$TEST_TMP/py.sock" "$CLIENTS" "$PY_REQ" "$TEST_TMP/uncached.py" yu \
+	"$py_pid"
 # one client: the time a cached answer takes without other requests queued
-run "postern-spf cached" "$TEST_TMP/postern.sock" 1 "$PC_REQ" "$TEST_TMP/cached" p1
-run "policyd-spf cached" "$TEST_TMP/py.sock" 1 "$PY_REQ" "$TEST_TMP/cached" y1
+run "postern-spf cached" "$TEST_TMP/postern.sock" 1 "$PC_REQ" "$TEST_TMP/cached" p1 "$pc_pid"
+run "policyd-spf cached" "$TEST_TMP/py.sock" 1 "$PY_REQ" "$TEST_TMP/cached" y1 "$py_pid"
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg) after the last run"
-read -r pc_rps pc_p99 <"$TEST_TMP/pc"
-read -r yc_rps yc_p99 <"$TEST_TMP/yc"
-read -r pu_rps pu_p99 <"$TEST_TMP/pu"
-read -r yu_rps yu_p99 <"$TEST_TMP/yu"
-read -r _ p1_p99 <"$TEST_TMP/p1"
-read -r _ y1_p99 <"$TEST_TMP/y1"
+read -r pc_rps pc_p99 pc_cpu <"$TEST_TMP/pc"
+read -r yc_rps yc_p99 yc_cpu <"$TEST_TMP/yc"
+read -r pu_rps pu_p99 pu_cpu <"$TEST_TMP/pu"
+read -r yu_rps yu_p99 yu_cpu <"$TEST_TMP/yu"
+read -r _ p1_p99 _ <"$TEST_TMP/p1"
+read -r _ y1_p99 _ <"$TEST_TMP/y1"
 awk -v a="$pc_rps" -v b="$yc_rps" -v c="$pu_rps" -v d="$yu_rps" -v p="$pc_p99" 'BEGIN {
 	printf "# requests/s ratio postern-spf/policyd-spf: cached %.1fx, uncached %.1fx " \
 		"(target 20x: %s)\n", a / b, c / d, (a / b >= 20 && c / d >= 20) ? "met" : "missed"
@@ -151,4 +192,8 @@ awk -v a="$pc_rps" -v b="$yc_rps" -v c="$pu_rps" -v d="$yu_rps" -v p="$pc_p99" '
 echo "# p99 ms: postern-spf cached $pc_p99, uncached $pu_p99;" \
 	"policyd-spf cached $yc_p99, uncached $yu_p99;" \
 	"one client, cached: postern-spf $p1_p99, policyd-spf $y1_p99"
+awk -v a="$pc_cpu" -v b="$yc_cpu" -v c="$pu_cpu" -v d="$yu_cpu" 'BEGIN {
+	printf "# CPU s per 10k requests, postern-spf / policyd-spf: cached %s / %s " \
+		"(%.1fx less), uncached %s / %s (%.1fx less)\n", a, b, (a > 0 ? b / a : 0),
+		c, d, (c > 0 ? d / c : 0) }'
 tap_done
