@@ -217,6 +217,7 @@ static struct milter_client_conf *milter_conf_derive(const struct milter_client_
 		c->macros[st] = milter_conf_strdup(p->macros[st]);
 	c->daemon_name = milter_conf_strdup(p->daemon_name);
 	c->macro_v = milter_conf_strdup(p->macro_v);
+	c->unknown_macros = milter_conf_strdup(p->unknown_macros);
 	c->myhostname = milter_conf_strdup(p->myhostname);
 	size_t n = 0;
 	while (p->macro_defaults != NULL && p->macro_defaults[n] != NULL)
@@ -249,6 +250,8 @@ int milter_client_conf_new(const struct cfg *view, const char *param, const char
 			rc = -1;
 	if (rc > 0 && (relay_conf_str(view, "milter_macro_daemon_name", &c->daemon_name, &e) < 0 ||
 		       relay_conf_str(view, "milter_macro_v", &c->macro_v, &e) < 0 ||
+		       relay_conf_str(view, "milter_unknown_command_macros", &c->unknown_macros,
+				      &e) < 0 ||
 		       relay_conf_str(view, "myhostname", &c->myhostname, &e) < 0 ||
 		       milter_conf_defaults(view, c, &e) < 0 ||
 		       milter_conf_maps(view, maps_param, c, &e) < 0))
@@ -339,6 +342,7 @@ void milter_client_conf_free(struct milter_client_conf **cp)
 		free(c->macros[st]);
 	free(c->daemon_name);
 	free(c->macro_v);
+	free(c->unknown_macros);
 	free(c->myhostname);
 	for (size_t i = 0; c->macro_defaults != NULL && c->macro_defaults[i] != NULL; i++)
 		free(c->macro_defaults[i]);

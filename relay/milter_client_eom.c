@@ -202,12 +202,12 @@ void milter_chain_eom_step(struct milter_chain *c)
 		} else if (!c->eoh_sent) {
 			c->hdr_i = c->msg.n_hdrs;
 			c->eoh_sent = 1;
-			if (!milter_neg_sends(neg, MILTER_CMD_EOH))
-				continue;
 			if (milter_chain_macros(c, MILTER_CMD_EOH) < 0) {
 				milter_chain_failed(c);
 				return;
 			}
+			if (!milter_neg_sends(neg, MILTER_CMD_EOH))
+				continue;
 			cmd.code = MILTER_CMD_EOH;
 		} else if (c->body_off < c->msg.body.len && !c->skip_body &&
 			   milter_neg_sends(neg, MILTER_CMD_BODY)) {
@@ -231,7 +231,9 @@ void milter_chain_eom_step(struct milter_chain *c)
 			milter_conn_request(sl->conn, &cmd, timeout, milter_chain_content_reply, c);
 			return;
 		}
-		if (milter_conn_send(sl->conn, &cmd) < 0) {
+		/* Without replies, header fields and chunks go out together
+		 * with what follows, as Postfix writes them. */
+		if (milter_conn_hold(sl->conn, &cmd) < 0) {
 			milter_chain_failed(c);
 			return;
 		}

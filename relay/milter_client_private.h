@@ -83,6 +83,11 @@ const struct milter_neg *milter_conn_neg(const struct milter_conn *mc);
  * commands whose reply was negotiated away). 1 ok, -1 the milter failed
  * (logged, closed). */
 int milter_conn_send(struct milter_conn *mc, const struct milter_cmd *cmd);
+/* milter_conn_hold: encode cmd (MACRO, or a step without reply) and keep
+ * it: it goes out with the next command sent, in the same send(), as
+ * Postfix writes a step's macros and the step in one go (past 64 KB it
+ * goes at once). 1 ok, -1 the milter failed (logged, closed). */
+int milter_conn_hold(struct milter_conn *mc, const struct milter_cmd *cmd);
 /* milter_conn_request: send cmd and wait up to timeout seconds (renewed
  * by each reply and by PROGRESS) for replies, each checked against the
  * negotiation, then given to cb. */
@@ -109,6 +114,7 @@ struct milter_chain {
 	size_t n;
 	/* The stage in progress. */
 	enum smtpd_check_stage stage;
+	char *unknown; /* the stage is an unknown command: this line (owned) */
 	const struct smtpd_facts *facts;
 	char **args; /* the ESMTP arguments of MAIL or RCPT (owned) */
 	size_t cur;
@@ -140,8 +146,10 @@ void milter_chain_failed(struct milter_chain *c);
  * milter. 1 when the stage ends here (reply set, discard, or the milter
  * failed), 0 to go on with the next milter. */
 int milter_chain_decide(struct milter_chain *c, const struct milter_reply *r);
-/* milter_chain_macros: send the macros of the stage of cmd to the
- * current milter. 1 ok, -1 it failed. */
+/* milter_chain_macros: the macros of the stage of cmd (UNKNOWN:
+ * milter_unknown_command_macros) for the current milter, held back to go
+ * with the next command; as Postfix, even when none has a value and even
+ * when the milter asked not to get the step. 1 ok, -1 it failed. */
 int milter_chain_macros(struct milter_chain *c, int cmd);
 /* milter_chain_eom_step: send the next piece of the message to the
  * current milter: header fields, EOH, body chunks, then BODYEOB, and

@@ -64,6 +64,32 @@ int milter_client_smtpd_stage(struct smtpd_session *s, enum smtpd_check_stage st
 	return 1;
 }
 
+/* milter_client_smtpd_unknown_done: the milters' verdict on an unknown
+ * command; Postfix logs a refusal as "milter-reject: UNKNOWN from ...". */
+static void milter_client_smtpd_unknown_done(void *arg, const struct milter_verdict *mv)
+{
+	struct smtpd_session *s = arg;
+	if (mv->reply != NULL) {
+		char *text = smtp_reply_to_string(mv->reply);
+		smtpd_log_action(s, "milter-reject", "UNKNOWN", text);
+		free(text);
+		smtpd_reply_send(s, mv->reply);
+	} else {
+		smtpd_reply(s, SMTP_R_UNKNOWN_COMMAND, NULL);
+	}
+	smtpd_session_resume(s);
+}
+
+int milter_client_smtpd_unknown(struct smtpd_session *s, const char *line)
+{
+	if (s->milters == NULL)
+		return 0;
+	smtpd_restrict_facts(s);
+	s->state = SMTPD_ST_BUSY;
+	milter_chain_unknown(s->milters, &s->facts, line, milter_client_smtpd_unknown_done, s);
+	return 1;
+}
+
 void milter_client_smtpd_params(struct smtpd_session *s, const char *params, size_t len)
 {
 	free(s->pending_params);

@@ -114,7 +114,7 @@ static const struct relay_param relay_params_table[] = {
 	STR("milter_mail_macros", "i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}", SUPPORTED, 0),
 	INT("milter_protocol", "6", 2, 6, SUPPORTED, 0),
 	STR("milter_rcpt_macros", "i {rcpt_addr} {rcpt_host} {rcpt_mailer}", SUPPORTED, 0),
-	STR("milter_unknown_command_macros", "", NOT_YET, 0),
+	STR("milter_unknown_command_macros", "", SUPPORTED, 0),
 	LIST("mime_header_checks", "$header_checks", NOT_YET, 0),
 	TIME("minimal_backoff_time", "300s", 's', SUPPORTED, 0),
 	STR("multi_instance_name", "", NOT_YET, 0),
