@@ -61,6 +61,8 @@ struct milter_client_conf {
 	size_t n_milters;
 	char *macros[MILTER_STAGE_COUNT]; /* milter_*_macros, by stage */
 	char *unknown_macros;		  /* milter_unknown_command_macros */
+	struct table **hbc;		  /* milter_header_checks (NULL-terminated), or NULL */
+	int hbc_shared;			  /* hbc belongs to the conf this one derives from */
 	char *daemon_name;		  /* milter_macro_daemon_name */
 	char *macro_v;			  /* milter_macro_v */
 	char *myhostname;		  /* the "j" macro */
@@ -103,6 +105,8 @@ struct milter_verdict {
 	/* NULL: go on; else refuse the command with this reply (owned by the
 	 * chain, valid during the callback). */
 	const struct smtp_reply *reply;
+	/* The refusal is milter_header_checks' and was logged already. */
+	int logged;
 };
 typedef void milter_done_fn(void *arg, const struct milter_verdict *v);
 
@@ -126,6 +130,7 @@ struct milter_result {
 	size_t n_add_rcpts;
 	char **del_rcpts;    /* recipients to delete */
 	size_t n_del_rcpts;
+	char *redirect;	     /* milter_header_checks REDIRECT: deliver to this address only */
 	struct buf content;  /* the message content to queue (headers and body) */
 };
 

@@ -37,6 +37,7 @@ static void milter_chain_result_clear(struct milter_chain *c)
 	FREE_AND_NULL(r->hold_filter);
 	FREE_AND_NULL(r->sender);
 	FREE_AND_NULL(r->sender_args);
+	FREE_AND_NULL(r->redirect);
 	for (size_t i = 0; i < r->n_add_rcpts; i++) {
 		free(r->add_rcpts[i].addr);
 		free(r->add_rcpts[i].args);
@@ -69,6 +70,7 @@ void milter_chain_free(struct milter_chain **cp)
 		event_free(c->finish_ev);
 	smtp_reply_free(&c->reply);
 	smtp_reply_free(&c->session_reply);
+	smtp_reply_free(&c->hbc_reply);
 	milter_chain_args_free(c);
 	free(c->unknown);
 	buf_deinit(&c->content);
@@ -112,6 +114,8 @@ void milter_chain_reset(struct milter_chain *c)
 		sl->skip_txn = 0;
 	}
 	c->discard = 0;
+	c->hbc_off = c->hbc_discard = c->hbc_logged = 0;
+	smtp_reply_free(&c->hbc_reply);
 	buf_reset(&c->content);
 	if (c->msg_parsed)
 		milter_msg_deinit(&c->msg);
@@ -125,7 +129,7 @@ void milter_chain_reset(struct milter_chain *c)
 static void milter_chain_finish_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct milter_chain *c = arg;
-	struct milter_verdict v = {c->reply};
+	struct milter_verdict v = {c->reply, c->hbc_logged};
 	(void)fd;
 	(void)what;
 	c->done(c->arg, &v);

@@ -57,6 +57,10 @@ void milter_msg_insert(struct milter_msg *m, uint32_t index, const char *name,
  * does not exist is added (when value is not empty), as Postfix does. */
 void milter_msg_change(struct milter_msg *m, uint32_t index, const char *name,
 		       const char *value, int leadspc);
+/* milter_msg_change_to: the same, the field (changed or added) called
+ * new_name (milter_header_checks REPLACE may rename it). */
+void milter_msg_change_to(struct milter_msg *m, uint32_t index, const char *name,
+			  const char *new_name, const char *value, int leadspc);
 
 /* ---- one connection (milter_client_conn.c) ---- */
 
@@ -132,6 +136,14 @@ struct milter_chain {
 	int eoh_sent, skip_body;
 	struct buf new_body;
 	int new_body_set;
+	/* milter_header_checks, for the message: the tables are no longer
+	 * consulted (after REJECT, DISCARD, REDIRECT); a REJECT's reply or a
+	 * DISCARD that replaces the current milter's verdict, its later
+	 * changes not applied. */
+	int hbc_off;
+	struct smtp_reply *hbc_reply;
+	int hbc_discard;
+	int hbc_logged; /* c->reply is milter_header_checks', logged already */
 	struct milter_result result;
 };
 
@@ -155,6 +167,18 @@ int milter_chain_macros(struct milter_chain *c, int cmd);
  * current milter: header fields, EOH, body chunks, then BODYEOB, and
  * take its replies. (milter_client_eom.c) */
 void milter_chain_eom_step(struct milter_chain *c);
+
+/* ---- milter_header_checks (milter_client_hbc.c) ---- */
+
+/* milter_hbc_field: a header field the current milter adds, inserts or
+ * changes (name, and value in its stored form: after the colon, leading
+ * white space kept) through milter_header_checks, as Postfix's cleanup
+ * checks it. 1: store it (REPLACE may have replaced *name_io and
+ * *value_io, malloc'd), 0: drop it (IGNORE, STRIP, or a failed lookup).
+ * REJECT, DISCARD and a failed lookup set c->hbc_reply or c->hbc_discard;
+ * HOLD, REDIRECT and BCC go into c->result; each action is logged as Postfix
+ * logs it. */
+int milter_hbc_field(struct milter_chain *c, char **name_io, char **value_io);
 
 /* ---- macros (milter_client_macro.c) ---- */
 

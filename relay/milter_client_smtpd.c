@@ -20,7 +20,7 @@ static void milter_client_smtpd_done(void *arg, const struct milter_verdict *mv)
 	void (*next)(struct smtpd_session *, const struct smtpd_verdict *) = s->milter_next;
 	struct smtpd_verdict v = {mv->reply, 0};
 	s->milter_next = NULL;
-	if (mv->reply != NULL) {
+	if (mv->reply != NULL && !mv->logged) {
 		/* Postfix's log: smtpd's "milter-reject: RCPT from ...: 550 5.7.1
 		 * ...", and at the end of the message cleanup's, without the
 		 * reply code. */
@@ -238,6 +238,25 @@ static void milter_client_smtpd_rcpts(struct smtpd_session *s, const struct milt
 	}
 }
 
+/* milter_client_smtpd_redirect: milter_header_checks REDIRECT: the
+ * address replaces every recipient, as a restriction's REDIRECT does. */
+static void milter_client_smtpd_redirect(struct smtpd_session *s, const char *addr)
+{
+	struct smtpd_txn *t = &s->txn;
+	for (size_t i = 0; i < t->n_rcpts; i++) {
+		free(t->rcpts[i].address);
+		free(t->rcpts[i].orcpt);
+	}
+	t->n_rcpts = 0;
+	if (t->cap_rcpts == 0) {
+		t->cap_rcpts = 4;
+		t->rcpts = xreallocarray(t->rcpts, t->cap_rcpts, sizeof(*t->rcpts));
+	}
+	memset(&t->rcpts[0], 0, sizeof(t->rcpts[0]));
+	t->rcpts[0].address = xstrdup(addr);
+	t->n_rcpts = 1;
+}
+
 int milter_client_smtpd_queue(struct smtpd_session *s, int held, enum queue_name *target_r)
 {
 	if (s->milters == NULL)
@@ -257,6 +276,8 @@ int milter_client_smtpd_queue(struct smtpd_session *s, int held, enum queue_name
 		milter_client_smtpd_sender_args(s, r->sender_args);
 	}
 	milter_client_smtpd_rcpts(s, r);
+	if (r->redirect != NULL)
+		milter_client_smtpd_redirect(s, r->redirect);
 	if (smtpd_data_envelope(s, &error) < 0 ||
 	    queue_writer_content(t->writer, r->content.data, r->content.len, &error) < 0)
 		goto fail;

@@ -106,7 +106,7 @@ static const struct relay_param relay_params_table[] = {
 	ENUM("milter_default_action", "tempfail", "accept reject tempfail quarantine", SUPPORTED, 0),
 	STR("milter_end_of_data_macros", "i", SUPPORTED, 0),
 	STR("milter_end_of_header_macros", "i", SUPPORTED, 0),
-	LIST("milter_header_checks", "", NOT_YET, 0),
+	LIST("milter_header_checks", "", SUPPORTED, 0),
 	STR("milter_helo_macros", "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}", SUPPORTED, 0),
 	STR("milter_macro_daemon_name", "$myhostname", SUPPORTED, 0),
 	LIST("milter_macro_defaults", "", SUPPORTED, 0),
