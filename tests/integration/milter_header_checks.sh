@@ -7,7 +7,8 @@
 # log lines of each action must be the same: WARN, INFO, IGNORE, STRIP,
 # REPLACE (of an added and of a changed field), PREPEND (logged and not
 # carried out, as in Postfix 3.7), BCC, REJECT (5xx and 4xx: the milter's
-# later changes are dropped), DISCARD, HOLD and REDIRECT.
+# later changes are dropped), DISCARD, HOLD and REDIRECT; and, with
+# non_smtpd_milters, on mail from postern sendmail.
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
 . "$top_srcdir/tests/integration/smtpd_lib.sh"
@@ -125,6 +126,26 @@ actions redirect
 sd_id=$(queued "$TEST_TMP/redirect.sd.raw")
 tap_is "$(sd_queue envelope "$sd_id" | sed -n 's/^rcpt=\([^ ]*\) .*/\1/p')" "red@example.test" \
 	"redirect: posternd queues the message for the REDIRECT address only"
+
+# non_smtpd_milters: the same checks on mail from postern sendmail.
+sd_stop
+mkdir -p "$TEST_TMP/mail"
+chmod 777 "$TEST_TMP/mail"
+printf 'example.test\tmaildir:%s\n' "$TEST_TMP/mail/box" >"$TEST_TMP/transport"
+chmod 644 "$TEST_TMP/transport"
+sd_conf "transport_maps = texthash:$TEST_TMP/transport" 'non_smtpd_milters = inet:127.0.0.1:8902'
+sd_start -o master_service_disable=
+milters 'eom addheader X-Warn one
+eom addheader X-Ignore three
+eom addheader X-Replace five'
+printf 'Subject: local\n\nbody\n' |
+	"$top_builddir/relay/postern" -c "$SD_CONF" sendmail -f alice@example.org bob@example.test
+h_wait_until 20 eval "grep -lq 'Subject: local' '$TEST_TMP/mail/box'/new/* 2>/dev/null"
+f=$(grep -l 'Subject: local' "$TEST_TMP/mail/box"/new/* 2>/dev/null | head -n 1)
+tap_is "$(grep -E '^X-' "${f:-/dev/null}" | grep -v '^X-Original-To:')" "X-Warn: one
+X-Replaced: was five" "sendmail: the checks apply to non_smtpd_milters' changes"
+grep -q 'milter-header-warning: header X-Warn: one from localhost\[127.0.0.1\]; from=<alice@example.org> to=<bob@example.test>' "$SD_LOG"
+tap_ok $? "sendmail: logged with the local client and the envelope"
 
 sd_stop
 tap_is $? 0 "posternd stops cleanly"
