@@ -172,6 +172,13 @@ int milter_neg_sends(const struct milter_neg *neg, int code)
 	return (neg->protocol & s->nosend) == 0;
 }
 
+int milter_neg_has_step(const struct milter_neg *neg, int code)
+{
+	const struct step *s = find_step(code);
+
+	return s != NULL && (version_nosend(neg->version) & s->nosend) == 0;
+}
+
 int milter_neg_awaits_reply(const struct milter_neg *neg, int code)
 {
 	const struct step *s = find_step(code);

@@ -63,6 +63,12 @@ void milter_neg_deinit(struct milter_neg *neg);
  * (Whether rejected recipients are sent too is MILTER_PROTO_RCPT_REJ.) */
 int milter_neg_sends(const struct milter_neg *neg, int code);
 
+/* milter_neg_has_step: 1 if the agreed version has command code (UNKNOWN
+ * came with version 3, DATA with 4), whether or not the milter asked not
+ * to get it; 0 if it does not. Postfix sends the macros of a step the
+ * milter skips, but not of one its version lacks. */
+int milter_neg_has_step(const struct milter_neg *neg, int code);
+
 /* milter_neg_awaits_reply: 1 if the milter answers command code, 0 if it
  * does not (MACRO, ABORT, QUIT, QUIT_NC, and the steps whose "no reply"
  * flag was agreed). */

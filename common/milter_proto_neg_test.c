@@ -103,6 +103,10 @@ static void test_mta_versions(void)
 			       milter_neg_sends(&neg, MILTER_CMD_HEADER) == 1,
 		       "a version %lu milter gets UNKNOWN=%d DATA=%d QUIT_NC=%d",
 		       (unsigned long)t[i].version, t[i].unknown, t[i].data, t[i].quit_nc);
+		tap_ok(milter_neg_has_step(&neg, MILTER_CMD_UNKNOWN) == t[i].unknown &&
+			       milter_neg_has_step(&neg, MILTER_CMD_DATA) == t[i].data,
+		       "version %lu has UNKNOWN=%d DATA=%d", (unsigned long)t[i].version,
+		       t[i].unknown, t[i].data);
 		free(error);
 		milter_neg_deinit(&neg);
 	}
@@ -151,6 +155,8 @@ static void test_milter_side(void)
 	tap_is_int(reply.protocol, want.protocol, "reply protocol flags are the milter's");
 	tap_is_str(reply.symlists[MILTER_STAGE_ENVFROM], "{mail_addr}", "macro list in the reply");
 	tap_is_int(milter_neg_sends(&neg, MILTER_CMD_CONNECT), 0, "no CONNECT will come");
+	tap_is_int(milter_neg_has_step(&neg, MILTER_CMD_CONNECT), 1,
+		   "... but the version has the step (its macros still go)");
 	tap_is_int(milter_neg_awaits_reply(&neg, MILTER_CMD_HELO), 0, "HELO needs no answer");
 	milter_neg_deinit(&neg);
 

@@ -60,6 +60,9 @@ struct milter_client_conf {
 	struct milter_client_spec *milters;
 	size_t n_milters;
 	char *macros[MILTER_STAGE_COUNT]; /* milter_*_macros, by stage */
+	char *unknown_macros;		  /* milter_unknown_command_macros */
+	struct table **hbc;		  /* milter_header_checks (NULL-terminated), or NULL */
+	int hbc_shared;			  /* hbc belongs to the conf this one derives from */
 	char *daemon_name;		  /* milter_macro_daemon_name */
 	char *macro_v;			  /* milter_macro_v */
 	char *myhostname;		  /* the "j" macro */
@@ -102,6 +105,8 @@ struct milter_verdict {
 	/* NULL: go on; else refuse the command with this reply (owned by the
 	 * chain, valid during the callback). */
 	const struct smtp_reply *reply;
+	/* The refusal is milter_header_checks' and was logged already. */
+	int logged;
 };
 typedef void milter_done_fn(void *arg, const struct milter_verdict *v);
 
@@ -125,6 +130,7 @@ struct milter_result {
 	size_t n_add_rcpts;
 	char **del_rcpts;    /* recipients to delete */
 	size_t n_del_rcpts;
+	char *redirect;	     /* milter_header_checks REDIRECT: deliver to this address only */
 	struct buf content;  /* the message content to queue (headers and body) */
 };
 
@@ -146,6 +152,17 @@ void milter_chain_free(struct milter_chain **cp);
 void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
 			const struct smtpd_facts *facts, const char *const *esmtp_args,
 			milter_done_fn *done, void *arg);
+/* milter_chain_unknown: send an SMTP command the relay does not know
+ * (line, as the client sent it: the milters get its verb, as from Postfix)
+ * to the milters that take it (not those that negotiated SMFIP_NOUNKNOWN
+ * or accepted the session), with the macros of
+ * milter_unknown_command_macros. A refusal at CONNECT or HELO (a milter's,
+ * or the default action of one that failed) answers it without asking.
+ * done(arg, verdict) runs once, never before this returns; the verdict's
+ * reply, if any, replaces the relay's "500 5.5.2 Error: command not
+ * recognized". */
+void milter_chain_unknown(struct milter_chain *c, const struct smtpd_facts *facts,
+			  const char *line, milter_done_fn *done, void *arg);
 /* milter_chain_session_reply: the refusal a milter gave at CONNECT or
  * HELO (the session goes on; each MAIL gets it), or NULL. */
 const struct smtp_reply *milter_chain_session_reply(const struct milter_chain *c);

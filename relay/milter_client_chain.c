@@ -37,6 +37,7 @@ static void milter_chain_result_clear(struct milter_chain *c)
 	FREE_AND_NULL(r->hold_filter);
 	FREE_AND_NULL(r->sender);
 	FREE_AND_NULL(r->sender_args);
+	FREE_AND_NULL(r->redirect);
 	for (size_t i = 0; i < r->n_add_rcpts; i++) {
 		free(r->add_rcpts[i].addr);
 		free(r->add_rcpts[i].args);
@@ -69,7 +70,9 @@ void milter_chain_free(struct milter_chain **cp)
 		event_free(c->finish_ev);
 	smtp_reply_free(&c->reply);
 	smtp_reply_free(&c->session_reply);
+	smtp_reply_free(&c->hbc_reply);
 	milter_chain_args_free(c);
+	free(c->unknown);
 	buf_deinit(&c->content);
 	buf_deinit(&c->new_body);
 	if (c->msg_parsed)
@@ -111,6 +114,8 @@ void milter_chain_reset(struct milter_chain *c)
 		sl->skip_txn = 0;
 	}
 	c->discard = 0;
+	c->hbc_off = c->hbc_discard = c->hbc_logged = 0;
+	smtp_reply_free(&c->hbc_reply);
 	buf_reset(&c->content);
 	if (c->msg_parsed)
 		milter_msg_deinit(&c->msg);
@@ -124,7 +129,7 @@ void milter_chain_reset(struct milter_chain *c)
 static void milter_chain_finish_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct milter_chain *c = arg;
-	struct milter_verdict v = {c->reply};
+	struct milter_verdict v = {c->reply, c->hbc_logged};
 	(void)fd;
 	(void)what;
 	c->done(c->arg, &v);
@@ -132,7 +137,7 @@ static void milter_chain_finish_cb(evutil_socket_t fd, short what, void *arg)
 
 void milter_chain_finish(struct milter_chain *c)
 {
-	if (c->reply != NULL &&
+	if (c->reply != NULL && c->unknown == NULL &&
 	    (c->stage == SMTPD_CHECK_CONNECT || c->stage == SMTPD_CHECK_HELO)) {
 		/* As Postfix: the session goes on, and each MAIL gets the
 		 * refusal; the milters are not asked again. */
@@ -141,7 +146,7 @@ void milter_chain_finish(struct milter_chain *c)
 		for (size_t i = 0; i < c->n; i++)
 			c->slots[i].skip_session = 1;
 	}
-	if (c->stage == SMTPD_CHECK_END_OF_DATA && c->reply == NULL) {
+	if (c->stage == SMTPD_CHECK_END_OF_DATA && c->unknown == NULL && c->reply == NULL) {
 		if (c->edited || c->new_body_set) {
 			milter_msg_format(&c->msg, &c->result.content);
 		} else {
@@ -200,7 +205,8 @@ int milter_chain_decide(struct milter_chain *c, const struct milter_reply *r)
 	case MILTER_REPLY_CONTINUE:
 		return 0;
 	case MILTER_REPLY_ACCEPT:
-		if (c->stage == SMTPD_CHECK_CONNECT || c->stage == SMTPD_CHECK_HELO)
+		if (c->unknown == NULL &&
+		    (c->stage == SMTPD_CHECK_CONNECT || c->stage == SMTPD_CHECK_HELO))
 			sl->skip_session = 1;
 		else
 			sl->skip_txn = 1;
@@ -268,20 +274,18 @@ int milter_chain_macros(struct milter_chain *c, int cmd)
 {
 	struct milter_conn *mc = c->slots[c->cur].conn;
 	int st = milter_stage_of_cmd(cmd);
-	const char *list = milter_conn_neg(mc)->symlists[st];
+	/* The milter's own lists (SETSYMLIST) have no stage for UNKNOWN. */
+	const char *list = st >= 0 ? milter_conn_neg(mc)->symlists[st] : NULL;
 	if (list == NULL)
-		list = c->conf->macros[st];
+		list = st >= 0 ? c->conf->macros[st] : c->conf->unknown_macros;
 	char **store = NULL;
 	size_t n = 0;
 	const char **pairs = milter_macro_pairs(c->conf, list, c->facts, &store, &n);
-	int rc = 1;
-	if (n > 0) {
-		struct milter_cmd m = {.code = MILTER_CMD_MACRO};
-		m.u.macro.cmd = cmd;
-		m.u.macro.pairs.count = n;
-		m.u.macro.pairs.v = pairs;
-		rc = milter_conn_send(mc, &m);
-	}
+	struct milter_cmd m = {.code = MILTER_CMD_MACRO};
+	m.u.macro.cmd = cmd;
+	m.u.macro.pairs.count = n;
+	m.u.macro.pairs.v = pairs;
+	int rc = milter_conn_hold(mc, &m);
 	milter_macro_free(&pairs, &store);
 	return rc;
 }
@@ -306,10 +310,14 @@ static void milter_chain_send_stage(struct milter_chain *c)
 	struct milter_slot *sl = &c->slots[c->cur];
 	const struct milter_neg *neg = milter_conn_neg(sl->conn);
 	const struct smtpd_facts *f = c->facts;
-	int code = milter_chain_stage_cmd(c->stage);
+	int code = c->unknown != NULL ? MILTER_CMD_UNKNOWN : milter_chain_stage_cmd(c->stage);
 	if (code == MILTER_CMD_MAIL)
 		sl->in_txn = 1;
 	if (!milter_neg_sends(neg, code)) {
+		if (milter_neg_has_step(neg, code) && milter_chain_macros(c, code) < 0) {
+			milter_chain_failed(c);
+			return;
+		}
 		c->cur++;
 		milter_chain_next(c);
 		return;
@@ -344,6 +352,9 @@ static void milter_chain_send_stage(struct milter_chain *c)
 		cmd.u.args.v = argv;
 		break;
 	}
+	case MILTER_CMD_UNKNOWN:
+		cmd.u.unknown = c->unknown;
+		break;
 	default:
 		break;
 	}
@@ -391,7 +402,7 @@ void milter_chain_next(struct milter_chain *c)
 		return;
 	}
 	struct milter_slot *sl = &c->slots[c->cur];
-	if (c->stage == SMTPD_CHECK_CONNECT) {
+	if (c->stage == SMTPD_CHECK_CONNECT && c->unknown == NULL) {
 		milter_conn_open(sl->conn, milter_chain_opened, c);
 		return;
 	}
@@ -399,7 +410,7 @@ void milter_chain_next(struct milter_chain *c)
 		milter_chain_failed(c);
 		return;
 	}
-	if (c->stage == SMTPD_CHECK_END_OF_DATA) {
+	if (c->stage == SMTPD_CHECK_END_OF_DATA && c->unknown == NULL) {
 		c->hdr_i = 0;
 		c->body_off = 0;
 		c->eoh_sent = 0;
@@ -417,6 +428,7 @@ void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
 			milter_done_fn *done, void *arg)
 {
 	c->stage = stage;
+	FREE_AND_NULL(c->unknown);
 	c->facts = facts;
 	milter_chain_args_free(c);
 	for (size_t i = 0; esmtp_args != NULL && esmtp_args[i] != NULL; i++) {
@@ -433,6 +445,33 @@ void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
 		c->msg_parsed = 1;
 	}
 	if (stage == SMTPD_CHECK_MAIL && c->session_reply != NULL) {
+		c->reply = smtp_reply_custom(c->session_reply->code, c->session_reply->dsn,
+					     buf_cstr(&c->session_reply->text));
+		milter_chain_finish(c);
+		return;
+	}
+	if (c->discard) {
+		milter_chain_finish(c);
+		return;
+	}
+	milter_chain_next(c);
+}
+
+void milter_chain_unknown(struct milter_chain *c, const struct smtpd_facts *facts,
+			  const char *line, milter_done_fn *done, void *arg)
+{
+	free(c->unknown);
+	/* Postfix's smtpd has split the line into words by then: the milters
+	 * get the verb alone. */
+	c->unknown = xstrndup(line, strcspn(line, " \t"));
+	c->facts = facts;
+	milter_chain_args_free(c);
+	c->done = done;
+	c->arg = arg;
+	c->cur = 0;
+	smtp_reply_free(&c->reply);
+	if (c->session_reply != NULL) {
+		/* A refusal at CONNECT or HELO answers it, as it answers MAIL. */
 		c->reply = smtp_reply_custom(c->session_reply->code, c->session_reply->dsn,
 					     buf_cstr(&c->session_reply->text));
 		milter_chain_finish(c);

@@ -189,6 +189,18 @@ static int milter_conf_maps(const struct cfg *view, const char *param,
 	return param == NULL ? 1 : relay_conf_tables(view, param, &c->maps, &n, error_r);
 }
 
+/* milter_conf_hbc: the milter_header_checks tables; c->hbc stays NULL
+ * when there are none. */
+static int milter_conf_hbc(const struct cfg *view, struct milter_client_conf *c, char **error_r)
+{
+	size_t n = 0;
+	if (relay_conf_tables(view, "milter_header_checks", &c->hbc, &n, error_r) < 0)
+		return -1;
+	if (n == 0)
+		FREE_AND_NULL(c->hbc);
+	return 1;
+}
+
 static int milter_conf_has_maps(const struct cfg *view, const char *param)
 {
 	char **items = NULL, *e = NULL;
@@ -217,6 +229,9 @@ static struct milter_client_conf *milter_conf_derive(const struct milter_client_
 		c->macros[st] = milter_conf_strdup(p->macros[st]);
 	c->daemon_name = milter_conf_strdup(p->daemon_name);
 	c->macro_v = milter_conf_strdup(p->macro_v);
+	c->unknown_macros = milter_conf_strdup(p->unknown_macros);
+	c->hbc = p->hbc;
+	c->hbc_shared = 1;
 	c->myhostname = milter_conf_strdup(p->myhostname);
 	size_t n = 0;
 	while (p->macro_defaults != NULL && p->macro_defaults[n] != NULL)
@@ -249,8 +264,10 @@ int milter_client_conf_new(const struct cfg *view, const char *param, const char
 			rc = -1;
 	if (rc > 0 && (relay_conf_str(view, "milter_macro_daemon_name", &c->daemon_name, &e) < 0 ||
 		       relay_conf_str(view, "milter_macro_v", &c->macro_v, &e) < 0 ||
+		       relay_conf_str(view, "milter_unknown_command_macros", &c->unknown_macros,
+				      &e) < 0 ||
 		       relay_conf_str(view, "myhostname", &c->myhostname, &e) < 0 ||
-		       milter_conf_defaults(view, c, &e) < 0 ||
+		       milter_conf_defaults(view, c, &e) < 0 || milter_conf_hbc(view, c, &e) < 0 ||
 		       milter_conf_maps(view, maps_param, c, &e) < 0))
 		rc = -1;
 	cfg_list_free(&items);
@@ -339,12 +356,17 @@ void milter_client_conf_free(struct milter_client_conf **cp)
 		free(c->macros[st]);
 	free(c->daemon_name);
 	free(c->macro_v);
+	free(c->unknown_macros);
 	free(c->myhostname);
 	for (size_t i = 0; c->macro_defaults != NULL && c->macro_defaults[i] != NULL; i++)
 		free(c->macro_defaults[i]);
 	free(c->macro_defaults);
 	for (size_t i = 0; c->maps != NULL && c->maps[i] != NULL; i++)
 		table_free(&c->maps[i]);
+	for (size_t i = 0; !c->hbc_shared && c->hbc != NULL && c->hbc[i] != NULL; i++)
+		table_free(&c->hbc[i]);
+	if (!c->hbc_shared)
+		free(c->hbc);
 	free(c->maps);
 	for (size_t i = 0; i < c->n_map; i++) {
 		free(c->map_values[i]);

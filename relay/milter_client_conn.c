@@ -243,33 +243,39 @@ static void milter_conn_event(struct bufferevent *bev, short what, void *arg)
 				 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
-/* milter_conn_write: encode and send cmd. Once connected, with nothing
- * queued before it, the command goes out at once with send(): queueing
- * it on the bufferevent would cost a write event, two epoll_ctl calls
- * and a loop iteration per command. What the socket does not take (or
- * an error, which the bufferevent then reports) goes through the
- * bufferevent. 1 ok, -1 failed (logged). */
-static int milter_conn_write(struct milter_conn *mc, const struct milter_cmd *cmd)
+/* What milter_conn_hold keeps before it sends anyway. */
+#define MILTER_CONN_HOLD_MAX 65536
+
+/* milter_conn_write: encode cmd after the commands held back so far
+ * (milter_conn_hold) and, unless hold is set (and fewer than
+ * MILTER_CONN_HOLD_MAX bytes wait), send them all. Once
+ * connected, with nothing queued before them, the bytes go out at once
+ * with one send(): queueing them on the bufferevent would cost a write
+ * event, two epoll_ctl calls and a loop iteration per command. What the
+ * socket does not take (or an error, which the bufferevent then reports)
+ * goes through the bufferevent. 1 ok, -1 failed (logged). */
+static int milter_conn_write(struct milter_conn *mc, const struct milter_cmd *cmd, int hold)
 {
 	char *error = NULL;
-	buf_reset(&mc->out);
 	int rc = milter_cmd_encode(&mc->out, cmd, mc->negotiated ? mc->neg.max_data : 0, &error);
-	if (rc > 0) {
-		size_t sent = 0;
-		if (mc->state != MC_CONNECTING &&
-		    evbuffer_get_length(bufferevent_get_output(mc->bev)) == 0) {
-			ssize_t n = send(bufferevent_getfd(mc->bev), mc->out.data, mc->out.len,
-					 MSG_DONTWAIT | MSG_NOSIGNAL);
-			if (n > 0)
-				sent = (size_t)n;
-		}
-		if (sent < mc->out.len)
-			bufferevent_write(mc->bev, mc->out.data + sent, mc->out.len - sent);
-	}
 	if (rc < 0) {
+		buf_reset(&mc->out);
 		milter_conn_fail(mc, "cannot encode command", error);
 		free(error);
+		return rc;
 	}
+	if (hold && mc->out.len < MILTER_CONN_HOLD_MAX)
+		return rc;
+	size_t sent = 0;
+	if (mc->state != MC_CONNECTING && evbuffer_get_length(bufferevent_get_output(mc->bev)) == 0) {
+		ssize_t n = send(bufferevent_getfd(mc->bev), mc->out.data, mc->out.len,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0)
+			sent = (size_t)n;
+	}
+	if (sent < mc->out.len)
+		bufferevent_write(mc->bev, mc->out.data + sent, mc->out.len - sent);
+	buf_reset(&mc->out);
 	return rc;
 }
 
@@ -304,7 +310,7 @@ void milter_conn_open(struct milter_conn *mc, milter_conn_reply_fn *cb, void *ar
 	}
 	if (mc->state == MC_CONNECTING || mc->state == MC_WAITING) {
 		mc->timeout = mc->spec->command_timeout;
-		milter_conn_write(mc, &optneg);
+		milter_conn_write(mc, &optneg, 0);
 	}
 }
 
@@ -312,7 +318,14 @@ int milter_conn_send(struct milter_conn *mc, const struct milter_cmd *cmd)
 {
 	if (mc->state != MC_READY)
 		return -1;
-	return milter_conn_write(mc, cmd);
+	return milter_conn_write(mc, cmd, 0);
+}
+
+int milter_conn_hold(struct milter_conn *mc, const struct milter_cmd *cmd)
+{
+	if (mc->state != MC_READY)
+		return -1;
+	return milter_conn_write(mc, cmd, 1);
 }
 
 void milter_conn_request(struct milter_conn *mc, const struct milter_cmd *cmd,
@@ -320,7 +333,7 @@ void milter_conn_request(struct milter_conn *mc, const struct milter_cmd *cmd,
 {
 	mc->cb = cb;
 	mc->arg = arg;
-	if (milter_conn_write(mc, cmd) < 0)
+	if (milter_conn_write(mc, cmd, 0) < 0)
 		return;
 	mc->cmd = cmd->code;
 	mc->timeout = timeout;

@@ -43,6 +43,30 @@ static void milter_chain_add_rcpt(struct milter_result *res, const char *addr, c
 	res->n_add_rcpts++;
 }
 
+/* milter_chain_header: add, insert or change a header field, as
+ * milter_header_checks let it through (a deletion is not checked). */
+static void milter_chain_header(struct milter_chain *c, const struct milter_reply *r, int leadspc)
+{
+	const char *value = r->u.header.value;
+	if (r->code == MILTER_REPLY_CHGHEADER && *value == '\0') {
+		milter_msg_change(&c->msg, r->u.header.index, r->u.header.name, value, leadspc);
+		return;
+	}
+	char *name = xstrdup(r->u.header.name);
+	char *stored = leadspc ? xstrdup(value) : xasprintf(" %s", value);
+	if (milter_hbc_field(c, &name, &stored)) {
+		if (r->code == MILTER_REPLY_ADDHEADER)
+			milter_msg_add(&c->msg, name, stored, 1);
+		else if (r->code == MILTER_REPLY_INSHEADER)
+			milter_msg_insert(&c->msg, r->u.header.index, name, stored, 1);
+		else if (*stored != '\0')
+			milter_msg_change_to(&c->msg, r->u.header.index, r->u.header.name, name,
+					     stored, 1);
+	}
+	free(name);
+	free(stored);
+}
+
 /* milter_chain_change: apply one message change of the current milter. */
 static void milter_chain_change(struct milter_chain *c, const struct milter_reply *r)
 {
@@ -51,15 +75,9 @@ static void milter_chain_change(struct milter_chain *c, const struct milter_repl
 	struct milter_result *res = &c->result;
 	switch (r->code) {
 	case MILTER_REPLY_ADDHEADER:
-		milter_msg_add(&c->msg, r->u.header.name, r->u.header.value, leadspc);
-		break;
 	case MILTER_REPLY_INSHEADER:
-		milter_msg_insert(&c->msg, r->u.header.index, r->u.header.name,
-				  r->u.header.value, leadspc);
-		break;
 	case MILTER_REPLY_CHGHEADER:
-		milter_msg_change(&c->msg, r->u.header.index, r->u.header.name,
-				  r->u.header.value, leadspc);
+		milter_chain_header(c, r, leadspc);
 		break;
 	case MILTER_REPLY_REPLBODY:
 		if (!c->new_body_set)
@@ -133,8 +151,25 @@ static int milter_chain_eom_reply(void *arg, const struct milter_reply *r)
 		return 0;
 	}
 	if (milter_chain_is_change(r->code)) {
-		milter_chain_change(c, r);
+		/* After a milter_header_checks REJECT or DISCARD, Postfix
+		 * takes no more changes from this milter. */
+		if (c->hbc_reply == NULL && !c->hbc_discard)
+			milter_chain_change(c, r);
 		return 1;
+	}
+	if (c->hbc_reply != NULL) {
+		/* milter_header_checks' verdict replaces the milter's. */
+		smtp_reply_free(&c->reply);
+		c->reply = c->hbc_reply;
+		c->hbc_reply = NULL;
+		c->hbc_logged = 1;
+		milter_chain_finish(c);
+		return 0;
+	}
+	if (c->hbc_discard) {
+		c->discard = 1;
+		milter_chain_finish(c);
+		return 0;
 	}
 	if (!milter_chain_decide(c, r))
 		milter_chain_eom_done(c);
@@ -202,12 +237,12 @@ void milter_chain_eom_step(struct milter_chain *c)
 		} else if (!c->eoh_sent) {
 			c->hdr_i = c->msg.n_hdrs;
 			c->eoh_sent = 1;
-			if (!milter_neg_sends(neg, MILTER_CMD_EOH))
-				continue;
 			if (milter_chain_macros(c, MILTER_CMD_EOH) < 0) {
 				milter_chain_failed(c);
 				return;
 			}
+			if (!milter_neg_sends(neg, MILTER_CMD_EOH))
+				continue;
 			cmd.code = MILTER_CMD_EOH;
 		} else if (c->body_off < c->msg.body.len && !c->skip_body &&
 			   milter_neg_sends(neg, MILTER_CMD_BODY)) {
@@ -231,7 +266,9 @@ void milter_chain_eom_step(struct milter_chain *c)
 			milter_conn_request(sl->conn, &cmd, timeout, milter_chain_content_reply, c);
 			return;
 		}
-		if (milter_conn_send(sl->conn, &cmd) < 0) {
+		/* Without replies, header fields and chunks go out together
+		 * with what follows, as Postfix writes them. */
+		if (milter_conn_hold(sl->conn, &cmd) < 0) {
 			milter_chain_failed(c);
 			return;
 		}

@@ -129,6 +129,12 @@ void milter_msg_insert(struct milter_msg *m, uint32_t index, const char *name,
 void milter_msg_change(struct milter_msg *m, uint32_t index, const char *name,
 		       const char *value, int leadspc)
 {
+	milter_msg_change_to(m, index, name, name, value, leadspc);
+}
+
+void milter_msg_change_to(struct milter_msg *m, uint32_t index, const char *name,
+			  const char *new_name, const char *value, int leadspc)
+{
 	uint32_t seen = 0;
 	if (index == 0)
 		index = 1;
@@ -142,9 +148,13 @@ void milter_msg_change(struct milter_msg *m, uint32_t index, const char *name,
 			m->n_hdrs--;
 		} else {
 			m->hdrs[i].value = milter_msg_value(value, leadspc);
+			if (strcmp(m->hdrs[i].name, new_name) != 0) {
+				free(m->hdrs[i].name);
+				m->hdrs[i].name = xstrdup(new_name);
+			}
 		}
 		return;
 	}
 	if (*value != '\0')
-		milter_msg_add(m, name, value, leadspc);
+		milter_msg_add(m, new_name, value, leadspc);
 }

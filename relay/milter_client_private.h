@@ -57,6 +57,10 @@ void milter_msg_insert(struct milter_msg *m, uint32_t index, const char *name,
  * does not exist is added (when value is not empty), as Postfix does. */
 void milter_msg_change(struct milter_msg *m, uint32_t index, const char *name,
 		       const char *value, int leadspc);
+/* milter_msg_change_to: the same, the field (changed or added) called
+ * new_name (milter_header_checks REPLACE may rename it). */
+void milter_msg_change_to(struct milter_msg *m, uint32_t index, const char *name,
+			  const char *new_name, const char *value, int leadspc);
 
 /* ---- one connection (milter_client_conn.c) ---- */
 
@@ -83,6 +87,11 @@ const struct milter_neg *milter_conn_neg(const struct milter_conn *mc);
  * commands whose reply was negotiated away). 1 ok, -1 the milter failed
  * (logged, closed). */
 int milter_conn_send(struct milter_conn *mc, const struct milter_cmd *cmd);
+/* milter_conn_hold: encode cmd (MACRO, or a step without reply) and keep
+ * it: it goes out with the next command sent, in the same send(), as
+ * Postfix writes a step's macros and the step in one go (past 64 KB it
+ * goes at once). 1 ok, -1 the milter failed (logged, closed). */
+int milter_conn_hold(struct milter_conn *mc, const struct milter_cmd *cmd);
 /* milter_conn_request: send cmd and wait up to timeout seconds (renewed
  * by each reply and by PROGRESS) for replies, each checked against the
  * negotiation, then given to cb. */
@@ -109,6 +118,7 @@ struct milter_chain {
 	size_t n;
 	/* The stage in progress. */
 	enum smtpd_check_stage stage;
+	char *unknown; /* the stage is an unknown command: this line (owned) */
 	const struct smtpd_facts *facts;
 	char **args; /* the ESMTP arguments of MAIL or RCPT (owned) */
 	size_t cur;
@@ -126,6 +136,14 @@ struct milter_chain {
 	int eoh_sent, skip_body;
 	struct buf new_body;
 	int new_body_set;
+	/* milter_header_checks, for the message: the tables are no longer
+	 * consulted (after REJECT, DISCARD, REDIRECT); a REJECT's reply or a
+	 * DISCARD that replaces the current milter's verdict, its later
+	 * changes not applied. */
+	int hbc_off;
+	struct smtp_reply *hbc_reply;
+	int hbc_discard;
+	int hbc_logged; /* c->reply is milter_header_checks', logged already */
 	struct milter_result result;
 };
 
@@ -140,13 +158,27 @@ void milter_chain_failed(struct milter_chain *c);
  * milter. 1 when the stage ends here (reply set, discard, or the milter
  * failed), 0 to go on with the next milter. */
 int milter_chain_decide(struct milter_chain *c, const struct milter_reply *r);
-/* milter_chain_macros: send the macros of the stage of cmd to the
- * current milter. 1 ok, -1 it failed. */
+/* milter_chain_macros: the macros of the stage of cmd (UNKNOWN:
+ * milter_unknown_command_macros) for the current milter, held back to go
+ * with the next command; as Postfix, even when none has a value and even
+ * when the milter asked not to get the step. 1 ok, -1 it failed. */
 int milter_chain_macros(struct milter_chain *c, int cmd);
 /* milter_chain_eom_step: send the next piece of the message to the
  * current milter: header fields, EOH, body chunks, then BODYEOB, and
  * take its replies. (milter_client_eom.c) */
 void milter_chain_eom_step(struct milter_chain *c);
+
+/* ---- milter_header_checks (milter_client_hbc.c) ---- */
+
+/* milter_hbc_field: a header field the current milter adds, inserts or
+ * changes (name, and value in its stored form: after the colon, leading
+ * white space kept) through milter_header_checks, as Postfix's cleanup
+ * checks it. 1: store it (REPLACE may have replaced *name_io and
+ * *value_io, malloc'd), 0: drop it (IGNORE, STRIP, or a failed lookup).
+ * REJECT, DISCARD and a failed lookup set c->hbc_reply or c->hbc_discard;
+ * HOLD, REDIRECT and BCC go into c->result; each action is logged as Postfix
+ * logs it. */
+int milter_hbc_field(struct milter_chain *c, char **name_io, char **value_io);
 
 /* ---- macros (milter_client_macro.c) ---- */
 

@@ -20,7 +20,7 @@ static void milter_client_smtpd_done(void *arg, const struct milter_verdict *mv)
 	void (*next)(struct smtpd_session *, const struct smtpd_verdict *) = s->milter_next;
 	struct smtpd_verdict v = {mv->reply, 0};
 	s->milter_next = NULL;
-	if (mv->reply != NULL) {
+	if (mv->reply != NULL && !mv->logged) {
 		/* Postfix's log: smtpd's "milter-reject: RCPT from ...: 550 5.7.1
 		 * ...", and at the end of the message cleanup's, without the
 		 * reply code. */
@@ -61,6 +61,32 @@ int milter_client_smtpd_stage(struct smtpd_session *s, enum smtpd_check_stage st
 			   milter_client_smtpd_done, s);
 	if (args != NULL)
 		cfg_list_free(&args);
+	return 1;
+}
+
+/* milter_client_smtpd_unknown_done: the milters' verdict on an unknown
+ * command; Postfix logs a refusal as "milter-reject: UNKNOWN from ...". */
+static void milter_client_smtpd_unknown_done(void *arg, const struct milter_verdict *mv)
+{
+	struct smtpd_session *s = arg;
+	if (mv->reply != NULL) {
+		char *text = smtp_reply_to_string(mv->reply);
+		smtpd_log_action(s, "milter-reject", "UNKNOWN", text);
+		free(text);
+		smtpd_reply_send(s, mv->reply);
+	} else {
+		smtpd_reply(s, SMTP_R_UNKNOWN_COMMAND, NULL);
+	}
+	smtpd_session_resume(s);
+}
+
+int milter_client_smtpd_unknown(struct smtpd_session *s, const char *line)
+{
+	if (s->milters == NULL)
+		return 0;
+	smtpd_restrict_facts(s);
+	s->state = SMTPD_ST_BUSY;
+	milter_chain_unknown(s->milters, &s->facts, line, milter_client_smtpd_unknown_done, s);
 	return 1;
 }
 
@@ -212,6 +238,25 @@ static void milter_client_smtpd_rcpts(struct smtpd_session *s, const struct milt
 	}
 }
 
+/* milter_client_smtpd_redirect: milter_header_checks REDIRECT: the
+ * address replaces every recipient, as a restriction's REDIRECT does. */
+static void milter_client_smtpd_redirect(struct smtpd_session *s, const char *addr)
+{
+	struct smtpd_txn *t = &s->txn;
+	for (size_t i = 0; i < t->n_rcpts; i++) {
+		free(t->rcpts[i].address);
+		free(t->rcpts[i].orcpt);
+	}
+	t->n_rcpts = 0;
+	if (t->cap_rcpts == 0) {
+		t->cap_rcpts = 4;
+		t->rcpts = xreallocarray(t->rcpts, t->cap_rcpts, sizeof(*t->rcpts));
+	}
+	memset(&t->rcpts[0], 0, sizeof(t->rcpts[0]));
+	t->rcpts[0].address = xstrdup(addr);
+	t->n_rcpts = 1;
+}
+
 int milter_client_smtpd_queue(struct smtpd_session *s, int held, enum queue_name *target_r)
 {
 	if (s->milters == NULL)
@@ -231,6 +276,8 @@ int milter_client_smtpd_queue(struct smtpd_session *s, int held, enum queue_name
 		milter_client_smtpd_sender_args(s, r->sender_args);
 	}
 	milter_client_smtpd_rcpts(s, r);
+	if (r->redirect != NULL)
+		milter_client_smtpd_redirect(s, r->redirect);
 	if (smtpd_data_envelope(s, &error) < 0 ||
 	    queue_writer_content(t->writer, r->content.data, r->content.len, &error) < 0)
 		goto fail;

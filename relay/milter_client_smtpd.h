@@ -25,6 +25,12 @@ int milter_client_smtpd_stage(struct smtpd_session *s, enum smtpd_check_stage st
  * accepting connections" greeting and return 1; else 0 (the caller
  * greets). */
 int milter_client_smtpd_greet(struct smtpd_session *s);
+/* milter_client_smtpd_unknown: an SMTP command the relay does not know
+ * (line as sent): when milters run, they get it and the session waits;
+ * their refusal, or else "500 5.5.2 Error: command not recognized", is
+ * the reply; returns 1. 0 when there are no milters (the caller replies
+ * 500). */
+int milter_client_smtpd_unknown(struct smtpd_session *s, const char *line);
 /* milter_client_smtpd_params: remember the ESMTP parameters of the MAIL
  * or RCPT command about to be checked (sent to the milters with it). */
 void milter_client_smtpd_params(struct smtpd_session *s, const char *params, size_t len);

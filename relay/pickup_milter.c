@@ -76,6 +76,14 @@ static void pickup_milter_apply(struct pickup_msg *m, struct milter_result *r)
 		m->rcpts = xreallocarray(m->rcpts, m->n_rcpts + 1, sizeof(char *));
 		m->rcpts[m->n_rcpts++] = xstrdup(r->add_rcpts[a].addr);
 	}
+	if (r->redirect != NULL) {
+		/* milter_header_checks REDIRECT: the one recipient left. */
+		for (size_t i = 0; i < m->n_rcpts; i++)
+			free(m->rcpts[i]);
+		m->rcpts = xreallocarray(m->rcpts, 1, sizeof(char *));
+		m->rcpts[0] = xstrdup(r->redirect);
+		m->n_rcpts = 1;
+	}
 	buf_reset(&m->content);
 	buf_append(&m->content, r->content.data, r->content.len);
 	if (r->hold_reason != NULL) {
@@ -112,7 +120,7 @@ enum pickup_milter_outcome pickup_milter_run(const struct milter_client_conf *co
 		code = pickup_milter_stage(c, base, SMTPD_CHECK_HELO, &f, m);
 	const struct smtp_reply *session = milter_chain_session_reply(c);
 	if (code == 0 && session != NULL) {
-		struct milter_verdict v = {session};
+		struct milter_verdict v = {session, 0};
 		struct pickup_milter_wait w = {.m = m};
 		pickup_milter_done(&w, &v);
 		free(w.text);

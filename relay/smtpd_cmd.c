@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "mem.h"
+#include "milter_client_smtpd.h"
 #include "sasl_session.h"
 #include "smtpd_private.h"
 #include "smtpd_tls_session.h"
@@ -83,7 +84,8 @@ static void smtpd_cmd_bad_line(struct smtpd_session *s, enum smtp_line_status st
 }
 
 /* smtpd_cmd_unknown: a command we do not know; Postfix hangs up on
- * smtpd_forbidden_commands and on header lines sent as commands. */
+ * smtpd_forbidden_commands and on header lines sent as commands, and
+ * asks the milters about the others. */
 static void smtpd_cmd_unknown(struct smtpd_session *s, const struct smtp_cmd *cmd, const char *line)
 {
 	char verb[SMTP_VERB_NAME_MAX + 1];
@@ -96,7 +98,8 @@ static void smtpd_cmd_unknown(struct smtpd_session *s, const struct smtp_cmd *cm
 		smtpd_session_close(s);
 		return;
 	}
-	smtpd_reply(s, SMTP_R_UNKNOWN_COMMAND, NULL);
+	if (!milter_client_smtpd_unknown(s, line))
+		smtpd_reply(s, SMTP_R_UNKNOWN_COMMAND, NULL);
 }
 
 /* smtpd_cmd_must_wait: commands after which a client must wait for the

@@ -261,6 +261,9 @@ void smtpd_data_input(struct smtpd_session *s, const char *data, size_t len, siz
  * answer the command. (smtpd_restrict.c) */
 void smtpd_restrict(struct smtpd_session *s, enum smtpd_check_stage stage,
 		    void (*next)(struct smtpd_session *s, const struct smtpd_verdict *v));
+/* smtpd_restrict_facts: bring s->facts up to date with the session and
+ * its transaction (smtpd_restrict.c). */
+void smtpd_restrict_facts(struct smtpd_session *s);
 /* smtpd_restrict_new_instance: a new policy "instance" for s's next
  * transaction, unique among all sessions of this process and across
  * restarts (smtpd_restrict.c). */

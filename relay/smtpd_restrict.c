@@ -17,8 +17,7 @@
 #include "smtpd_private.h"
 #include "smtpd_tls_session.h"
 
-/* smtpd_restrict_facts: bring the facts up to date. */
-static void smtpd_restrict_facts(struct smtpd_session *s)
+void smtpd_restrict_facts(struct smtpd_session *s)
 {
 	struct smtpd_facts *f = &s->facts;
 	const struct smtpd_txn *t = &s->txn;

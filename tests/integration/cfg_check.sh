@@ -74,7 +74,7 @@ b = ${a?x$a}
 smtpd_banner = $a
 smtpd_timeout = ${undefined_thing
 ' master.cf "$listener"'submission inet n - n - - smtpd -o smtpd_helo_required=maybe
-  -o { milter_header_checks = regexp:/etc/postern/milter_header_checks }
+  -o { header_checks = regexp:/etc/postern/header_checks }
 bad line
 pickup unix n - y 60 1 pickup -o foo=bar
 ')
@@ -90,7 +90,7 @@ expect "^$d/postern.cf:6: error: parameter smtpd_timeout: truncated parameter re
 	"an unterminated \${"
 expect "^$d/master.cf:2: error: service submission/inet: -o smtpd_helo_required: bad boolean value \"maybe\"" \
 	"a bad -o value of a supported parameter: an error at the line of the -o"
-expect "^$d/master.cf:3: warning: service submission/inet: -o milter_header_checks: Postfix parameter, not yet supported" \
+expect "^$d/master.cf:3: warning: service submission/inet: -o header_checks: Postfix parameter, not yet supported" \
 	"the long form -o { name = value }, at its line"
 expect "^$d/master.cf:4: error: expected at least 8 fields" "a bad master.cf line"
 expect "^$d/master.cf:5: warning: service pickup/unix: -o foo=bar has no effect: the service is ignored" \

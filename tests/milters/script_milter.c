@@ -5,8 +5,8 @@
  *   script-milter -p SOCKET -f SCRIPT -l LOG
  *
  * SCRIPT has one action per line, "STAGE ACTION ARGS"; '#' starts a
- * comment. STAGE is connect, helo, mail, rcpt, data, header, eoh, body or
- * eom; "rcpt=ADDR" applies to that recipient only (ADDR as the MTA sends
+ * comment. STAGE is connect, helo, unknown, mail, rcpt, data, header, eoh,
+ * body or eom; "rcpt=ADDR" applies to that recipient only (ADDR as the MTA sends
  * it, with angle brackets). Actions, in file order for the stage:
  *   reply accept|continue|reject|tempfail|discard|skip   the stage's reply
  *   replycode CODE XCODE TEXT     smfi_setreply, then reject or tempfail
@@ -21,7 +21,8 @@
  *   progress                      (eom) smfi_progress
  *   hang                          sleep for an hour (a hung milter)
  *   crash                         exit at once (a milter dying mid-way)
- * and "option leadspc" asks for SMFIP_HDR_LEADSPC; "option noreply" asks
+ * and "option leadspc" asks for SMFIP_HDR_LEADSPC; "option nounknown" for
+ * SMFIP_NOUNKNOWN (unknown SMTP commands are not sent); "option noreply" asks
  * for every SMFIP_NR_* step the MTA offers: each stage but the end of the
  * message then sends no reply (its reply and replycode lines are not
  * used). Without a reply line a stage continues. LOG gets one line per callback with its arguments and
@@ -47,6 +48,7 @@ static struct line script[MAX_LINES];
 static size_t n_script;
 static int leadspc;
 static int noreply;
+static int nounknown;
 
 /* The "no reply" steps of "option noreply". */
 #define NOREPLY_STEPS                                                                      \
@@ -225,7 +227,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 	(void)f2;
 	(void)f3;
 	*pf0 = f0;
-	*pf1 = (leadspc ? (f1 & SMFIP_HDR_LEADSPC) : 0) | (noreply ? (f1 & NOREPLY_STEPS) : 0);
+	*pf1 = (leadspc ? (f1 & SMFIP_HDR_LEADSPC) : 0) | (noreply ? (f1 & NOREPLY_STEPS) : 0) |
+	       (nounknown ? (f1 & SMFIP_NOUNKNOWN) : 0);
 	*pf2 = 0;
 	*pf3 = 0;
 	log_line(NULL, "negotiate", "actions=%#lx", f0);
@@ -243,6 +246,12 @@ static sfsistat cb_helo(SMFICTX *ctx, char *helo)
 {
 	log_line(ctx, "helo", "%s", helo);
 	return run(ctx, "helo", NULL);
+}
+
+static sfsistat cb_unknown(SMFICTX *ctx, const char *cmd)
+{
+	log_line(ctx, "unknown", "%s", cmd);
+	return run(ctx, "unknown", NULL);
 }
 
 static void join_args(char **argv, char *out, size_t size)
@@ -332,6 +341,7 @@ static void load(const char *path)
 		if (strcmp(stage, "option") == 0) {
 			leadspc |= strcmp(action, "leadspc") == 0;
 			noreply |= strcmp(action, "noreply") == 0;
+			nounknown |= strcmp(action, "nounknown") == 0;
 			continue;
 		}
 		script[n_script].stage = strdup(stage);
@@ -380,6 +390,7 @@ int main(int argc, char **argv)
 		.xxfi_abort = cb_abort,
 		.xxfi_close = cb_close,
 		.xxfi_data = cb_data,
+		.xxfi_unknown = cb_unknown,
 		.xxfi_negotiate = cb_negotiate,
 	};
 	if (smfi_register(desc) == MI_FAILURE || smfi_setconn((char *)sock) == MI_FAILURE) {

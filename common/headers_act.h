@@ -1,5 +1,6 @@
 /* headers_act.h: the actions of Postfix header_checks(5) and body_checks
- * tables, read the way Postfix's cleanup(8) reads them.
+ * tables, read the way Postfix's cleanup(8) reads them (postern-headers,
+ * and posternd for milter_header_checks).
  *
  * A table result is an action keyword (any case) and optional text after
  * white space: "REJECT no spam here", "PREPEND X-Tag: yes", "IGNORE".
@@ -56,6 +57,10 @@ struct headers_act {
  * and frees; else it is NULL. Never fails. */
 void headers_act_parse(const char *value, int header, const char *map_class,
 		       struct headers_act *act_r, char **warning_r);
+
+/* headers_act_known: 1 if value starts with an action keyword of
+ * header_checks(5) (any case), else 0. */
+int headers_act_known(const char *value);
 
 /* headers_act_name: the keyword in lower case as Postfix logs it
  * ("reject", "warning", "hold", ...); static strings. */

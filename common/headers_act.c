@@ -74,21 +74,38 @@ static void reject(struct headers_act *act, const char *text, char **warning_r)
 	act->code = act->dsn[0] == '4' ? 451 : 550;
 }
 
+/* keyword: the index of the keyword value starts with, or
+ * HEADERS_N_KEYWORDS; its length in *len_r. */
+static size_t keyword(const char *value, size_t *len_r)
+{
+	size_t klen = strcspn(value, " \t"), i;
+
+	for (i = 0; i < HEADERS_N_KEYWORDS; i++)
+		if (strlen(headers_keywords[i].keyword) == klen &&
+		    strncasecmp(value, headers_keywords[i].keyword, klen) == 0)
+			break;
+	*len_r = klen;
+	return i;
+}
+
+int headers_act_known(const char *value)
+{
+	size_t klen;
+
+	return keyword(value, &klen) < HEADERS_N_KEYWORDS;
+}
+
 void headers_act_parse(const char *value, int header, const char *map_class,
 		       struct headers_act *act_r, char **warning_r)
 {
-	size_t klen = strcspn(value, " \t");
+	size_t klen;
+	size_t i = keyword(value, &klen);
 	const char *text = value + klen;
-	size_t i;
 
 	*warning_r = NULL;
 	while (isspace((unsigned char)*text))
 		text++;
 	*act_r = (struct headers_act){.kind = HEADERS_ACT_BAD, .text = text};
-	for (i = 0; i < HEADERS_N_KEYWORDS; i++)
-		if (strlen(headers_keywords[i].keyword) == klen &&
-		    strncasecmp(value, headers_keywords[i].keyword, klen) == 0)
-			break;
 	if (i == HEADERS_N_KEYWORDS) {
 		*warning_r = xasprintf("unknown command in %s map: %s", map_class, value);
 		return;
