@@ -70,10 +70,7 @@ fail() {
 	printf '%s\n' "recipient=carol@example.test $what" '* action DUNNO' >"$TEST_TMP/script"
 	local before
 	before=$(grep -c 'problem talking to server' "$SD_LOG")
-	session | sd_chat "$PF_PORT" >"$TEST_TMP/$name.pf.raw"
-	session | sd_chat "$SD_PORT" >"$TEST_TMP/$name.sd.raw"
-	sed 's/queued as [0-9A-Z]*/queued as ID/' "$TEST_TMP/$name.pf.raw" >"$TEST_TMP/$name.pf"
-	sed 's/queued as [0-9A-Z]*/queued as ID/' "$TEST_TMP/$name.sd.raw" >"$TEST_TMP/$name.sd"
+	chat_both "$name"
 	[ "${3:-}" = nocompare ] ||
 		same "$name: the same SMTP replies as Postfix" "$TEST_TMP/$name.pf" "$TEST_TMP/$name.sd"
 	sleep 0.2 # the log line is written before the reply, but let it land

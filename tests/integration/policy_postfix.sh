@@ -56,10 +56,7 @@ policy() {
 	printf '%s\n' "$2" >"$TEST_TMP/script"
 	: >"$TEST_TMP/pf.plog"
 	: >"$TEST_TMP/sd.plog"
-	session | sd_chat 10025 >"$TEST_TMP/$name.pf.raw"
-	session | sd_chat 2525 >"$TEST_TMP/$name.sd.raw"
-	sed 's/queued as [0-9A-Z]*/queued as ID/' "$TEST_TMP/$name.pf.raw" >"$TEST_TMP/$name.pf"
-	sed 's/queued as [0-9A-Z]*/queued as ID/' "$TEST_TMP/$name.sd.raw" >"$TEST_TMP/$name.sd"
+	chat_both "$name"
 	same "$name: the same SMTP replies as Postfix" "$TEST_TMP/$name.pf" "$TEST_TMP/$name.sd"
 	PF_ID=$(queued "$TEST_TMP/$name.pf.raw")
 	SD_ID=$(queued "$TEST_TMP/$name.sd.raw")
