@@ -173,11 +173,12 @@ static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
  * recorded. */
 static void sched_job_run(struct sched_job *job)
 {
-	struct queue_msg *msg = NULL;
+	struct queue_msg *msg = job->msg;
 	char *error = NULL;
 	struct deliver_times t = {job->m->active_us, sched_now_us(), 0, 0, 0};
-	if (queue_msg_open(job->s->qd, QUEUE_ACTIVE, job->m->id, QUEUE_MSG_UPDATE, &msg, NULL,
-			   &error) <= 0) {
+	job->msg = NULL;
+	if (msg == NULL && queue_msg_open(job->s->qd, QUEUE_ACTIVE, job->m->id, QUEUE_MSG_UPDATE,
+					  &msg, NULL, &error) <= 0) {
 		log_warn("%s: cannot open for delivery: %s", job->m->id,
 			 error != NULL ? error : "no such file");
 		free(error);
@@ -226,6 +227,11 @@ void sched_job_work(struct sched_job *job)
 
 void sched_job_start(struct sched_job *job)
 {
+	if (job->msg != NULL) {
+		/* Running deliveries are bounded by the concurrency limits. */
+		job->s->held_msgs--;
+		job->s->held_bytes -= queue_msg_content_size(job->msg);
+	}
 	int rc = sched_pool_submit(&job->s->pool, job);
 	if (rc != 0) {
 		log_warn("%s: cannot start a delivery thread: %s", job->m->id, strerror(rc));
@@ -243,5 +249,6 @@ void sched_job_free(struct sched_job **jp)
 	free(job->transport);
 	free(job->nexthop);
 	free(job->rcpts);
+	queue_msg_free(&job->msg);
 	FREE_AND_NULL(*jp);
 }

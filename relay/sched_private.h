@@ -21,6 +21,10 @@
 
 /* Postfix's qmgr_message_active_limit: messages in memory at once. */
 #define SCHED_MSG_LIMIT 20000
+/* How many queue files, and how many bytes of them, deliveries that wait
+ * for a free slot may hold open and read (sched_job.msg). */
+#define SCHED_HELD_MSGS 256
+#define SCHED_HELD_BYTES (32u * 1024 * 1024)
 
 struct sched_msg {
 	char id[QUEUE_ID_SIZE];
@@ -49,6 +53,11 @@ struct sched_job {
 	size_t n_rcpts;
 	int interrupted; /* set by the thread: nothing was recorded */
 	size_t n_final;	 /* set by the thread: recipients recorded as final */
+	/* The file as the scheduler read it to plan the message, open for
+	 * status updates, when this is the message's only delivery: the
+	 * delivery takes it instead of reading the file again. NULL: the
+	 * delivery opens the file itself. */
+	struct queue_msg *msg;
 };
 
 struct sched_dest {
@@ -88,6 +97,8 @@ struct sched {
 	struct sched_dest *dests;    /* every destination seen */
 	size_t running;		     /* delivery threads */
 	size_t n_msgs;		     /* messages in active/ */
+	size_t held_msgs;	     /* files held by waiting deliveries (job->msg) */
+	uint64_t held_bytes;	     /* and their content bytes */
 	int backlog;		     /* incoming/ had more than SCHED_MSG_LIMIT allowed */
 };
 
