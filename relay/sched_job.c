@@ -210,9 +210,11 @@ static void sched_job_post(struct sched_job *job)
 	job->next = s->done;
 	s->done = job;
 	/* Signalled under the lock: once the scheduler has taken the job, this
-	 * thread touches s no more (sched_free may then close the eventfd). */
+	 * thread touches s no more (sched_free may then close the eventfd).
+	 * Only the first job on the list signals: the scheduler drains the
+	 * eventfd before it takes the list, so later ones go with it. */
 	uint64_t one = 1;
-	if (write(s->done_fd, &one, sizeof(one)) < 0)
+	if (job->next == NULL && write(s->done_fd, &one, sizeof(one)) < 0)
 		log_panic("scheduler: eventfd write: %s", strerror(errno));
 	pthread_mutex_unlock(&s->lock);
 }
