@@ -169,6 +169,45 @@ static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 	free(rcpts);
 }
 
+/* sched_job_signal: wake the scheduler for its done and freed lists
+ * (under s->lock). Signalled under the lock: once the scheduler has taken
+ * the job, this thread touches s no more (sched_free may then close the
+ * eventfd). Only a job that finds both lists empty signals: the scheduler
+ * drains the eventfd before it takes them, so later ones go with it. */
+static void sched_job_signal(struct sched *s, int lists_were_empty)
+{
+	uint64_t one = 1;
+	if (lists_were_empty && write(s->done_fd, &one, sizeof(one)) < 0)
+		log_panic("scheduler: eventfd write: %s", strerror(errno));
+}
+
+/* sched_job_post_freed: the transport is done (its session closed or
+ * parked for the next delivery): the scheduler may start the next
+ * delivery to the destination while this one records the results and
+ * waits for them to be durable. */
+static void sched_job_post_freed(struct sched_job *job)
+{
+	struct sched *s = job->s;
+	pthread_mutex_lock(&s->lock);
+	int empty = s->freed == NULL && s->done == NULL;
+	job->next_freed = s->freed;
+	s->freed = job;
+	sched_job_signal(s, empty);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* sched_job_post: hand the finished job back to the scheduler thread. */
+static void sched_job_post(struct sched_job *job)
+{
+	struct sched *s = job->s;
+	pthread_mutex_lock(&s->lock);
+	int empty = s->freed == NULL && s->done == NULL;
+	job->next = s->done;
+	s->done = job;
+	sched_job_signal(s, empty);
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* sched_job_run: the delivery; sets job->interrupted when nothing was
  * recorded. */
 static void sched_job_run(struct sched_job *job)
@@ -188,7 +227,9 @@ static void sched_job_run(struct sched_job *job)
 	}
 	struct deliver_status *st = xcalloc(job->n_rcpts, sizeof(*st));
 	t.conn_us = t.start_us;
-	if (sched_job_transport(job, msg, st, &t) > 0) {
+	int transported = sched_job_transport(job, msg, st, &t);
+	sched_job_post_freed(job);
+	if (transported > 0) {
 		t.done_us = sched_now_us();
 		sched_job_expire(job, msg, st, job->n_rcpts);
 		sched_job_record(job, msg, st, &t);
@@ -202,22 +243,6 @@ static void sched_job_run(struct sched_job *job)
 	queue_msg_free(&msg);
 }
 
-/* sched_job_post: hand the finished job back to the scheduler thread. */
-static void sched_job_post(struct sched_job *job)
-{
-	struct sched *s = job->s;
-	pthread_mutex_lock(&s->lock);
-	job->next = s->done;
-	s->done = job;
-	/* Signalled under the lock: once the scheduler has taken the job, this
-	 * thread touches s no more (sched_free may then close the eventfd).
-	 * Only the first job on the list signals: the scheduler drains the
-	 * eventfd before it takes the list, so later ones go with it. */
-	uint64_t one = 1;
-	if (job->next == NULL && write(s->done_fd, &one, sizeof(one)) < 0)
-		log_panic("scheduler: eventfd write: %s", strerror(errno));
-	pthread_mutex_unlock(&s->lock);
-}
 
 void sched_job_work(struct sched_job *job)
 {
