@@ -96,8 +96,10 @@ void log_vwrite_as(const char *name, int priority, const char *prefix, const cha
 		struct tm tm;
 		localtime_r(&now, &tm);
 		off = strftime(line, cap, "%b %e %H:%M:%S ", &tm);
-		off = log_room(off, snprintf(line + off, cap - off, "%s %s[%ld]: ", log_host,
-					     tag, (long)self_pid()), cap);
+		off = log_room(off,
+			       snprintf(line + off, cap - off, "%s %s[%ld]: ", log_host, tag,
+					(long)self_pid()),
+			       cap);
 	}
 	size_t body = off;
 	off = log_room(off, snprintf(line + off, cap - off, "%s", prefix), cap);

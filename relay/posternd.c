@@ -9,8 +9,8 @@
 
 #include <errno.h>
 #include <event2/event.h>
-#include <malloc.h>
 #include <event2/thread.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdio.h>

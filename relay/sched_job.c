@@ -243,7 +243,6 @@ static void sched_job_run(struct sched_job *job)
 	queue_msg_free(&msg);
 }
 
-
 void sched_job_work(struct sched_job *job)
 {
 	/* Logs as Postfix's delivery agent of that name: postern/smtp, ... */
