@@ -38,8 +38,7 @@ void buf_free(struct buf **bp)
 	FREE_AND_NULL(*bp);
 }
 
-/* buf_reserve: make room for extra more bytes plus the NUL. */
-static int buf_reserve(struct buf *b, size_t extra)
+int buf_reserve(struct buf *b, size_t extra)
 {
 	if (extra > (size_t)-1 - b->len - 1)
 		return -1;

@@ -36,6 +36,10 @@ int buf_append_char(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/* buf_reserve: make room for extra more bytes (and the NUL) now, so that
+ * appends up to that much neither move nor copy the data. 0, or -1 past
+ * the maximum. */
+int buf_reserve(struct buf *b, size_t extra);
 /* buf_reset: empty the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
 /* buf_truncate: shorten to len bytes (no-op if already shorter). */

@@ -28,6 +28,24 @@ static void test_bound(void)
 	buf_free(&b);
 }
 
+static void test_reserve(void)
+{
+	struct buf *b = buf_new(0);
+	buf_append_str(b, "ab");
+	tap_is_int(buf_reserve(b, 1000), 0, "reserve makes room");
+	const char *before = buf_cstr(b);
+	for (int i = 0; i < 250; i++)
+		buf_append_str(b, "wxyz");
+	tap_ok(buf_cstr(b) == before, "appends within the reserve do not move the data");
+	tap_is_int((long long)buf_len(b), 1002, "and keep what was there");
+	tap_ok(strncmp(buf_cstr(b), "abwxyz", 6) == 0, "in order");
+	buf_free(&b);
+	b = buf_new(8);
+	tap_is_int(buf_reserve(b, 9), -1, "reserve past the bound fails");
+	tap_is_int(buf_reserve(b, 8), 0, "reserve up to the bound succeeds");
+	buf_free(&b);
+}
+
 static void test_edit(void)
 {
 	struct buf *b = buf_new(0);
@@ -50,6 +68,7 @@ int main(void)
 {
 	test_growth();
 	test_bound();
+	test_reserve();
 	test_edit();
 	return tap_done();
 }

@@ -2,7 +2,6 @@
  * per thread (see log.h). */
 #include "log.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "log_syslog.h"
+#include "self_pid.h"
 
 #define LOG_TAG_SIZE 64
 
@@ -19,30 +19,6 @@ static __thread char log_thread_tag[LOG_TAG_SIZE]; /* "" until the thread names 
 static enum log_dest log_dest = LOG_DEST_STDERR;
 static int log_verbose;
 static char log_host[64] = "localhost";
-/* the pid in every line: getpid() would be a system call per line; a
- * fork clears it (pthread_atfork) */
-static _Atomic pid_t log_pid;
-
-static void log_forget_pid(void)
-{
-	log_pid = 0;
-}
-
-static void log_register_atfork(void)
-{
-	pthread_atfork(NULL, NULL, log_forget_pid);
-}
-
-static pid_t log_getpid(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	if (log_pid == 0) {
-		pthread_once(&once, log_register_atfork);
-		log_pid = getpid();
-	}
-	return log_pid;
-}
-
 /* log_tag_format: "postern" or "postern/name" into tag. */
 static void log_tag_format(char *tag, size_t size, const char *name)
 {
@@ -120,8 +96,10 @@ void log_vwrite_as(const char *name, int priority, const char *prefix, const cha
 		struct tm tm;
 		localtime_r(&now, &tm);
 		off = strftime(line, cap, "%b %e %H:%M:%S ", &tm);
-		off = log_room(off, snprintf(line + off, cap - off, "%s %s[%ld]: ", log_host,
-					     tag, (long)log_getpid()), cap);
+		off = log_room(off,
+			       snprintf(line + off, cap - off, "%s %s[%ld]: ", log_host, tag,
+					(long)self_pid()),
+			       cap);
 	}
 	size_t body = off;
 	off = log_room(off, snprintf(line + off, cap - off, "%s", prefix), cap);

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "self_pid.h"
+
 #define LOG_SYSLOG_PATH "/dev/log"
 
 static pthread_mutex_t log_syslog_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -51,7 +53,7 @@ void log_syslog_send(int priority, const char *tag, const char *text)
 	localtime_r(&now, &tm);
 	off = (size_t)snprintf(dgram, sizeof(dgram), "<%d>", LOG_MAIL | priority);
 	off += strftime(dgram + off, sizeof(dgram) - off, "%b %e %H:%M:%S ", &tm);
-	n = snprintf(dgram + off, sizeof(dgram) - off, "%s[%ld]: %s", tag, (long)getpid(), text);
+	n = snprintf(dgram + off, sizeof(dgram) - off, "%s[%ld]: %s", tag, (long)self_pid(), text);
 	if (n < 0)
 		return;
 	off = off + (size_t)n < sizeof(dgram) ? off + (size_t)n : sizeof(dgram) - 1;

@@ -22,6 +22,9 @@ struct smtp_data {
 	void *ctx;
 	char *line; /* the current piece, limits.line_length bytes */
 	size_t len;
+	/* The current piece when it lies whole in the bytes being fed (len
+	 * bytes there, passed on without a copy); NULL: it is in line. */
+	const char *ref;
 
 	int at_line_start;   /* no byte of the current line consumed yet */
 	int dot_stripped;    /* the current line's leading dot was removed */
@@ -67,6 +70,7 @@ void smtp_data_free(struct smtp_data **dp)
 static void line_state_reset(struct smtp_data *d)
 {
 	d->len = 0;
+	d->ref = NULL;
 	d->at_line_start = 1;
 	d->dot_stripped = 0;
 	d->partial_emitted = 0;
@@ -169,21 +173,30 @@ static enum line_class classify(struct smtp_data *d, const char *s, size_t n, in
 	return LINE_BODY;
 }
 
+/* has_8bit: a byte >= 0x80 in s[0..n), eight bytes at a time. */
+static int has_8bit(const char *s, size_t n)
+{
+	uint64_t any = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		any |= w;
+	}
+	for (; i < n; i++)
+		any |= (unsigned char)s[i];
+	return (any & 0x8080808080808080ull) != 0;
+}
+
 /* emit: pass on one piece of the current line (partial: more follows). */
 static void emit(struct smtp_data *d, const char *s, size_t n, int partial)
 {
 	if (d->line_class == LINE_UNKNOWN)
 		d->line_class = classify(d, s, n, !partial && !d->partial_emitted);
 	int header = d->line_class == LINE_HEADER;
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char)s[i] >= 0x80) {
-			if (header)
-				d->stats.header_8bit = 1;
-			else
-				d->stats.body_8bit = 1;
-			break;
-		}
-	}
+	int *seen_8bit = header ? &d->stats.header_8bit : &d->stats.body_8bit;
+	if (!*seen_8bit && has_8bit(s, n))
+		*seen_8bit = 1;
 	if (header) {
 		d->stats.header_size += n + (partial ? 0 : 2);
 		if (d->limits.header_size != 0 && d->stats.header_size > d->limits.header_size)
@@ -198,7 +211,18 @@ static void emit(struct smtp_data *d, const char *s, size_t n, int partial)
 		fail(d, SMTP_DATA_CONSUMER);
 }
 
-/* add_bytes: n content bytes (no CR, no LF) of the current line. */
+/* own_piece: copy a piece that lies in the bytes being fed into line,
+ * before they go away. */
+static void own_piece(struct smtp_data *d)
+{
+	if (d->ref == NULL)
+		return;
+	memcpy(d->line, d->ref, d->len);
+	d->ref = NULL;
+}
+
+/* add_bytes: n content bytes (no CR, no LF) of the current line, which
+ * stay valid until smtp_data_feed returns. */
 static void add_bytes(struct smtp_data *d, const char *p, size_t n)
 {
 	if (n == 0)
@@ -211,6 +235,14 @@ static void add_bytes(struct smtp_data *d, const char *p, size_t n)
 			n--;
 		}
 	}
+	if (d->len == 0 && n > 0 && n <= d->limits.line_length) {
+		/* The usual case, a line within one input chunk: no copy. */
+		add_size(d, n);
+		d->ref = p;
+		d->len = n;
+		return;
+	}
+	own_piece(d);
 	while (n > 0) {
 		if (d->len == d->limits.line_length) {
 			emit(d, d->line, d->len, 1);
@@ -239,7 +271,7 @@ static int end_line(struct smtp_data *d, int real)
 		return 1;
 	}
 	add_size(d, 2);
-	emit(d, d->line, d->len, 0);
+	emit(d, d->ref != NULL ? d->ref : d->line, d->len, 0);
 	if (d->partial_emitted)
 		d->stats.split_lines++;
 	line_state_reset(d);
@@ -267,9 +299,24 @@ static void finish_bdat(struct smtp_data *d)
 	d->done = 1;
 }
 
+/* next_line_end: the offset of the first CR or LF in data[i..avail), or
+ * avail. *lf_at caches where the next LF is (avail: none; SIZE_MAX: not
+ * looked for yet), so that a run of CRs without an LF is scanned once, not
+ * once per CR. */
+static size_t next_line_end(const char *data, size_t i, size_t avail, size_t *lf_at)
+{
+	if (*lf_at == SIZE_MAX || *lf_at < i) {
+		const char *lf = memchr(data + i, '\n', avail - i);
+		*lf_at = lf != NULL ? (size_t)(lf - data) : avail;
+	}
+	const char *cr = memchr(data + i, '\r', *lf_at - i);
+	return cr != NULL ? (size_t)(cr - data) : *lf_at;
+}
+
 int smtp_data_feed(struct smtp_data *d, const char *data, size_t len, size_t *consumed_r)
 {
 	size_t avail = len, i = 0;
+	size_t lf_at = SIZE_MAX;
 
 	*consumed_r = 0;
 	if (d->done)
@@ -289,9 +336,7 @@ int smtp_data_feed(struct smtp_data *d, const char *data, size_t len, size_t *co
 			}
 			bare(d, SMTP_DATA_BARE_CR);
 		}
-		size_t j = i;
-		while (j < avail && data[j] != '\r' && data[j] != '\n')
-			j++;
+		size_t j = next_line_end(data, i, avail, &lf_at);
 		add_bytes(d, data + i, j - i);
 		i = j;
 		if (i == avail)
@@ -301,6 +346,7 @@ int smtp_data_feed(struct smtp_data *d, const char *data, size_t len, size_t *co
 		else
 			bare(d, SMTP_DATA_BARE_LF);
 	}
+	own_piece(d);
 	*consumed_r = i;
 	if (!d->bdat)
 		return 0;

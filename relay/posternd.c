@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -122,6 +123,19 @@ static void posternd_run(struct posternd *d)
 	}
 }
 
+/* posternd_keep_heap: every message passes through buffers of up to its
+ * size (the queue file's write buffer, its image when a delivery reads it,
+ * the dot-stuffed output), allocated and freed on several threads. With
+ * glibc's defaults each free of a 100 KB buffer gives the pages back to the
+ * kernel (munmap, or madvise and a TLB flush on every core), and the next
+ * message faults them in again: a fifth of the CPU time at 50 sessions of
+ * 100 KB. Freed memory below these bounds stays in the heap for reuse. */
+static void posternd_keep_heap(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+}
+
 int main(int argc, char **argv)
 {
 	struct posternd d = {0};
@@ -133,6 +147,7 @@ int main(int argc, char **argv)
 	int next = 1;
 	char *error = NULL;
 
+	posternd_keep_heap();
 	log_init("smtpd", LOG_DEST_STDERR);
 	cli_parse(argc, argv, &next, &spec, &d.opts);
 	if (next < argc) {

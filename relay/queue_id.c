@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "self_pid.h"
+
 #define QUEUE_ID_TIME_CHARS 11
 #define QUEUE_ID_NODE_CHARS 4
 
@@ -46,7 +48,7 @@ void queue_id_next(char buf[QUEUE_ID_SIZE])
 	do {
 		next = now > last ? now : last + 1;
 	} while (!atomic_compare_exchange_weak(&queue_id_last, &last, next));
-	queue_id_format(buf, next, (uint32_t)getpid());
+	queue_id_format(buf, next, (uint32_t)self_pid());
 }
 
 int queue_id_valid(const char *s)

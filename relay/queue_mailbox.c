@@ -1,10 +1,12 @@
 /* queue_mailbox.c: results of committer jobs handed to another thread
  * through a locked list and an eventfd (see queue_commit.h).
  *
- * The poster appends under the lock and then adds 1 to the eventfd; the
- * reader first drains the eventfd and then takes the whole list, so a
- * result posted at any moment is either taken now or wakes the reader
- * again.
+ * The poster appends under the lock and, when the list was empty, then
+ * adds 1 to the eventfd; the reader first drains the eventfd and then
+ * takes the whole list, so a result posted at any moment is either taken
+ * now or wakes the reader again (a result added to a list that is not
+ * empty is taken with the one that signalled). A committer cycle that
+ * reports many results to one worker thus costs one write.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -84,11 +86,12 @@ void queue_mailbox_post(struct queue_mailbox *mb, queue_done_fn *fn, void *ctx, 
 	r->status = status;
 	r->error = error != NULL ? xstrdup(error) : NULL;
 	pthread_mutex_lock(&mb->lock);
+	int first = mb->head == NULL;
 	*mb->tail = r;
 	mb->tail = &r->next;
 	pthread_mutex_unlock(&mb->lock);
 	uint64_t one = 1;
-	while (write(mb->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+	while (first && write(mb->efd, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
 }
 

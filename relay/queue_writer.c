@@ -114,6 +114,9 @@ int queue_writer_new(struct queue_dir *qd, struct queue_writer **w_r, char **err
 	w->qd = qd;
 	w->chunk_at = SIZE_MAX;
 	buf_init(&w->out, 0);
+	/* Room for a full buffer and the line or chunk that crosses its end,
+	 * at once rather than by doubling (each a copy) as content arrives. */
+	buf_reserve(&w->out, QUEUE_WRITE_BUFFER + QUEUE_CHUNK_MAX);
 	int tries = 0;
 	do {
 		queue_id_next(w->id);

@@ -60,12 +60,32 @@ void sched_dest_submit(struct sched *s, struct sched_job *job)
 	sched_dest_start(s, d);
 }
 
+/* sched_dest_release: job no longer holds a slot of d. */
+static void sched_dest_release(struct sched *s, struct sched_dest *d)
+{
+	d->running--;
+	s->running--;
+}
+
+void sched_dest_free_slot(struct sched *s, struct sched_job *job)
+{
+	sched_dest_release(s, job->d);
+	job->slot_freed = 1;
+	s->finishing++;
+	sched_dest_start(s, job->d);
+	for (struct sched_dest *o = s->dests; o != NULL; o = o->next)
+		if (o != job->d)
+			sched_dest_start(s, o);
+}
+
 void sched_dest_done(struct sched *s, struct sched_job *job)
 {
 	struct sched_dest *d = job->d;
 	struct sched_msg *m = job->m;
-	d->running--;
-	s->running--;
+	if (job->slot_freed)
+		s->finishing--;
+	else
+		sched_dest_release(s, d);
 	if (job->interrupted)
 		m->interrupted = 1;
 	m->open_rcpts -= job->n_final;

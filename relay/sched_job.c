@@ -226,15 +226,55 @@ static void sched_job_record(struct sched_job *job, struct queue_msg *msg,
 	free(rcpts);
 }
 
+/* sched_job_signal: wake the scheduler for its done and freed lists
+ * (under s->lock). Signalled under the lock: once the scheduler has taken
+ * the job, this thread touches s no more (sched_free may then close the
+ * eventfd). Only a job that finds both lists empty signals: the scheduler
+ * drains the eventfd before it takes them, so later ones go with it. */
+static void sched_job_signal(struct sched *s, int lists_were_empty)
+{
+	uint64_t one = 1;
+	if (lists_were_empty && write(s->done_fd, &one, sizeof(one)) < 0)
+		log_panic("scheduler: eventfd write: %s", strerror(errno));
+}
+
+/* sched_job_post_freed: the transport is done (its session closed or
+ * parked for the next delivery): the scheduler may start the next
+ * delivery to the destination while this one records the results and
+ * waits for them to be durable. */
+static void sched_job_post_freed(struct sched_job *job)
+{
+	struct sched *s = job->s;
+	pthread_mutex_lock(&s->lock);
+	int empty = s->freed == NULL && s->done == NULL;
+	job->next_freed = s->freed;
+	s->freed = job;
+	sched_job_signal(s, empty);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* sched_job_post: hand the finished job back to the scheduler thread. */
+static void sched_job_post(struct sched_job *job)
+{
+	struct sched *s = job->s;
+	pthread_mutex_lock(&s->lock);
+	int empty = s->freed == NULL && s->done == NULL;
+	job->next = s->done;
+	s->done = job;
+	sched_job_signal(s, empty);
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* sched_job_run: the delivery; sets job->interrupted when nothing was
  * recorded. */
 static void sched_job_run(struct sched_job *job)
 {
-	struct queue_msg *msg = NULL;
+	struct queue_msg *msg = job->msg;
 	char *error = NULL;
 	struct deliver_times t = {job->m->active_us, sched_now_us(), 0, 0, 0};
-	if (queue_msg_open(job->s->qd, QUEUE_ACTIVE, job->m->id, QUEUE_MSG_UPDATE, &msg, NULL,
-			   &error) <= 0) {
+	job->msg = NULL;
+	if (msg == NULL && queue_msg_open(job->s->qd, QUEUE_ACTIVE, job->m->id, QUEUE_MSG_UPDATE,
+					  &msg, NULL, &error) <= 0) {
 		log_warn("%s: cannot open for delivery: %s", job->m->id,
 			 error != NULL ? error : "no such file");
 		free(error);
@@ -244,7 +284,9 @@ static void sched_job_run(struct sched_job *job)
 	}
 	struct deliver_status *st = xcalloc(job->n_rcpts, sizeof(*st));
 	t.conn_us = t.start_us;
-	if (sched_job_transport(job, msg, st, &t) > 0) {
+	int transported = sched_job_transport(job, msg, st, &t);
+	sched_job_post_freed(job);
+	if (transported > 0) {
 		t.done_us = sched_now_us();
 		sched_job_expire(job, msg, st, job->n_rcpts);
 		sched_job_record(job, msg, st, &t);
@@ -258,21 +300,6 @@ static void sched_job_run(struct sched_job *job)
 	queue_msg_free(&msg);
 }
 
-/* sched_job_post: hand the finished job back to the scheduler thread. */
-static void sched_job_post(struct sched_job *job)
-{
-	struct sched *s = job->s;
-	pthread_mutex_lock(&s->lock);
-	job->next = s->done;
-	s->done = job;
-	/* Signalled under the lock: once the scheduler has taken the job, this
-	 * thread touches s no more (sched_free may then close the eventfd). */
-	uint64_t one = 1;
-	if (write(s->done_fd, &one, sizeof(one)) < 0)
-		log_panic("scheduler: eventfd write: %s", strerror(errno));
-	pthread_mutex_unlock(&s->lock);
-}
-
 void sched_job_work(struct sched_job *job)
 {
 	/* Logs as Postfix's delivery agent of that name: postern/smtp, ...;
@@ -284,6 +311,11 @@ void sched_job_work(struct sched_job *job)
 
 void sched_job_start(struct sched_job *job)
 {
+	if (job->msg != NULL) {
+		/* Running deliveries are bounded by the concurrency limits. */
+		job->s->held_msgs--;
+		job->s->held_bytes -= queue_msg_content_size(job->msg);
+	}
 	int rc = sched_pool_submit(&job->s->pool, job);
 	if (rc != 0) {
 		log_warn("%s: cannot start a delivery thread: %s", job->m->id, strerror(rc));
@@ -301,5 +333,6 @@ void sched_job_free(struct sched_job **jp)
 	free(job->transport);
 	free(job->nexthop);
 	free(job->rcpts);
+	queue_msg_free(&job->msg);
 	FREE_AND_NULL(*jp);
 }

@@ -21,6 +21,10 @@
 
 /* Postfix's qmgr_message_active_limit: messages in memory at once. */
 #define SCHED_MSG_LIMIT 20000
+/* How many queue files, and how many bytes of them, deliveries that wait
+ * for a free slot may hold open and read (sched_job.msg). */
+#define SCHED_HELD_MSGS 256
+#define SCHED_HELD_BYTES (32u * 1024 * 1024)
 
 struct sched_msg {
 	char id[QUEUE_ID_SIZE];
@@ -47,8 +51,15 @@ struct sched_job {
 	char *nexthop;
 	size_t *rcpts; /* recipient indexes in the queue file */
 	size_t n_rcpts;
+	struct sched_job *next_freed; /* in the freed list */
+	int slot_freed;		      /* its destination slot was given back */
 	int interrupted; /* set by the thread: nothing was recorded */
 	size_t n_final;	 /* set by the thread: recipients recorded as final */
+	/* The file as the scheduler read it to plan the message, open for
+	 * status updates, when this is the message's only delivery: the
+	 * delivery takes it instead of reading the file again. NULL: the
+	 * delivery opens the file itself. */
+	struct queue_msg *msg;
 };
 
 struct sched_dest {
@@ -83,11 +94,16 @@ struct sched {
 	int inotify_fd, done_fd;
 	pthread_t thread;
 	atomic_int stop;
-	pthread_mutex_t lock;	     /* guards done */
+	pthread_mutex_t lock;	     /* guards done and freed */
 	struct sched_job *done;	     /* finished deliveries, posted by their threads */
+	struct sched_job *freed;     /* deliveries whose transport is done: they only
+					record the results now (posted by their threads) */
 	struct sched_dest *dests;    /* every destination seen */
-	size_t running;		     /* delivery threads */
+	size_t running;		     /* deliveries holding a destination slot */
+	size_t finishing;	     /* deliveries that gave their slot back early */
 	size_t n_msgs;		     /* messages in active/ */
+	size_t held_msgs;	     /* files held by waiting deliveries (job->msg) */
+	uint64_t held_bytes;	     /* and their content bytes */
 	int backlog;		     /* incoming/ had more than SCHED_MSG_LIMIT allowed */
 };
 
@@ -104,6 +120,10 @@ void sched_queue_finish(struct sched *s, struct sched_msg *m);
 /* sched_dest_submit: queue job (transport, nexthop set) on its
  * destination and start what the limits allow. Takes job. */
 void sched_dest_submit(struct sched *s, struct sched_job *job);
+/* sched_dest_free_slot: job's transport is done (the session is closed
+ * or parked): give its destination slot back and start waiting
+ * deliveries, while it records the results. */
+void sched_dest_free_slot(struct sched *s, struct sched_job *job);
 /* sched_dest_done: job's thread has ended: account for it, free it, and
  * start waiting deliveries. */
 void sched_dest_done(struct sched *s, struct sched_job *job);

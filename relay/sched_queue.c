@@ -82,14 +82,15 @@ static struct sched_job *sched_queue_plan(struct sched *s, struct sched_msg *m,
 	return jobs;
 }
 
-/* sched_queue_open: open active/id to plan it; a damaged file goes to
- * corrupt/. The msg or NULL. */
+/* sched_queue_open: open active/id to plan it, for status updates as
+ * well (sched_queue_hand); a damaged file goes to corrupt/. The msg or
+ * NULL. */
 static struct queue_msg *sched_queue_open(struct sched *s, const char *id)
 {
 	struct queue_msg *msg = NULL;
 	enum queue_msg_problem problem = QUEUE_MSG_IO;
 	char *error = NULL;
-	int rc = queue_msg_open(s->qd, QUEUE_ACTIVE, id, QUEUE_MSG_READ, &msg, &problem, &error);
+	int rc = queue_msg_open(s->qd, QUEUE_ACTIVE, id, QUEUE_MSG_UPDATE, &msg, &problem, &error);
 	if (rc > 0)
 		return msg;
 	if (rc < 0 && problem != QUEUE_MSG_IO) {
@@ -115,6 +116,23 @@ static int sched_queue_flushed(struct sched *s, const char *id)
 	return 1;
 }
 
+/* sched_queue_hand: give the message's only delivery the file as read
+ * for the plan, while the deliveries waiting to start hold few enough;
+ * else close it (*msgp is cleared either way). */
+static void sched_queue_hand(struct sched *s, struct sched_job *jobs, struct queue_msg **msgp)
+{
+	uint64_t size = queue_msg_content_size(*msgp);
+	if (jobs != NULL && jobs->next == NULL && s->held_msgs < SCHED_HELD_MSGS &&
+	    s->held_bytes + size <= SCHED_HELD_BYTES) {
+		jobs->msg = *msgp;
+		*msgp = NULL;
+		s->held_msgs++;
+		s->held_bytes += size;
+		return;
+	}
+	queue_msg_free(msgp);
+}
+
 void sched_queue_take(struct sched *s, enum queue_name from, const char *id)
 {
 	if (!queue_id_valid(id) || sched_queue_rename(s, id, from, QUEUE_ACTIVE) <= 0)
@@ -129,7 +147,7 @@ void sched_queue_take(struct sched *s, enum queue_name from, const char *id)
 	m->arrival_us = queue_msg_envelope(msg)->arrival_us;
 	s->n_msgs++;
 	struct sched_job *jobs = sched_queue_plan(s, m, msg, flushed);
-	queue_msg_free(&msg);
+	sched_queue_hand(s, jobs, &msg);
 	for (struct sched_job *j = jobs; j != NULL; j = j->next) {
 		m->jobs_left++;
 		m->open_rcpts += j->n_rcpts;

@@ -60,7 +60,9 @@ static void sched_on_rescan(evutil_socket_t fd, short what, void *arg)
 		sched_queue_scan(s);
 }
 
-/* sched_on_done: collect the deliveries whose threads ended. */
+/* sched_on_done: give back the slots of deliveries whose transport is
+ * done, then collect the deliveries whose threads ended (a job posted to
+ * both lists is taken from both at once, freed slot first). */
 static void sched_on_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct sched *s = arg;
@@ -69,15 +71,20 @@ static void sched_on_done(evutil_socket_t fd, short what, void *arg)
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("scheduler: eventfd: %s", strerror(errno));
 	pthread_mutex_lock(&s->lock);
-	struct sched_job *list = s->done;
-	s->done = NULL;
+	struct sched_job *freed = s->freed, *list = s->done;
+	s->freed = s->done = NULL;
 	pthread_mutex_unlock(&s->lock);
+	while (freed != NULL) {
+		struct sched_job *job = freed;
+		freed = job->next_freed;
+		sched_dest_free_slot(s, job);
+	}
 	while (list != NULL) {
 		struct sched_job *job = list;
 		list = job->next;
 		sched_dest_done(s, job);
 	}
-	if (atomic_load(&s->stop) && s->running == 0)
+	if (atomic_load(&s->stop) && s->running == 0 && s->finishing == 0)
 		event_base_loopbreak(s->base);
 	else if (s->backlog && s->n_msgs < SCHED_MSG_LIMIT / 2) {
 		s->backlog = 0;
@@ -91,7 +98,7 @@ static void sched_on_stop(evutil_socket_t fd, short what, void *arg)
 	struct sched *s = arg;
 	(void)fd;
 	(void)what;
-	if (s->running == 0)
+	if (s->running == 0 && s->finishing == 0)
 		event_base_loopbreak(s->base);
 }
 

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mem.h"
 #include "milter_client_smtpd.h"
+#include "self_pid.h"
 #include "smtpd_private.h"
 #include "smtpd_tls_session.h"
 
@@ -141,7 +142,7 @@ static void smtpd_restrict_names(void *arg, const struct smtpd_peer_names *n)
 void smtpd_restrict_new_instance(struct smtpd_session *s)
 {
 	static atomic_ulong count;
-	snprintf(s->instance, sizeof(s->instance), "%lx.%llx.%lx", (unsigned long)getpid(),
+	snprintf(s->instance, sizeof(s->instance), "%lx.%llx.%lx", (unsigned long)self_pid(),
 		 (unsigned long long)time(NULL), atomic_fetch_add(&count, 1) + 1);
 }
 

@@ -14,7 +14,10 @@
 # Run as root from a build directory (it uses a private network namespace):
 #   top_srcdir=.. top_builddir=. ../tests/bench/relay_bench.sh
 # RUNS="SIZE SESSIONS MESSAGES" lines choose the runs. Prints one line per
-# run and the ratios; see tests/bench/README.md.
+# run: the rates, their ratio and each server's CPU milliseconds per message
+# (posternd; Postfix's master and all its daemons); see tests/bench/README.md.
+# SYSCALLS=1 also counts posternd's system calls per message (perf stat);
+# PERF_DATA=FILE samples posternd with "perf record -g" into FILE.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
 export top_srcdir top_builddir
@@ -52,37 +55,67 @@ h_wait_port 127.0.0.1 2526 || h_bail "Postfix does not listen"
 queue_empty() {
 	[ -z "$(find "$1/incoming" "$1/active" "$1/deferred" -type f -print -quit 2>/dev/null)" ]
 }
+# cpu_ticks PID...: CPU time (clock ticks) of each PID and its children,
+# the children it has reaped included (Postfix's master and its daemons).
+cpu_ticks() {
+	local t=0 pid
+	for pid in "$@" $(for p in "$@"; do pgrep -P "$p"; done); do
+		t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+	done
+	echo $t
+}
 # sent LOG: how many status=sent lines LOG has.
 sent() { grep -c 'status=sent' "$1"; }
 
-# rate PORT QUEUE LOG SIZE SESSIONS MESSAGES: messages per second from the
-# first connect until QUEUE is empty; fails unless LOG gained MESSAGES
-# status=sent lines.
+# rate PORT QUEUE LOG SIZE SESSIONS MESSAGES PID: prints messages per second
+# from the first connect until QUEUE is empty and the CPU milliseconds per
+# message of PID and its children (0 and 0 unless LOG gained MESSAGES
+# status=sent lines). With a COUNT argument and SYSCALLS set, also reports
+# PID's system calls per message. Diagnostics go to stderr.
 rate() {
-	local t0 t1 before
+	local t0 t1 before c0 c1 counter=
 	before=$(sent "$3")
+	if [ -n "${SYSCALLS:-}" ] && [ -n "${8:-}" ]; then
+		perf stat -e raw_syscalls:sys_enter -x, -o "$TEST_TMP/syscalls" -p "$7" &
+		counter=$!
+	fi
+	c0=$(cpu_ticks "$7")
 	t0=$(h_now_us)
 	smtp-source -d -s "$5" -m "$6" -l "$4" -f bench@example.net -t rcpt@example.org \
 		"127.0.0.1:$1" 2>"$TEST_TMP/source.err" ||
-		tap_diag "smtp-source failed: $(tail -n 2 "$TEST_TMP/source.err")"
+		tap_diag "smtp-source failed: $(tail -n 2 "$TEST_TMP/source.err")" >&2
 	while ! queue_empty "$2"; do
 		sleep 0.02
 	done
 	t1=$(h_now_us)
 	# The log line follows the queue file's removal by a moment.
 	h_wait_until 10 test "$(($(sent "$3") - before))" -ge "$6"
+	c1=$(cpu_ticks "$7")
+	if [ -n "$counter" ]; then
+		kill -INT "$counter"
+		wait "$counter"
+		tap_diag "port $1: $(($(grep -E '^[0-9]+,' "$TEST_TMP/syscalls" | cut -d, -f1) / $6)) system calls per message" >&2
+	fi
 	local got=$(($(sent "$3") - before))
-	[ "$got" -eq "$6" ] || { tap_diag "port $1: $got of $6 messages sent"; echo 0; return; }
-	echo $(($6 * 1000000 / (t1 - t0)))
+	[ "$got" -eq "$6" ] || { tap_diag "port $1: $got of $6 messages sent" >&2; echo 0 0; return; }
+	echo $(($6 * 1000000 / (t1 - t0))) "$(printf %.2f "$(echo "scale=3; ($c1 - $c0) * 1000 / $(getconf CLK_TCK) / $6" | bc)")"
 }
 
-printf '# %8s %8s %8s %12s %12s %7s\n' size sessions messages "posternd/s" "Postfix/s" ratio
+[ -n "${PERF_DATA:-}" ] &&
+	h_daemon_start perf perf record -g -o "$PERF_DATA" -p "$(h_daemon_pid posternd)"
+pfx_master=$(tr -d ' ' <"$PFX_DIR/queue/pid/master.pid")
+printf '# %8s %8s %8s %12s %12s %7s %12s %12s\n' size sessions messages "posternd/s" "Postfix/s" ratio \
+	"posternd ms" "Postfix ms"
 while read -r size sessions messages; do
-	ours=$(rate 2525 "$SD_QUEUE" "$SD_LOG" "$size" "$sessions" "$messages")
-	theirs=$(rate 2526 "$PFX_DIR/queue" "$(pfx_log pfx)" "$size" "$sessions" "$messages")
-	printf '# %8s %8s %8s %12s %12s %6s.%sx\n' "$size" "$sessions" "$messages" "$ours" "$theirs" \
-		$((ours / (theirs > 0 ? theirs : 1))) $((ours * 10 / (theirs > 0 ? theirs : 1) % 10))
+	read -r ours ours_cpu < <(rate 2525 "$SD_QUEUE" "$SD_LOG" "$size" "$sessions" "$messages" \
+		"$(h_daemon_pid posternd)" count)
+	read -r theirs theirs_cpu < <(rate 2526 "$PFX_DIR/queue" "$(pfx_log pfx)" "$size" "$sessions" \
+		"$messages" "$pfx_master")
+	printf '# %8s %8s %8s %12s %12s %6s.%sx %12s %12s\n' "$size" "$sessions" "$messages" "$ours" "$theirs" \
+		$((ours / (theirs > 0 ? theirs : 1))) $((ours * 10 / (theirs > 0 ? theirs : 1) % 10)) \
+		"$ours_cpu" "$theirs_cpu"
 	tap_ok $((ours <= 0 || theirs <= 0)) "$size bytes, $sessions sessions: both servers relayed every message"
 done <<<"$RUNS"
+[ -n "${PERF_DATA:-}" ] && h_daemon_stop perf 20 >/dev/null 2>&1
 sd_stop
 tap_done
