@@ -423,6 +423,24 @@ void milter_chain_next(struct milter_chain *c)
 	milter_chain_send_stage(c);
 }
 
+/* milter_chain_start: answer with the refusal kept from CONNECT or HELO
+ * when it applies to this step, finish at once after a DISCARD, else ask
+ * the first milter. */
+static void milter_chain_start(struct milter_chain *c, int session_reply_applies)
+{
+	if (session_reply_applies && c->session_reply != NULL) {
+		c->reply = smtp_reply_custom(c->session_reply->code, c->session_reply->dsn,
+					     buf_cstr(&c->session_reply->text));
+		milter_chain_finish(c);
+		return;
+	}
+	if (c->discard) {
+		milter_chain_finish(c);
+		return;
+	}
+	milter_chain_next(c);
+}
+
 void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
 			const struct smtpd_facts *facts, const char *const *esmtp_args,
 			milter_done_fn *done, void *arg)
@@ -444,17 +462,7 @@ void milter_chain_stage(struct milter_chain *c, enum smtpd_check_stage stage,
 		milter_msg_parse(&c->msg, c->content.data, c->content.len);
 		c->msg_parsed = 1;
 	}
-	if (stage == SMTPD_CHECK_MAIL && c->session_reply != NULL) {
-		c->reply = smtp_reply_custom(c->session_reply->code, c->session_reply->dsn,
-					     buf_cstr(&c->session_reply->text));
-		milter_chain_finish(c);
-		return;
-	}
-	if (c->discard) {
-		milter_chain_finish(c);
-		return;
-	}
-	milter_chain_next(c);
+	milter_chain_start(c, stage == SMTPD_CHECK_MAIL);
 }
 
 void milter_chain_unknown(struct milter_chain *c, const struct smtpd_facts *facts,
@@ -470,18 +478,8 @@ void milter_chain_unknown(struct milter_chain *c, const struct smtpd_facts *fact
 	c->arg = arg;
 	c->cur = 0;
 	smtp_reply_free(&c->reply);
-	if (c->session_reply != NULL) {
-		/* A refusal at CONNECT or HELO answers it, as it answers MAIL. */
-		c->reply = smtp_reply_custom(c->session_reply->code, c->session_reply->dsn,
-					     buf_cstr(&c->session_reply->text));
-		milter_chain_finish(c);
-		return;
-	}
-	if (c->discard) {
-		milter_chain_finish(c);
-		return;
-	}
-	milter_chain_next(c);
+	/* A refusal at CONNECT or HELO answers it, as it answers MAIL. */
+	milter_chain_start(c, 1);
 }
 
 const struct smtp_reply *milter_chain_session_reply(const struct milter_chain *c)
