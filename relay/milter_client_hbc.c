@@ -2,10 +2,10 @@
  * Postfix's cleanup applies to each header field a milter adds, inserts or
  * changes, with the actions of its header checks library and of cleanup's
  * milter extension: REJECT, DISCARD, HOLD, REDIRECT, BCC, WARN, INFO,
- * REPLACE, STRIP, IGNORE, DUNNO and OK; PREPEND is logged and then reported
- * as not implemented, as in Postfix 3.7. FILTER is refused with a warning
- * (posternd has no content filter transport); PASS and unknown results
- * are "unsupported", as Postfix says.
+ * REPLACE, STRIP, IGNORE, DUNNO and OK; PREPEND is logged and has no
+ * other effect (a warning says so), as in Postfix 3.7. FILTER is refused
+ * with a warning (posternd has no content filter transport); PASS and
+ * unknown results are "unsupported", as Postfix says.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -139,7 +139,7 @@ static int milter_hbc_act(struct milter_chain *c, const char *line, const char *
 		break;
 	case HEADERS_ACT_PREPEND:
 		milter_hbc_log(c, "prepend", line, act.text);
-		log_warn("the milter_header/body_checks prepend action is not implemented");
+		log_warn("milter_header_checks: PREPEND is ignored (the field is not added)");
 		break;
 	case HEADERS_ACT_STRIP:
 		milter_hbc_log(c, "strip", line, act.text);

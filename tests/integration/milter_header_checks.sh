@@ -62,9 +62,13 @@ actions() {
 	same "$1: the same milter_header_checks log lines as Postfix" "$TEST_TMP/$1.pf.log" \
 		"$TEST_TMP/$1.sd.log"
 }
+# Postfix and posternd word the warning for PREPEND differently (posternd
+# says what happens: the field is not added); both become "PREPEND ignored".
 hbc_lines() {
-	grep -oE '(milter-header-.*|warning: (unsupported command in milter_header_checks|the milter_header).*)' |
-		sed 's/^\(milter-header-[a-z]*: \)/ID: \1/'
+	grep -oE '(milter-header-.*|warning: (unsupported command in milter_header_checks|the milter_header|milter_header_checks: PREPEND).*)' |
+		sed -e 's/^\(milter-header-[a-z]*: \)/ID: \1/' \
+			-e 's|^warning: the milter_header/body_checks prepend action is .*|warning: PREPEND ignored|' \
+			-e 's|^warning: milter_header_checks: PREPEND is ignored .*|warning: PREPEND ignored|'
 }
 
 compare edits 'eom addheader X-Warn one
