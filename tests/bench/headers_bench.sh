@@ -171,15 +171,6 @@ for inst in builtin milter bare; do
 	pfx_start $inst || h_bail "postfix $inst did not start"
 done
 
-# cpu_ticks PID...: CPU time (clock ticks) of each PID and its children,
-# the children it has reaped included (Postfix's master and its daemons).
-cpu_ticks() {
-	local t=0 pid
-	for pid in "$@" $(for p in "$@"; do pgrep -P "$p"; done); do
-		t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
-	done
-	echo $t
-}
 sent() { grep -c 'status=sent' "$(pfx_log "$1")"; }
 delivered() { [ "$(sent "$1")" -ge "$2" ]; } # INST COUNT
 
@@ -191,16 +182,16 @@ run() {
 	local inst=$1 master t0 t1 c0 c1 m0 m1 s0
 	master=$(tr -d ' ' <"$(pfx_dir "$inst")/queue/pid/master.pid")
 	s0=$(sent "$inst")
-	c0=$(cpu_ticks "$master")
-	m0=$(cpu_ticks ${milter_pid[$inst]})
+	c0=$(h_cpu_ticks "$master")
+	m0=$(h_cpu_ticks ${milter_pid[$inst]})
 	t0=$(h_now_us)
 	# shellcheck disable=SC2086
 	smtp-source $SMTP_SOURCE_OPTS -s "$SESSIONS" -m "$MESSAGES" -F "$B/msg.eml" \
 		-f alice@example.test -t bob@example.test "127.0.0.1:${port[$inst]}" >/dev/null 2>&1 ||
 		h_bail "smtp-source failed against $inst"
 	t1=$(h_now_us)
-	c1=$(cpu_ticks "$master")
-	m1=$(cpu_ticks ${milter_pid[$inst]})
+	c1=$(h_cpu_ticks "$master")
+	m1=$(h_cpu_ticks ${milter_pid[$inst]})
 	h_wait_until 30 delivered "$inst" $((s0 + MESSAGES)) ||
 		h_bail "$inst delivered $(($(sent "$inst") - s0)) of $MESSAGES messages"
 	local hz

@@ -55,15 +55,6 @@ h_wait_port 127.0.0.1 2526 || h_bail "Postfix does not listen"
 queue_empty() {
 	[ -z "$(find "$1/incoming" "$1/active" "$1/deferred" -type f -print -quit 2>/dev/null)" ]
 }
-# cpu_ticks PID...: CPU time (clock ticks) of each PID and its children,
-# the children it has reaped included (Postfix's master and its daemons).
-cpu_ticks() {
-	local t=0 pid
-	for pid in "$@" $(for p in "$@"; do pgrep -P "$p"; done); do
-		t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
-	done
-	echo $t
-}
 # sent LOG: how many status=sent lines LOG has.
 sent() { grep -c 'status=sent' "$1"; }
 
@@ -79,7 +70,7 @@ rate() {
 		perf stat -e raw_syscalls:sys_enter -x, -o "$TEST_TMP/syscalls" -p "$7" &
 		counter=$!
 	fi
-	c0=$(cpu_ticks "$7")
+	c0=$(h_cpu_ticks "$7")
 	t0=$(h_now_us)
 	smtp-source -d -s "$5" -m "$6" -l "$4" -f bench@example.net -t rcpt@example.org \
 		"127.0.0.1:$1" 2>"$TEST_TMP/source.err" ||
@@ -90,7 +81,7 @@ rate() {
 	t1=$(h_now_us)
 	# The log line follows the queue file's removal by a moment.
 	h_wait_until 10 test "$(($(sent "$3") - before))" -ge "$6"
-	c1=$(cpu_ticks "$7")
+	c1=$(h_cpu_ticks "$7")
 	if [ -n "$counter" ]; then
 		kill -INT "$counter"
 		wait "$counter"

@@ -55,6 +55,16 @@ h_bail() {
 # h_now_us: wall-clock time in microseconds.
 h_now_us() { echo $((${EPOCHREALTIME/./})); }
 
+# h_cpu_ticks PID...: CPU time (clock ticks) of each PID and its children,
+# the children it has reaped included (Postfix's master and its daemons).
+h_cpu_ticks() {
+	local t=0 pid
+	for pid in "$@" $(for p in "$@"; do pgrep -P "$p"; done); do
+		t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+	done
+	echo $t
+}
+
 # h_wait_until SECS COMMAND...: poll COMMAND every 50 ms until it succeeds.
 h_wait_until() {
 	local deadline=$(($(h_now_us) + ${1%.*} * 1000000))
