@@ -9,29 +9,40 @@
 
 child=$top_srcdir/tests/tools/harness_child.sh
 
-# netns_procs INODE BEFORE: pids of processes whose network namespace is
-# INODE and that started no later than BEFORE (clock ticks since boot).
+# netns_procs INODE: pids of processes whose network namespace is INODE.
+# The namespace is held open meanwhile (hold_netns), so no other test's
+# namespace can have that inode number.
 netns_procs() {
-	local pid start
-	for pid in $(stat -L -c '%i %n' /proc/[0-9]*/ns/net 2>/dev/null |
-		awk -v inode="$1" '$1 == inode { split($2, p, "/"); print p[3] }'); do
-		start=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $20 }')
-		[ -n "$start" ] && [ "$start" -le "$2" ] && echo "$pid"
-	done
+	stat -L -c '%i %n' /proc/[0-9]*/ns/net 2>/dev/null |
+		awk -v inode="$1" '$1 == inode { split($2, p, "/"); print p[3] }'
 }
 
-# ticks_now: clock ticks since boot, the unit of a process's start time.
-ticks_now() {
-	awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", $1 * hz }' /proc/uptime
+# hold_netns CASE REPORT: once the child has written REPORT, open its
+# network namespace (through its shell, the first pid listed) and keep the
+# descriptor in held[CASE]; then let the child go on to fail.
+declare -A held=()
+hold_netns() {
+	local pid fd
+	h_wait_file "$2" 20 || return 1
+	pid=$(sed -n 's/^pids \([0-9]*\).*/\1/p' "$2")
+	exec {fd}<"/proc/$pid/ns/net" || return 1
+	held[$1]=$fd
+	tap_is "$(stat -L -c %i "/proc/$$/fd/$fd")" "$(sed -n 's/^inode //p' "$2")" \
+		"$1: the namespace held open is the child's"
+	touch "$2.held"
+}
+
+# release_netns CASE: close the descriptor hold_netns opened.
+release_netns() {
+	local fd=${held[$1]:-}
+	[ -z "$fd" ] || exec {fd}<&-
+	unset "held[$1]"
 }
 
 # check_clean CASE REPORT [TMPDIR]: nothing the child started remains (nor
 # any file in TMPDIR, when given).
 check_clean() {
-	local name=$1 report=$2 tmp=${3:-} ns inode pids pid alive="" ended
-	# The child has ended: a namespace made later may get its inode number
-	# again (tests run side by side), so only older processes count.
-	ended=$(ticks_now)
+	local name=$1 report=$2 tmp=${3:-} ns inode pids pid alive=""
 	if [ ! -s "$report" ]; then
 		tap_ok 1 "$name: the child set up its namespace"
 		return
@@ -44,8 +55,9 @@ check_clean() {
 	done
 	tap_is "$alive" "" "$name: no process the child started is alive"
 	# A process killed a moment ago may still be exiting on a loaded machine.
-	h_wait_until 10 eval '[ -z "$(netns_procs '"$inode $ended"')" ]'
-	tap_is "$(netns_procs "$inode" "$ended")" "" "$name: no process is left in its namespace"
+	h_wait_until 10 eval '[ -z "$(netns_procs '"$inode"')" ]'
+	tap_is "$(netns_procs "$inode")" "" "$name: no process is left in its namespace"
+	release_netns "$name"
 	ip netns list | grep -qw -- "$ns"
 	tap_ok $((!$?)) "$name: ip netns list does not show $ns"
 	[ ! -e "/etc/netns/$ns" ] && [ ! -e "/run/netns/$ns" ]
@@ -57,10 +69,12 @@ check_clean() {
 
 # run_child CASE MODE WANT_STATUS: run the child to its end, then check.
 run_child() {
-	local name=$1 mode=$2 want=$3 tmp=$TEST_TMP/$1 rc=0
+	local name=$1 mode=$2 want=$3 tmp=$TEST_TMP/$1 rc=0 pid
 	mkdir "$tmp"
-	TMPDIR=$tmp "$BASH" "$child" "$mode" "$TEST_TMP/$name.report" >"$TEST_TMP/$name.out" 2>&1 ||
-		rc=$?
+	TMPDIR=$tmp "$BASH" "$child" "$mode" "$TEST_TMP/$name.report" >"$TEST_TMP/$name.out" 2>&1 &
+	pid=$!
+	hold_netns "$name" "$TEST_TMP/$name.report"
+	wait "$pid" || rc=$?
 	tap_is "$rc" "$want" "$name: the child exits with status $want"
 	check_clean "$name" "$TEST_TMP/$name.report" "$tmp"
 }
@@ -77,7 +91,7 @@ tap_ok $? "bail: the child bailed out"
 mkdir "$TEST_TMP/term"
 TMPDIR=$TEST_TMP/term "$BASH" "$child" wait "$TEST_TMP/term.report" >"$TEST_TMP/term.out" 2>&1 &
 child_pid=$!
-h_wait_file "$TEST_TMP/term.report" 20
+hold_netns term "$TEST_TMP/term.report"
 alive=0
 for pid in $(sed -n 's/^pids //p' "$TEST_TMP/term.report"); do
 	h_pid_alive "$pid" && alive=$((alive + 1))
@@ -95,7 +109,7 @@ check_clean term "$TEST_TMP/term.report" "$TEST_TMP/term"
 mkdir "$TEST_TMP/kill9"
 TMPDIR=$TEST_TMP/kill9 "$BASH" "$child" wait "$TEST_TMP/kill9.report" >"$TEST_TMP/kill9.out" 2>&1 &
 child_pid=$!
-h_wait_file "$TEST_TMP/kill9.report" 20
+hold_netns kill9 "$TEST_TMP/kill9.report"
 kill -KILL "$child_pid"
 wait "$child_pid" 2>/dev/null
 run_child after-kill9 exit 1

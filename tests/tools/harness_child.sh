@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # harness_child.sh MODE REPORT: a test that sets up a namespace, DNS and
 # daemons, writes what it started to REPORT, then fails in the way MODE
-# says. tests/integration/harness_cleanup.sh runs it and checks that
-# nothing of it is left behind.
+# says once REPORT.held exists. tests/integration/harness_cleanup.sh runs
+# it and checks that nothing of it is left behind.
 #   assert   a failing assertion, then tap_done
 #   exit     exit 1 in the middle of the test
 #   bail     h_bail in the middle of the test
@@ -23,6 +23,9 @@ orphan=$!
 	echo "pids $$ $(h_daemon_pid nsd) $(h_daemon_pid sleeper) $orphan"
 } >"$report.new"
 mv "$report.new" "$report"
+# The test holds the namespace open before the child fails, so that its
+# inode number cannot go to another namespace while it is checked.
+h_wait_file "$report.held" 20 || h_bail "the test never held the namespace"
 tap_ok 0 "set up"
 
 case $mode in
