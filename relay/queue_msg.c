@@ -39,7 +39,8 @@ struct queue_msg {
 	unsigned char *image; /* the whole file */
 	size_t image_len;
 	int fd;
-	char *name; /* "queue/id", for messages */
+	mode_t file_mode; /* the file's permission bits when it was read */
+	char *name;	  /* "queue/id", for messages */
 };
 
 /* The parser's state while it walks one image. */
@@ -333,6 +334,7 @@ static int queue_msg_read(struct queue_msg *msg, int fd, char **error_r)
 				     QUEUE_FILE_MAX);
 		return 0;
 	}
+	msg->file_mode = st.st_mode & 07777;
 	msg->image = xmalloc((size_t)st.st_size);
 	while (msg->image_len < (size_t)st.st_size) {
 		ssize_t n = pread(fd, msg->image + msg->image_len,
@@ -495,6 +497,11 @@ int queue_msg_sync(struct queue_msg *msg, char **error_r)
 		return -1;
 	}
 	return 1;
+}
+
+mode_t queue_msg_file_mode(const struct queue_msg *msg)
+{
+	return msg->file_mode;
 }
 
 int queue_msg_fd(const struct queue_msg *msg)

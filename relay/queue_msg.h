@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "queue_dir.h"
 
@@ -121,6 +122,9 @@ int queue_msg_rcpt_update(struct queue_msg *msg, size_t i, enum queue_rcpt_state
 /* queue_msg_sync: make the status updates durable now (fdatasync). 1 ok,
  * -1 error with *error_r. */
 int queue_msg_sync(struct queue_msg *msg, char **error_r);
+/* queue_msg_file_mode: the file's permission bits as queue_msg_open()
+ * found them (0 for a parsed image). */
+mode_t queue_msg_file_mode(const struct queue_msg *msg);
 /* queue_msg_fd: the open file in QUEUE_MSG_UPDATE mode, else -1 (owned by
  * msg; for the committer). */
 int queue_msg_fd(const struct queue_msg *msg);

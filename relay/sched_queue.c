@@ -103,16 +103,15 @@ static struct queue_msg *sched_queue_open(struct sched *s, const char *id)
 	return NULL;
 }
 
-/* sched_queue_flushed: did "postern flush" mark active/id
+/* sched_queue_flushed: did "postern flush" mark the message's file
  * (QUEUE_MODE_FLUSH)? The mark is cleared: it serves one attempt. */
-static int sched_queue_flushed(struct sched *s, const char *id)
+static int sched_queue_flushed(const struct queue_msg *msg)
 {
-	struct stat st;
-	int fd = queue_dir_fd(s->qd, QUEUE_ACTIVE);
-	if (fstatat(fd, id, &st, AT_SYMLINK_NOFOLLOW) < 0 || !(st.st_mode & QUEUE_MODE_FLUSH))
+	mode_t mode = queue_msg_file_mode(msg);
+	if (!(mode & QUEUE_MODE_FLUSH))
 		return 0;
-	if (fchmodat(fd, id, st.st_mode & 07777 & ~(mode_t)QUEUE_MODE_FLUSH, 0) < 0)
-		log_warn("%s: cannot clear the flush mark: %s", id, strerror(errno));
+	if (fchmod(queue_msg_fd(msg), mode & ~(mode_t)QUEUE_MODE_FLUSH) < 0)
+		log_warn("%s: cannot clear the flush mark: %s", queue_msg_id(msg), strerror(errno));
 	return 1;
 }
 
@@ -137,10 +136,10 @@ void sched_queue_take(struct sched *s, enum queue_name from, const char *id)
 {
 	if (!queue_id_valid(id) || sched_queue_rename(s, id, from, QUEUE_ACTIVE) <= 0)
 		return;
-	int flushed = sched_queue_flushed(s, id);
 	struct queue_msg *msg = sched_queue_open(s, id);
 	if (msg == NULL)
 		return;
+	int flushed = sched_queue_flushed(msg);
 	struct sched_msg *m = xcalloc(1, sizeof(*m));
 	snprintf(m->id, sizeof(m->id), "%s", id);
 	m->active_us = sched_now_us();
