@@ -104,7 +104,7 @@ static void check_setting(struct relay_params_conf *c, const struct cfg *layer,
 		if (p->status == RELAY_PARAM_NOT_YET)
 			cfg_diag_add(
 			    &c->diags, CFG_WARNING, w->file, w->line,
-			    "%s%s: Postfix parameter, not yet supported by Postern (ignored)",
+			    "%s%s: Postfix parameter that Postern accepts and ignores",
 			    w->prefix, name);
 		break;
 	case RELAY_KIND_POSTFIX:

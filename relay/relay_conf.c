@@ -21,7 +21,7 @@ static void relay_conf_warn_unsupported(const struct relay_params_conf *pc, cons
 		switch (relay_params_conf_classify(pc, e->name)) {
 		case RELAY_KIND_TABLE:
 			if (p->status == RELAY_PARAM_NOT_YET)
-				why = "Postfix parameter, not yet supported by Postern (ignored)";
+				why = "Postfix parameter that Postern accepts and ignores";
 			break;
 		case RELAY_KIND_POSTFIX:
 		case RELAY_KIND_SERVICE:

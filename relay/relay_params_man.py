@@ -39,7 +39,7 @@ for m in re.finditer(r'^\t(STR|LIST|BOOL|SIZE|LEVEL|TIME|INT|ENUM)\((.*?)\),\s*$
     name, default = strings[0], strings[1]
     rest = re.sub(r'NULL|(?:"(?:[^"\\]|\\.)*"\s*)+', "", args)
     fields = [f.strip() for f in rest.split(",") if f.strip()]
-    status = "supported" if "SUPPORTED" in fields else "not yet supported"
+    status = "supported" if "SUPPORTED" in fields else "ignored"
     if kind == "TIME":
         unit = re.search(r"'(.)'", args).group(1)
         what = f"time, default unit {unit}"

@@ -52,7 +52,7 @@ expect() { # LINE-PATTERN NAME
 	tap_ok $? "$2"
 	[ $? -eq 0 ] || tap_diag "$out"
 }
-expect "^$d/postern.cf:3: warning: content_filter: Postfix parameter, not yet supported by Postern" \
+expect "^$d/postern.cf:3: warning: content_filter: Postfix parameter that Postern accepts and ignores" \
 	"an unsupported parameter is named at the line of its last definition"
 expect "^$d/postern.cf:2: warning: something_odd: unknown parameter that nothing refers to" \
 	"an unknown, unused parameter"
@@ -90,7 +90,7 @@ expect "^$d/postern.cf:6: error: parameter smtpd_timeout: truncated parameter re
 	"an unterminated \${"
 expect "^$d/master.cf:2: error: service submission/inet: -o smtpd_helo_required: bad boolean value \"maybe\"" \
 	"a bad -o value of a supported parameter: an error at the line of the -o"
-expect "^$d/master.cf:3: warning: service submission/inet: -o header_checks: Postfix parameter, not yet supported" \
+expect "^$d/master.cf:3: warning: service submission/inet: -o header_checks: Postfix parameter that Postern accepts and ignores" \
 	"the long form -o { name = value }, at its line"
 expect "^$d/master.cf:4: error: expected at least 8 fields" "a bad master.cf line"
 expect "^$d/master.cf:5: warning: service pickup/unix: -o foo=bar has no effect: the service is ignored" \
