@@ -5,6 +5,7 @@
  * quarantine) are applied to the message model before the next milter
  * sees it, as Postfix's cleanup applies them to the queue file.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -43,13 +44,40 @@ static void milter_chain_add_rcpt(struct milter_result *res, const char *addr, c
 	res->n_add_rcpts++;
 }
 
+/* milter_chain_own_received: the index of the Received field the relay
+ * added (the first one: only PREPEND fields come before it), which
+ * milters do not see, as under Postfix; n_hdrs when there is none. */
+static size_t milter_chain_own_received(const struct milter_chain *c)
+{
+	for (size_t i = 0; i < c->msg.n_hdrs; i++)
+		if (strcasecmp(c->msg.hdrs[i].name, "Received") == 0)
+			return i;
+	return c->msg.n_hdrs;
+}
+
+/* milter_chain_chg_index: the occurrence of a field a milter changes or
+ * deletes, counted in the message model: the milter's Received fields
+ * start after the relay's own, which it never saw (as Postfix's cleanup
+ * skips its own Received header for smfi_chgheader). */
+static uint32_t milter_chain_chg_index(const struct milter_chain *c, const char *name,
+				       uint32_t index)
+{
+	if (strcasecmp(name, "Received") != 0 || index == UINT32_MAX ||
+	    milter_chain_own_received(c) == c->msg.n_hdrs)
+		return index;
+	return (index == 0 ? 1 : index) + 1;
+}
+
 /* milter_chain_header: add, insert or change a header field, as
  * milter_header_checks let it through (a deletion is not checked). */
 static void milter_chain_header(struct milter_chain *c, const struct milter_reply *r, int leadspc)
 {
 	const char *value = r->u.header.value;
+	uint32_t index = r->u.header.index;
+	if (r->code == MILTER_REPLY_CHGHEADER)
+		index = milter_chain_chg_index(c, r->u.header.name, index);
 	if (r->code == MILTER_REPLY_CHGHEADER && *value == '\0') {
-		milter_msg_change(&c->msg, r->u.header.index, r->u.header.name, value, leadspc);
+		milter_msg_change(&c->msg, index, r->u.header.name, value, leadspc);
 		return;
 	}
 	char *name = xstrdup(r->u.header.name);
@@ -60,8 +88,7 @@ static void milter_chain_header(struct milter_chain *c, const struct milter_repl
 		else if (r->code == MILTER_REPLY_INSHEADER)
 			milter_msg_insert(&c->msg, r->u.header.index, name, stored, 1);
 		else if (*stored != '\0')
-			milter_msg_change_to(&c->msg, r->u.header.index, r->u.header.name, name,
-					     stored, 1);
+			milter_msg_change_to(&c->msg, index, r->u.header.name, name, stored, 1);
 	}
 	free(name);
 	free(stored);
@@ -199,17 +226,6 @@ static int milter_chain_content_reply(void *arg, const struct milter_reply *r)
 	}
 	milter_chain_eom_step(c);
 	return 0;
-}
-
-/* milter_chain_own_received: the index of the Received field the relay
- * added (the first one: only PREPEND fields come before it), which
- * milters do not see, as under Postfix; n_hdrs when there is none. */
-static size_t milter_chain_own_received(const struct milter_chain *c)
-{
-	for (size_t i = 0; i < c->msg.n_hdrs; i++)
-		if (strcasecmp(c->msg.hdrs[i].name, "Received") == 0)
-			return i;
-	return c->msg.n_hdrs;
 }
 
 void milter_chain_eom_step(struct milter_chain *c)
