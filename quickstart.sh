@@ -177,24 +177,34 @@ run_demo() {
 			>"$work/dkim/demo.txt" || return 1
 	fi
 	chown -R postern "$work/dkim"
+	# postern-av's signature database: the one signature in
+	# conf/quickstart/eicar.ndb. The EICAR test string itself, to send, is
+	# put together from two halves so that this script is no test virus.
+	mkdir -p "$work/clamav"
+	cp "$conf/eicar.ndb" "$work/clamav/"
+	printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$' 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' \
+		>"$work/eicar.txt"
 	trap 'demo_stop' EXIT
-	say "starting postern-dkim (127.0.0.1:8891), postern-headers (127.0.0.1:8893) and" \
-		"postern-spf (127.0.0.1:8895)"
-	demo_start postern-dkim 8891 build/milters/dkim/postern-dkim -f \
-		-c "$conf/postern-dkim.conf" &&
-		demo_start postern-headers 8893 build/milters/headers/postern-headers -f \
-			-c "$conf/postern-headers.conf" &&
-		demo_start postern-spf 8895 build/policyd/spf/postern-spf -f \
-			-c "$conf/postern-spf.conf" || return 1
+	say "starting postern-dkim (127.0.0.1:8891), postern-av (127.0.0.1:8892)," \
+		"postern-headers (127.0.0.1:8893), postern-attach (127.0.0.1:8894)," \
+		"postern-spf (127.0.0.1:8895) and postern-dsn (127.0.0.1:8896)"
+	local m d
+	for m in dkim:8891 av:8892 headers:8893 attach:8894 dsn:8896; do
+		d=${m%:*}
+		demo_start "postern-$d" "${m#*:}" "build/milters/$d/postern-$d" -f \
+			-c "$conf/postern-$d.conf" || return 1
+	done
+	demo_start postern-spf 8895 build/policyd/spf/postern-spf -f \
+		-c "$conf/postern-spf.conf" || return 1
 	say "starting posternd on 127.0.0.1:2525 (smtp) and 127.0.0.1:2587 (submission)"
 	demo_start posternd 2587 build/relay/posternd -f -c "$conf" || return 1
 	local pid=${demo_pids[-1]} log=$work/posternd.log
 	cat <<MSG
 
-posternd runs with conf/quickstart and passes every message to postern-dkim
-and postern-headers (smtpd_milters); it asks postern-spf about each
-recipient (check_policy_service). Logs: $work/*.log; posternd's is shown
-below.
+posternd runs with conf/quickstart and passes every message to its milters
+(smtpd_milters): postern-headers, postern-attach, postern-av, postern-dsn
+and postern-dkim; it asks postern-spf about each recipient
+(check_policy_service). Logs: $work/*.log; posternd's is shown below.
 
 Send a message to a local address (no login needed from this machine); it
 is signed with the demo DKIM key (the TXT record to publish for it is in
@@ -202,12 +212,32 @@ $work/dkim/demo.txt):
   swaks --server 127.0.0.1:2525 --helo demo.example \\
         --from demo@postern.localhost --to postmaster@postern.localhost
 
-Read it (postern-spf's Received-SPF header is at the top):
+Read it (postern-spf's Received-SPF header is at the top, postern-av's
+X-Virus-Status: Clean below it):
   ls $work/Maildir/new; cat $work/Maildir/new/*
 
 A header check (conf/quickstart/postern-headers.conf) refuses this one:
   swaks --server 127.0.0.1:2525 --helo demo.example --from you@example.org \\
         --to postmaster@postern.localhost --header "Subject: [reject-me] hello"
+  <** 550 5.7.1 demo rule: the subject asks for it
+
+postern-attach (conf/quickstart/postern-attach.conf) refuses a program:
+  swaks --server 127.0.0.1:2525 --helo demo.example --from you@example.org \\
+        --to postmaster@postern.localhost \\
+        --attach-name invoice.exe --attach "MZ, not really a program"
+  <** 550 5.7.1 Message refused: banned attachment: "invoice.exe": banned extension .exe
+
+postern-av (conf/quickstart/postern-av.conf, a one-signature database)
+refuses the EICAR test file:
+  swaks --server 127.0.0.1:2525 --helo demo.example --from you@example.org \\
+        --to postmaster@postern.localhost --attach @$work/eicar.txt
+  <** 550 5.7.1 Virus found: Postern.Demo.EICAR.UNOFFICIAL
+
+postern-dsn (conf/quickstart/postern-dsn.conf) hides internal host names
+and addresses in a bounce that leaves the site; the copy delivered to the
+maildir says "[internal host]" where the sample names mbox.corp.example:
+  swaks --server 127.0.0.1:2525 --helo demo.example --from '<>' \\
+        --to postmaster@postern.localhost --data @$conf/sample-bounce.eml
 
 Relay elsewhere through the submission listener as the demo user; mail to
 other domains is accepted and then discarded (default_transport = discard:
