@@ -84,22 +84,32 @@ static inline void milter_codec_round_trip(const struct milter_codec *codec, con
 	buf_deinit(&again);
 }
 
-/* milter_codec_decode_fails: the packet code/data (case i of a table)
- * does not decode, with the message want. */
-static inline void milter_codec_decode_fails(const struct milter_codec *codec, int code,
-					     const char *data, size_t len, const char *want,
-					     size_t i)
-{
-	struct milter_packet pkt = {code, (const unsigned char *)data, len};
-	void *msg = calloc(1, codec->msg_size);
-	char *error = NULL;
+/* A packet that must not decode, and the message that says why. */
+struct milter_codec_bad_packet {
+	int code;
+	const char *data;
+	size_t len;
+	const char *want;
+};
 
-	tap_ok(codec->decode(&pkt, msg, &error) == -1, "decoding '%c' case %zu fails", code, i);
-	tap_is_str(error, want, "with the expected message");
-	free(error);
-	if (codec->deinit != NULL)
-		codec->deinit(msg);
-	free(msg);
+/* milter_codec_decode_fails: none of the n packets decodes, each with its
+ * message. */
+static inline void milter_codec_decode_fails(const struct milter_codec *codec,
+					     const struct milter_codec_bad_packet *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct milter_packet pkt = {t[i].code, (const unsigned char *)t[i].data, t[i].len};
+		void *msg = calloc(1, codec->msg_size);
+		char *error = NULL;
+
+		tap_ok(codec->decode(&pkt, msg, &error) == -1, "decoding '%c' case %zu fails",
+		       t[i].code, i);
+		tap_is_str(error, t[i].want, "with the expected message");
+		free(error);
+		if (codec->deinit != NULL)
+			codec->deinit(msg);
+		free(msg);
+	}
 }
 
 /* milter_codec_encode_fails: msg (case i of a table) does not encode

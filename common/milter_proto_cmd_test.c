@@ -185,12 +185,7 @@ static void test_round_trips(void)
 
 static void test_decode_failures(void)
 {
-	static const struct {
-		int code;
-		const char *data;
-		size_t len;
-		const char *want;
-	} t[] = {
+	static const struct milter_codec_bad_packet t[] = {
 		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0"), "SMFIC_OPTNEG: 11 data bytes instead of 12"},
 		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0\0\0"),
 		 "SMFIC_OPTNEG: 13 data bytes instead of 12"},
@@ -248,8 +243,7 @@ static void test_decode_failures(void)
 		{'z', WIRE(""), "unknown milter command code 0x7a"},
 		{'a', WIRE(""), "unknown milter command code 0x61"},
 	};
-	for (size_t i = 0; i < COUNT(t); i++)
-		milter_codec_decode_fails(&codec, t[i].code, t[i].data, t[i].len, t[i].want, i);
+	milter_codec_decode_fails(&codec, t, COUNT(t));
 }
 
 static void test_encode_failures(void)

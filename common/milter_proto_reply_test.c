@@ -186,12 +186,7 @@ static void test_optneg_lists(void)
 
 static void test_decode_failures(void)
 {
-	static const struct {
-		int code;
-		const char *data;
-		size_t len;
-		const char *want;
-	} t[] = {
+	static const struct milter_codec_bad_packet t[] = {
 		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0"),
 		 "SMFIC_OPTNEG: 11 data bytes, need at least 12"},
 		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0\0\0\0\0"), "SMFIC_OPTNEG: truncated macro list"},
@@ -235,8 +230,7 @@ static void test_decode_failures(void)
 		{'Z', WIRE(""), "unknown milter reply code 0x5a"},
 		{'C', WIRE(""), "unknown milter reply code 0x43"},
 	};
-	for (size_t i = 0; i < COUNT(t); i++)
-		milter_codec_decode_fails(&codec, t[i].code, t[i].data, t[i].len, t[i].want, i);
+	milter_codec_decode_fails(&codec, t, COUNT(t));
 }
 
 static void test_encode_failures(void)
