@@ -1,7 +1,8 @@
 /* chunking_test.h: the chunking property, shared by the unit tests of
  * stream parsers (header-only, so that only the tests compile it): the
  * stream cut in two at every point, and fed byte by byte, gives the same
- * transcript as the stream fed whole. */
+ * transcript as the stream fed whole; and the size of the next piece of a
+ * stream fed in pieces. */
 #ifndef POSTERN_CHUNKING_TEST_H
 #define POSTERN_CHUNKING_TEST_H
 
@@ -9,6 +10,19 @@
 #include <string.h>
 
 #include "tap.h"
+
+/* chunking_piece: the length of the piece of a len-byte stream that
+ * starts at pos when it is fed in pieces of at most step bytes (0: no
+ * bound) and cut once at split (0: not cut). */
+static inline size_t chunking_piece(size_t pos, size_t len, size_t split, size_t step)
+{
+	size_t n = len - pos;
+	if (step > 0 && n > step)
+		n = step;
+	if (split > 0 && pos < split && n > split - pos)
+		n = split - pos;
+	return n;
+}
 
 /* chunking_transcript_fn: the parser's output for data fed in pieces cut
  * at the n_cuts offsets of cuts (ascending), as text (caller frees). */
