@@ -26,10 +26,7 @@ void cfg_diags_deinit(struct cfg_diags *d)
 void cfg_diag_add(struct cfg_diags *d, enum cfg_severity severity, const char *file,
 		  unsigned line, const char *fmt, ...)
 {
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 8;
-		d->items = xreallocarray(d->items, d->cap, sizeof(*d->items));
-	}
+	d->items = xgrowarray(d->items, &d->cap, d->n, sizeof(*d->items));
 	struct cfg_diag *diag = &d->items[d->n++];
 	va_list ap;
 	va_start(ap, fmt);

@@ -89,10 +89,7 @@ static void cfg_lines_start(struct cfg_lines *l)
 			l->bad = 1;
 		}
 	} else if (!l->bad) {
-		if (l->n_breaks == l->cap_breaks) {
-			l->cap_breaks = l->cap_breaks ? 2 * l->cap_breaks : 8;
-			l->breaks = xreallocarray(l->breaks, l->cap_breaks, sizeof(*l->breaks));
-		}
+		l->breaks = xgrowarray(l->breaks, &l->cap_breaks, l->n_breaks, sizeof(*l->breaks));
 		l->breaks[l->n_breaks++] =
 		    (struct cfg_lines_break){buf_len(&l->logical), l->lineno};
 	}

@@ -43,6 +43,16 @@ void *xreallocarray(void *ptr, size_t nmemb, size_t size)
 	return xrealloc(ptr, nmemb * size);
 }
 
+void *xgrowarray(void *ptr, size_t *cap_r, size_t n, size_t size)
+{
+	if (n < *cap_r)
+		return ptr;
+	if (*cap_r > SIZE_MAX / 2)
+		mem_exhausted(SIZE_MAX);
+	*cap_r = *cap_r > 0 ? 2 * *cap_r : 8;
+	return xreallocarray(ptr, *cap_r, size);
+}
+
 char *xstrdup(const char *s)
 {
 	return xmemdup(s, strlen(s) + 1);

@@ -15,6 +15,10 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);
 /* xreallocarray: realloc for nmemb * size with overflow check (fatal). */
 void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+/* xgrowarray: an array of *cap_r elements of size bytes at ptr, with room
+ * for element n (at most *cap_r): when n == *cap_r, *cap_r doubles (8 at
+ * first) and the array moves. Returns the array. */
+void *xgrowarray(void *ptr, size_t *cap_r, size_t n, size_t size);
 char *xstrdup(const char *s);
 /* xstrndup: copy at most n bytes of s and NUL-terminate. */
 char *xstrndup(const char *s, size_t n);

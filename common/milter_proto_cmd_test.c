@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "buf.h"
+#include "milter_codec_test.h"
 #include "milter_proto_cmd.h"
 #include "tap.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define STRV(...)                                                                                  \
 	{                                                                                          \
 		sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *), (const char *[])     \
@@ -19,8 +19,9 @@
 	}
 
 /* describe: the fields of a command as one line. */
-static char *describe(const struct milter_cmd *c)
+static char *describe(const void *msg)
 {
+	const struct milter_cmd *c = msg;
 	struct buf b;
 	buf_init(&b, 0);
 	buf_printf(&b, "%c", c->code);
@@ -71,8 +72,6 @@ struct cmd_case {
 	const char *wire; /* expected packet */
 	size_t wire_len;
 };
-
-#define WIRE(s) s, sizeof(s) - 1
 
 static const struct cmd_case cases[] = {
 	{"OPTNEG",
@@ -158,68 +157,35 @@ static const struct cmd_case cases[] = {
 	      "UXFOO bar\0")},
 };
 
-/* decode_bytes: frame and decode one packet from wire bytes. */
-static int decode_bytes(const char *wire, size_t len, struct milter_decoder *d,
-			struct milter_cmd *cmd, char **error_r)
+static int encode(struct buf *out, const void *msg, size_t max_data, char **error_r)
 {
-	struct milter_packet pkt;
-	size_t used;
-
-	if (milter_decoder_feed(d, wire, len, &used, &pkt, error_r) != 1 || used != len) {
-		if (*error_r == NULL)
-			*error_r = strdup("framing failed");
-		return -1;
-	}
-	return milter_cmd_decode(&pkt, cmd, error_r);
+	return milter_cmd_encode(out, msg, max_data, error_r);
 }
+
+static int decode(const struct milter_packet *pkt, void *msg_r, char **error_r)
+{
+	return milter_cmd_decode(pkt, msg_r, error_r);
+}
+
+static void deinit(void *msg)
+{
+	milter_cmd_deinit(msg);
+}
+
+static const struct milter_codec codec = {
+	sizeof(struct milter_cmd), encode, decode, describe, deinit,
+};
 
 static void test_round_trips(void)
 {
-	for (size_t i = 0; i < COUNT(cases); i++) {
-		const struct cmd_case *t = &cases[i];
-		struct milter_decoder *d = milter_decoder_new(0);
-		struct milter_cmd back;
-		struct buf out, again;
-		char *error = NULL;
-
-		buf_init(&out, 0);
-		buf_init(&again, 0);
-		int rc = milter_cmd_encode(&out, &t->cmd, 0, &error);
-		tap_ok(rc == 1 && buf_len(&out) == t->wire_len &&
-			       memcmp(buf_cstr(&out), t->wire, t->wire_len) == 0,
-		       "%s encodes to the libmilter wire format%s%s", t->name, error ? ": " : "",
-		       error ? error : "");
-		free(error);
-		error = NULL;
-
-		rc = decode_bytes(buf_cstr(&out), buf_len(&out), d, &back, &error);
-		char *want = describe(&t->cmd);
-		char *got = rc == 1 ? describe(&back) : error;
-		tap_is_str(got, want, "%s decodes to the same fields", t->name);
-		if (rc == 1) {
-			free(got);
-			milter_cmd_encode(&again, &back, 0, &error);
-			tap_ok(buf_len(&again) == buf_len(&out) &&
-				       memcmp(buf_cstr(&again), buf_cstr(&out), buf_len(&out)) == 0,
-			       "%s re-encodes to the same bytes", t->name);
-		}
-		free(error);
-		free(want);
-		milter_cmd_deinit(&back);
-		milter_decoder_free(&d);
-		buf_deinit(&out);
-		buf_deinit(&again);
-	}
+	for (size_t i = 0; i < COUNT(cases); i++)
+		milter_codec_round_trip(&codec, cases[i].name, &cases[i].cmd, cases[i].wire,
+					cases[i].wire_len);
 }
 
 static void test_decode_failures(void)
 {
-	static const struct {
-		int code;
-		const char *data;
-		size_t len;
-		const char *want;
-	} t[] = {
+	static const struct milter_codec_bad_packet t[] = {
 		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0"), "SMFIC_OPTNEG: 11 data bytes instead of 12"},
 		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0\0\0"),
 		 "SMFIC_OPTNEG: 13 data bytes instead of 12"},
@@ -277,16 +243,7 @@ static void test_decode_failures(void)
 		{'z', WIRE(""), "unknown milter command code 0x7a"},
 		{'a', WIRE(""), "unknown milter command code 0x61"},
 	};
-	for (size_t i = 0; i < COUNT(t); i++) {
-		struct milter_packet pkt = {t[i].code, (const unsigned char *)t[i].data, t[i].len};
-		struct milter_cmd cmd;
-		char *error = NULL;
-		int rc = milter_cmd_decode(&pkt, &cmd, &error);
-		tap_ok(rc == -1, "decoding '%c' case %zu fails", t[i].code, i);
-		tap_is_str(error, t[i].want, "with the expected message");
-		free(error);
-		milter_cmd_deinit(&cmd);
-	}
+	milter_codec_decode_fails(&codec, t, COUNT(t));
 }
 
 static void test_encode_failures(void)
@@ -333,17 +290,8 @@ static void test_encode_failures(void)
 		 "SMFIC_OPTNEG: macro lists belong in the milter's reply"},
 		{{.code = 'a'}, 0, "unknown milter command code 0x61"},
 	};
-	for (size_t i = 0; i < COUNT(t); i++) {
-		struct buf out;
-		char *error = NULL;
-		buf_init(&out, 0);
-		int rc = milter_cmd_encode(&out, &t[i].cmd, t[i].max_data, &error);
-		tap_ok(rc == -1 && buf_len(&out) == 0, "encoding case %zu fails, writing nothing",
-		       i);
-		tap_is_str(error, t[i].want, "with the expected message");
-		free(error);
-		buf_deinit(&out);
-	}
+	for (size_t i = 0; i < COUNT(t); i++)
+		milter_codec_encode_fails(&codec, &t[i].cmd, t[i].max_data, t[i].want, i);
 }
 
 static void test_macro_find(void)

@@ -6,14 +6,14 @@
 #include <string.h>
 
 #include "buf.h"
+#include "milter_codec_test.h"
 #include "milter_proto_reply.h"
 #include "tap.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define WIRE(s) s, sizeof(s) - 1
-
-static char *describe(const struct milter_reply *r)
+/* describe: the fields of a reply as one line. */
+static char *describe(const void *msg)
 {
+	const struct milter_reply *r = msg;
 	struct buf b;
 	buf_init(&b, 0);
 	buf_printf(&b, "%c", r->code);
@@ -145,55 +145,25 @@ static const struct {
 	      "b")},
 };
 
-static int frame(const char *wire, size_t len, struct milter_decoder *d, struct milter_packet *pkt)
+static int encode(struct buf *out, const void *msg, size_t max_data, char **error_r)
 {
-	size_t used;
-	char *error = NULL;
-	int rc = milter_decoder_feed(d, wire, len, &used, pkt, &error);
-	free(error);
-	return rc == 1 && used == len;
+	return milter_reply_encode(out, msg, max_data, error_r);
 }
+
+static int decode(const struct milter_packet *pkt, void *msg_r, char **error_r)
+{
+	return milter_reply_decode(pkt, msg_r, error_r);
+}
+
+static const struct milter_codec codec = {
+	sizeof(struct milter_reply), encode, decode, describe, NULL,
+};
 
 static void test_round_trips(void)
 {
-	for (size_t i = 0; i < COUNT(cases); i++) {
-		struct milter_decoder *d = milter_decoder_new(0);
-		struct milter_packet pkt;
-		struct milter_reply back;
-		struct buf out, again;
-		char *error = NULL;
-
-		buf_init(&out, 0);
-		buf_init(&again, 0);
-		int rc = milter_reply_encode(&out, &cases[i].reply, 0, &error);
-		tap_ok(rc == 1 && buf_len(&out) == cases[i].wire_len &&
-			       memcmp(buf_cstr(&out), cases[i].wire, cases[i].wire_len) == 0,
-		       "%s encodes to the libmilter wire format%s%s", cases[i].name,
-		       error ? ": " : "", error ? error : "");
-		free(error);
-		error = NULL;
-
-		char *want = describe(&cases[i].reply);
-		char *got;
-		if (!frame(buf_cstr(&out), buf_len(&out), d, &pkt))
-			got = strdup("framing failed");
-		else if (milter_reply_decode(&pkt, &back, &error) < 0)
-			got = error;
-		else
-			got = describe(&back);
-		tap_is_str(got, want, "%s decodes to the same fields", cases[i].name);
-		if (got != error) {
-			milter_reply_encode(&again, &back, 0, &error);
-			tap_ok(buf_len(&again) == buf_len(&out) &&
-				       memcmp(buf_cstr(&again), buf_cstr(&out), buf_len(&out)) == 0,
-			       "%s re-encodes to the same bytes", cases[i].name);
-		}
-		free(got);
-		free(want);
-		milter_decoder_free(&d);
-		buf_deinit(&out);
-		buf_deinit(&again);
-	}
+	for (size_t i = 0; i < COUNT(cases); i++)
+		milter_codec_round_trip(&codec, cases[i].name, &cases[i].reply, cases[i].wire,
+					cases[i].wire_len);
 }
 
 static void test_optneg_lists(void)
@@ -216,12 +186,7 @@ static void test_optneg_lists(void)
 
 static void test_decode_failures(void)
 {
-	static const struct {
-		int code;
-		const char *data;
-		size_t len;
-		const char *want;
-	} t[] = {
+	static const struct milter_codec_bad_packet t[] = {
 		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0"),
 		 "SMFIC_OPTNEG: 11 data bytes, need at least 12"},
 		{'O', WIRE("\0\0\0\6\0\0\0\0\0\0\0\0\0\0\0"), "SMFIC_OPTNEG: truncated macro list"},
@@ -265,15 +230,7 @@ static void test_decode_failures(void)
 		{'Z', WIRE(""), "unknown milter reply code 0x5a"},
 		{'C', WIRE(""), "unknown milter reply code 0x43"},
 	};
-	for (size_t i = 0; i < COUNT(t); i++) {
-		struct milter_packet pkt = {t[i].code, (const unsigned char *)t[i].data, t[i].len};
-		struct milter_reply r;
-		char *error = NULL;
-		tap_ok(milter_reply_decode(&pkt, &r, &error) == -1, "decoding '%c' case %zu fails",
-		       t[i].code, i);
-		tap_is_str(error, t[i].want, "with the expected message");
-		free(error);
-	}
+	milter_codec_decode_fails(&codec, t, COUNT(t));
 }
 
 static void test_encode_failures(void)
@@ -312,17 +269,8 @@ static void test_encode_failures(void)
 		 "SMFIR_SETSYMLIST: macro lists are only valid inside SMFIC_OPTNEG"},
 		{{.code = 'Z'}, 0, "unknown milter reply code 0x5a"},
 	};
-	for (size_t i = 0; i < COUNT(t); i++) {
-		struct buf out;
-		char *error = NULL;
-		buf_init(&out, 0);
-		int rc = milter_reply_encode(&out, &t[i].reply, t[i].max_data, &error);
-		tap_ok(rc == -1 && buf_len(&out) == 0, "encoding case %zu fails, writing nothing",
-		       i);
-		tap_is_str(error, t[i].want, "with the expected message");
-		free(error);
-		buf_deinit(&out);
-	}
+	for (size_t i = 0; i < COUNT(t); i++)
+		milter_codec_encode_fails(&codec, &t[i].reply, t[i].max_data, t[i].want, i);
 }
 
 static void test_unescape(void)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "chunking_test.h"
 #include "milter_proto.h"
 #include "tap.h"
 
@@ -172,32 +173,19 @@ done:
 	return s;
 }
 
+static char *transcript_of(const char *data, size_t len, const size_t *cuts, size_t ncuts,
+			   void *context)
+{
+	const size_t *max_data = context;
+	return transcript((const unsigned char *)data, len, cuts, ncuts, *max_data);
+}
+
 /* check_chunking: every split of the stream in two, and byte by byte,
  * gives the transcript of the whole stream. */
 static void check_chunking(const struct buf *stream, size_t max_data, const char *what)
 {
-	const unsigned char *s = (const unsigned char *)buf_cstr(stream);
-	size_t len = buf_len(stream);
-	char *whole = transcript(s, len, NULL, 0, max_data);
-	int same = 1;
-
-	for (size_t cut = 0; cut <= len && same; cut++) {
-		char *split = transcript(s, len, &cut, 1, max_data);
-		same = strcmp(split, whole) == 0;
-		if (!same)
-			tap_diag("split at %zu:\n%s", cut, split);
-		free(split);
-	}
-	tap_ok(same, "%s: every split in two decodes like the whole", what);
-
-	size_t *cuts = malloc((len + 1) * sizeof(*cuts));
-	for (size_t i = 0; i < len; i++)
-		cuts[i] = i + 1;
-	char *bytes = transcript(s, len, cuts, len, max_data);
-	tap_is_str(bytes, whole, "%s: byte by byte decodes like the whole", what);
-	free(bytes);
-	free(cuts);
-	free(whole);
+	chunking_check(transcript_of, &max_data, buf_cstr(stream), buf_len(stream), what,
+		       "decodes");
 }
 
 static void append_packet(struct buf *b, int code, const char *data, size_t len)

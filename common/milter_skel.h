@@ -119,6 +119,12 @@ struct milter_skel_hooks {
 	int (*eoh)(struct milter_skel_msg *m);
 	/* body: the next piece of the body, CRLF line ends (as the MTA sends it). */
 	int (*body)(struct milter_skel_msg *m, const unsigned char *data, size_t len);
+	/* message: the message as bytes, for a milter that hands it whole to
+	 * a parser: each header field as "name:value\r\n" (value as the
+	 * header hook sees it), the empty line "\r\n" that ends the header,
+	 * then the body pieces; the same bytes as the spool. Called after the
+	 * header, eoh or body hook of the same piece when that one went on. */
+	int (*message)(struct milter_skel_msg *m, const void *data, size_t len);
 	int (*eom)(struct milter_skel_msg *m);
 	/* tag: carry out the tag action for outcome (add a header, ...). */
 	void (*tag)(struct milter_skel_msg *m, int outcome);
@@ -198,6 +204,11 @@ const char *const *milter_skel_rcpts(const struct milter_skel_msg *m, size_t *n_
 
 /* milter_skel_msg_size: header and body bytes received so far. */
 size_t milter_skel_msg_size(const struct milter_skel_msg *m);
+
+/* milter_skel_body_offset: where the body starts in the message (the
+ * bytes of the header fields and of the empty line before the body), for
+ * milter_skel_rewrite_body(); 0 before the eoh hook. */
+size_t milter_skel_body_offset(const struct milter_skel_msg *m);
 
 /* milter_skel_spool: the message so far (header fields, the empty line,
  * the body, CRLF line ends), or NULL when the milter's def does not ask

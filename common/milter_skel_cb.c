@@ -34,6 +34,7 @@ struct milter_skel_msg {
 	char *queue_id; /* NULL until the MTA sends macro i */
 	char *sender;
 	size_t size;
+	size_t body_offset; /* size at the end of the header */
 	int oversize;
 	int pending; /* outcome to apply at end of message, or CONTINUE */
 	struct milter_spool *spool;
@@ -55,6 +56,7 @@ struct milter_skel_conn {
 	int connected;	      /* the connect hook ran */
 	unsigned long pflags; /* SMFIP_* agreed with the MTA */
 	struct buf hdr;	      /* scratch: a header value as the hooks see it */
+	struct buf field;     /* scratch: a header field as the message has it */
 	struct milter_skel_msg msg;
 };
 
@@ -149,6 +151,11 @@ const char *const *milter_skel_rcpts(const struct milter_skel_msg *m, size_t *n_
 size_t milter_skel_msg_size(const struct milter_skel_msg *m)
 {
 	return m->size;
+}
+
+size_t milter_skel_body_offset(const struct milter_skel_msg *m)
+{
+	return m->body_offset;
 }
 
 struct milter_spool *milter_skel_spool(const struct milter_skel_msg *m)
@@ -443,6 +450,7 @@ static struct milter_skel_conn *skel_conn(SMFICTX *ctx)
 		c->msg.conn = c;
 		c->msg.pending = MILTER_SKEL_CONTINUE;
 		buf_init(&c->hdr, 0);
+		buf_init(&c->field, 0);
 		smfi_setpriv(ctx, c);
 	}
 	/* Every callback may come first: an MTA (or garbage) need not send
@@ -464,6 +472,7 @@ static void skel_conn_free(SMFICTX *ctx)
 		skel_def->hooks->conn_free(c->data);
 	milter_skel_snap_unref(&c->snap);
 	buf_deinit(&c->hdr);
+	buf_deinit(&c->field);
 	free(c->host);
 	free(c);
 	smfi_setpriv(ctx, NULL);
@@ -654,14 +663,18 @@ static int skel_header_step(struct milter_skel_conn *c, const char *name, const 
 	size_t nlen = strlen(name), vlen = strlen(v);
 	if (skel_count(c, nlen + 1 + vlen + 2))
 		return MILTER_SKEL_CONTINUE;
+	const struct milter_skel_hooks *hooks = skel_def->hooks;
 	int rc = MILTER_SKEL_CONTINUE;
-	if (m->spool != NULL) {
-		char *line = xasprintf("%s:%s\r\n", name, v);
-		rc = skel_spool(m, line, nlen + 1 + vlen + 2);
-		free(line);
+	if (m->spool != NULL || hooks->message != NULL) {
+		buf_reset(&c->field);
+		buf_printf(&c->field, "%s:%s\r\n", name, v);
 	}
-	if (rc == MILTER_SKEL_CONTINUE && skel_def->hooks->header != NULL)
-		rc = skel_def->hooks->header(m, name, v);
+	if (m->spool != NULL)
+		rc = skel_spool(m, buf_cstr(&c->field), buf_len(&c->field));
+	if (rc == MILTER_SKEL_CONTINUE && hooks->header != NULL)
+		rc = hooks->header(m, name, v);
+	if (rc == MILTER_SKEL_CONTINUE && hooks->message != NULL)
+		rc = hooks->message(m, buf_cstr(&c->field), buf_len(&c->field));
 	return rc;
 }
 
@@ -677,9 +690,12 @@ static int skel_eoh_step(struct milter_skel_conn *c)
 	skel_queue_id(c);
 	if (skel_skip(m) || skel_count(c, 2))
 		return MILTER_SKEL_CONTINUE;
+	m->body_offset = m->size;
 	int rc = skel_spool(m, "\r\n", 2);
 	if (rc == MILTER_SKEL_CONTINUE && skel_def->hooks->eoh != NULL)
 		rc = skel_def->hooks->eoh(m);
+	if (rc == MILTER_SKEL_CONTINUE && skel_def->hooks->message != NULL)
+		rc = skel_def->hooks->message(m, "\r\n", 2);
 	return rc;
 }
 
@@ -697,6 +713,8 @@ static int skel_body_step(struct milter_skel_conn *c, const unsigned char *data,
 	int rc = skel_spool(m, data, len);
 	if (rc == MILTER_SKEL_CONTINUE && skel_def->hooks->body != NULL)
 		rc = skel_def->hooks->body(m, data, len);
+	if (rc == MILTER_SKEL_CONTINUE && skel_def->hooks->message != NULL)
+		rc = skel_def->hooks->message(m, data, len);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "chunking_test.h"
 #include "policy_proto.h"
 #include "tap.h"
 
@@ -89,29 +90,25 @@ done:
 	return s;
 }
 
+struct transcript_args {
+	enum policy_kind kind;
+	const struct policy_limits *limits;
+};
+
+static char *transcript_of(const char *data, size_t len, const size_t *cuts, size_t ncuts,
+			   void *context)
+{
+	const struct transcript_args *a = context;
+	return transcript(a->kind, a->limits, data, len, cuts, ncuts);
+}
+
+/* check_chunking: every split of data in two, and byte by byte, parses
+ * like the whole. */
 static void check_chunking(enum policy_kind kind, const struct policy_limits *limits,
 			   const char *data, size_t len, const char *what)
 {
-	char *whole = transcript(kind, limits, data, len, NULL, 0);
-	int same = 1;
-
-	for (size_t cut = 0; cut <= len && same; cut++) {
-		char *split = transcript(kind, limits, data, len, &cut, 1);
-		same = strcmp(split, whole) == 0;
-		if (!same)
-			tap_diag("split at %zu:\n%s", cut, split);
-		free(split);
-	}
-	tap_ok(same, "%s: every split in two parses like the whole", what);
-
-	size_t *cuts = malloc((len + 1) * sizeof(*cuts));
-	for (size_t i = 0; i < len; i++)
-		cuts[i] = i + 1;
-	char *bytes = transcript(kind, limits, data, len, cuts, len);
-	tap_is_str(bytes, whole, "%s: byte by byte parses like the whole", what);
-	free(bytes);
-	free(cuts);
-	free(whole);
+	struct transcript_args a = {kind, limits};
+	chunking_check(transcript_of, &a, data, len, what, "parses");
 }
 
 static void test_postfix_request(void)

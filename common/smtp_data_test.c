@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunking_test.h"
 #include "smtp_data.h"
 #include "tap.h"
 
@@ -81,11 +82,7 @@ static char *run_data(const char *in, size_t len, enum smtp_bare_mode mode,
 	struct smtp_data *d = smtp_data_new(mode, limits, collect_line, &c);
 	size_t pos = 0;
 	while (pos < len && !smtp_data_done(d)) {
-		size_t n = len - pos, used;
-		if (step > 0 && n > step)
-			n = step;
-		if (split > 0 && pos < split && n > split - pos)
-			n = split - pos;
+		size_t n = chunking_piece(pos, len, split, step), used;
 		int rc = smtp_data_feed(d, in + pos, n, &used);
 		pos += used;
 		if (rc == 0 && used != n)

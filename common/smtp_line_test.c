@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "chunking_test.h"
 #include "smtp_line.h"
 #include "tap.h"
 
@@ -24,11 +25,7 @@ static char *run(const char *input, size_t len, size_t max, enum smtp_bare_mode 
 
 	buf_init(&out, 0);
 	while (pos < len) {
-		size_t n = len - pos;
-		if (step > 0 && n > step)
-			n = step;
-		if (split > 0 && pos < split && n > split - pos)
-			n = split - pos;
+		size_t n = chunking_piece(pos, len, split, step);
 		size_t used;
 		const char *line;
 		enum smtp_line_status st;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunking_test.h"
 #include "smtp_reply_reader.h"
 #include "tap.h"
 
@@ -19,11 +20,7 @@ static char *run(const char *input, size_t len, size_t max_line, size_t max_line
 
 	buf_init(&out, 0);
 	while (pos < len) {
-		size_t n = len - pos;
-		if (step > 0 && n > step)
-			n = step;
-		if (split > 0 && pos < split && n > split - pos)
-			n = split - pos;
+		size_t n = chunking_piece(pos, len, split, step);
 		size_t off = 0;
 		int failed = 0;
 		while (off < n) {

@@ -30,10 +30,7 @@ static void test_lookups(void)
 
 static void test_errors(void)
 {
-	static const struct {
-		const char *spec;
-		const char *want;
-	} cases[] = {
+	static const struct table_bad_spec cases[] = {
 	    {"inline:{}", "inline:{}: \"{}\": empty list"},
 	    {"inline:{ a }", "inline:{ a }: \"a\": expected name=value"},
 	    {"inline:{ key = value }", "inline:{ key = value }: \"key\": expected name=value"},
@@ -50,14 +47,7 @@ static void test_errors(void)
 	    {"inline:{ {a}x=1 }", "inline:{ {a}x=1 }: \"{a}x=1\": expected text in braces, as "
 				  "in {text}"},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		struct table *t = NULL;
-		char *error = NULL;
-		tap_is_int(table_open(cases[i].spec, 0, &t, &error), -1, "%s is refused",
-			   cases[i].spec);
-		tap_is_str(error, cases[i].want, "%s: message", cases[i].spec);
-		free(error);
-	}
+	table_test_bad_specs(cases, sizeof(cases) / sizeof(*cases));
 }
 
 int main(void)

@@ -31,22 +31,12 @@ static void test_values(void)
 
 static void test_errors(void)
 {
-	static const struct {
-		const char *spec;
-		const char *want;
-	} cases[] = {
+	static const struct table_bad_spec cases[] = {
 	    {"static:", "\"static:\": expected a table in type:name form"},
 	    {"static:{a} b", "static:{a} b: \"{a} b\": expected text in braces, as in {text}"},
 	    {"static:{a", "static:{a: \"{a\": expected text in braces, as in {text}"},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		struct table *t = NULL;
-		char *error = NULL;
-		tap_is_int(table_open(cases[i].spec, 0, &t, &error), -1, "%s is refused",
-			   cases[i].spec);
-		tap_is_str(error, cases[i].want, "%s: message", cases[i].spec);
-		free(error);
-	}
+	table_test_bad_specs(cases, sizeof(cases) / sizeof(*cases));
 }
 
 int main(void)

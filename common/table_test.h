@@ -1,6 +1,7 @@
 /* table_test.h: helpers shared by the table unit tests (header-only, so
  * that only the tests compile it): open a table from text, run a list of
- * lookups, expect an open to fail with a given message. */
+ * lookups, expect an open (of text or of a spec) to fail with a given
+ * message. */
 #ifndef POSTERN_TABLE_TEST_H
 #define POSTERN_TABLE_TEST_H
 
@@ -54,6 +55,27 @@ static inline void table_test_cases(struct table *table, const struct table_case
 			   cases[i].key, cases[i].want ? cases[i].want : "not found");
 		free(value);
 		free(error);
+	}
+}
+
+/* One table spec that table_open() must refuse, and its message. */
+struct table_bad_spec {
+	const char *spec;
+	const char *want;
+};
+
+/* table_test_bad_specs: table_open() refuses each of the n specs with its
+ * message. */
+static inline void table_test_bad_specs(const struct table_bad_spec *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct table *t = NULL;
+		char *error = NULL;
+		tap_is_int(table_open(cases[i].spec, 0, &t, &error), -1, "%s is refused",
+			   cases[i].spec);
+		tap_is_str(error, cases[i].want, "%s: message", cases[i].spec);
+		free(error);
+		table_free(&t);
 	}
 }
 

@@ -127,24 +127,14 @@ static void test_files(void)
 
 static void test_specs(void)
 {
-	static const struct {
-		const char *spec;
-		const char *want;
-	} bad[] = {
+	static const struct table_bad_spec bad[] = {
 	    {"texthash", "\"texthash\": expected a table in type:name form"},
 	    {":x", "\":x\": expected a table in type:name form"},
 	    {"hash:", "\"hash:\": expected a table in type:name form"},
 	    {"ldap:/etc/x.cf", "\"ldap:/etc/x.cf\": unsupported table type \"ldap\""},
 	    {"HASH:/etc/x", "\"HASH:/etc/x\": unsupported table type \"HASH\""},
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		struct table *t = NULL;
-		char *error = NULL;
-		tap_is_int(table_open(bad[i].spec, 0, &t, &error), -1, "%s is refused",
-			   bad[i].spec);
-		tap_is_str(error, bad[i].want, "%s: message", bad[i].spec);
-		free(error);
-	}
+	table_test_bad_specs(bad, sizeof(bad) / sizeof(*bad));
 }
 
 int main(void)

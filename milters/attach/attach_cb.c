@@ -13,9 +13,7 @@
 
 struct attach_msg {
 	struct attach_scan *scan;
-	size_t header_bytes; /* bytes fed before the body: where it starts in the spool */
-	int checked_rcpts;   /* the exemption by recipient was looked at */
-	struct buf line;     /* scratch */
+	int checked_rcpts; /* the exemption by recipient was looked at */
 };
 
 static const struct attach_settings *settings_of(struct milter_skel_msg *m)
@@ -28,7 +26,6 @@ static void msg_free(void *data)
 	struct attach_msg *am = data;
 
 	attach_scan_free(&am->scan);
-	buf_deinit(&am->line);
 	free(am);
 }
 
@@ -43,7 +40,6 @@ static int msg_new(struct milter_skel_msg *m, void **data_r)
 	}
 	am = xcalloc(1, sizeof(*am));
 	am->scan = attach_scan_new(milter_skel_state(milter_skel_msg_conn(m)));
-	buf_init(&am->line, 0);
 	*data_r = am;
 	return MILTER_SKEL_CONTINUE;
 }
@@ -61,10 +57,14 @@ static int all_rcpts_exempt(struct milter_skel_msg *m)
 	return n > 0;
 }
 
+/* on_header: the recipients are complete by the first header field: are
+ * they all exempt? */
 static int on_header(struct milter_skel_msg *m, const char *name, const char *value)
 {
 	struct attach_msg *am = milter_skel_msg_data(m);
 
+	(void)name;
+	(void)value;
 	if (!am->checked_rcpts) {
 		am->checked_rcpts = 1;
 		if (all_rcpts_exempt(m)) {
@@ -72,23 +72,10 @@ static int on_header(struct milter_skel_msg *m, const char *name, const char *va
 			return ATTACH_O_EXEMPT;
 		}
 	}
-	buf_reset(&am->line);
-	buf_printf(&am->line, "%s:%s\r\n", name, value);
-	am->header_bytes += buf_len(&am->line);
-	attach_scan_feed(am->scan, buf_cstr(&am->line), buf_len(&am->line));
 	return MILTER_SKEL_CONTINUE;
 }
 
-static int on_eoh(struct milter_skel_msg *m)
-{
-	struct attach_msg *am = milter_skel_msg_data(m);
-
-	am->header_bytes += 2;
-	attach_scan_feed(am->scan, "\r\n", 2);
-	return MILTER_SKEL_CONTINUE;
-}
-
-static int on_body(struct milter_skel_msg *m, const unsigned char *data, size_t len)
+static int on_message(struct milter_skel_msg *m, const void *data, size_t len)
 {
 	struct attach_msg *am = milter_skel_msg_data(m);
 
@@ -140,11 +127,10 @@ static void strip_piece(const void *data, size_t len, struct buf *out, void *con
 /* strip: cut the banned and encrypted parts out. 1 done, -1 on error. */
 static int strip(struct milter_skel_msg *m, const struct attach_result *r)
 {
-	struct attach_msg *am = milter_skel_msg_data(m);
 	struct attach_strip_writer w;
 
 	size_t n = attach_strip_init(&w, r, ATTACH_ENCRYPTED, settings_of(m)->strip_notice);
-	int rc = milter_skel_rewrite_body(m, am->header_bytes, strip_piece, &w);
+	int rc = milter_skel_rewrite_body(m, milter_skel_body_offset(m), strip_piece, &w);
 	if (rc > 0) {
 		char *value = xasprintf("removed %zu attachment%s", n, n == 1 ? "" : "s");
 		rc = milter_skel_addheader(m, "X-Postern-Attach", value);
@@ -199,7 +185,6 @@ const struct milter_skel_hooks attach_hooks = {
 	.mail = msg_new,
 	.msg_free = msg_free,
 	.header = on_header,
-	.eoh = on_eoh,
-	.body = on_body,
+	.message = on_message,
 	.eom = on_eom,
 };

@@ -58,10 +58,7 @@ static void record(struct attach_scan *s, const struct attach_ent *e, int strip)
 
 static void part_start(struct attach_scan *s, const struct mime_part *part)
 {
-	if (s->depth == s->size) {
-		s->size = s->size > 0 ? 2 * s->size : 8;
-		s->stack = xreallocarray(s->stack, s->size, sizeof(*s->stack));
-	}
+	s->stack = xgrowarray(s->stack, &s->size, s->depth, sizeof(*s->stack));
 	s->stack[s->depth++] = (struct attach_ent){.kind = part->kind, .start = s->pos};
 }
 

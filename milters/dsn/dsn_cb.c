@@ -15,7 +15,6 @@
 
 struct dsn_msg {
 	struct dsn_scan *scan;
-	struct buf line; /* scratch */
 };
 
 static struct dsn_state *state_of(struct milter_skel_msg *m)
@@ -28,7 +27,6 @@ static void msg_free(void *data)
 	struct dsn_msg *dm = data;
 
 	dsn_scan_free(&dm->scan);
-	buf_deinit(&dm->line);
 	free(dm);
 }
 
@@ -40,7 +38,6 @@ static int msg_new(struct milter_skel_msg *m, void **data_r)
 		return DSN_O_CLEAN; /* not a DSN: nothing to do */
 	dm = xcalloc(1, sizeof(*dm));
 	dm->scan = dsn_scan_new(state_of(m)->rules, 1);
-	buf_init(&dm->line, 0);
 	*data_r = dm;
 	return MILTER_SKEL_CONTINUE;
 }
@@ -105,25 +102,6 @@ static int feed(struct milter_skel_msg *m, const void *data, size_t len)
 	return DSN_O_CLEAN;
 }
 
-static int on_header(struct milter_skel_msg *m, const char *name, const char *value)
-{
-	struct dsn_msg *dm = milter_skel_msg_data(m);
-
-	buf_reset(&dm->line);
-	buf_printf(&dm->line, "%s:%s\r\n", name, value);
-	return feed(m, buf_cstr(&dm->line), buf_len(&dm->line));
-}
-
-static int on_eoh(struct milter_skel_msg *m)
-{
-	return feed(m, "\r\n", 2);
-}
-
-static int on_body(struct milter_skel_msg *m, const unsigned char *data, size_t len)
-{
-	return feed(m, data, len);
-}
-
 static int on_eom(struct milter_skel_msg *m)
 {
 	struct dsn_msg *dm = milter_skel_msg_data(m);
@@ -168,8 +146,6 @@ const struct milter_skel_hooks dsn_hooks = {
 	.mail = msg_new,
 	.msg_free = msg_free,
 	.rcpt = on_rcpt,
-	.header = on_header,
-	.eoh = on_eoh,
-	.body = on_body,
+	.message = feed,
 	.eom = on_eom,
 };

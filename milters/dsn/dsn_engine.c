@@ -320,10 +320,7 @@ static void part_start(struct dsn_scan *s, const struct mime_part *part)
 {
 	enum dsn_role parent = s->depth > 0 ? top(s)->role : ROLE_PRIMARY;
 
-	if (s->depth == s->size) {
-		s->size = s->size > 0 ? 2 * s->size : 8;
-		s->stack = xreallocarray(s->stack, s->size, sizeof(*s->stack));
-	}
+	s->stack = xgrowarray(s->stack, &s->size, s->depth, sizeof(*s->stack));
 	s->stack[s->depth++] = (struct dsn_ent){
 		.role = part->kind == MIME_PART_MESSAGE ? ROLE_PRIMARY : child_role(parent),
 		.kind = part->kind,

@@ -15,8 +15,6 @@
 struct headers_msg {
 	struct milter_skel_msg *m;
 	struct headers_scan *scan;
-	size_t header_bytes; /* bytes fed before the body: where it starts in the spool */
-	struct buf line;     /* scratch */
 };
 
 /* printable: text for a log line, at most max bytes, control characters
@@ -72,7 +70,6 @@ static void msg_free(void *data)
 	struct headers_msg *hm = data;
 
 	headers_scan_free(&hm->scan);
-	buf_deinit(&hm->line);
 	free(hm);
 }
 
@@ -83,7 +80,6 @@ static int msg_new(struct milter_skel_msg *m, void **data_r)
 
 	hm->m = m;
 	hm->scan = headers_scan_new(rules, hit_log, hm);
-	buf_init(&hm->line, 0);
 	*data_r = hm;
 	return MILTER_SKEL_CONTINUE;
 }
@@ -118,29 +114,6 @@ static int feed(struct milter_skel_msg *m, const void *data, size_t len)
 		return MILTER_SKEL_CONTINUE;
 	headers_scan_finish(hm->scan);
 	return decided(m, headers_scan_result(hm->scan));
-}
-
-static int on_header(struct milter_skel_msg *m, const char *name, const char *value)
-{
-	struct headers_msg *hm = milter_skel_msg_data(m);
-
-	buf_reset(&hm->line);
-	buf_printf(&hm->line, "%s:%s\r\n", name, value);
-	hm->header_bytes += buf_len(&hm->line);
-	return feed(m, buf_cstr(&hm->line), buf_len(&hm->line));
-}
-
-static int on_eoh(struct milter_skel_msg *m)
-{
-	struct headers_msg *hm = milter_skel_msg_data(m);
-
-	hm->header_bytes += 2;
-	return feed(m, "\r\n", 2);
-}
-
-static int on_body(struct milter_skel_msg *m, const unsigned char *data, size_t len)
-{
-	return feed(m, data, len);
 }
 
 /* header_value: the value of a "Name: value" text, without the space that
@@ -194,11 +167,10 @@ static void body_piece(const void *data, size_t len, struct buf *out, void *cont
 /* edit_body: write the changed body from the spool. */
 static int edit_body(struct milter_skel_msg *m, const struct headers_result *r)
 {
-	struct headers_msg *hm = milter_skel_msg_data(m);
 	struct headers_body_writer w;
 
 	headers_body_writer_init(&w, r);
-	return milter_skel_rewrite_body(m, hm->header_bytes, body_piece, &w);
+	return milter_skel_rewrite_body(m, milter_skel_body_offset(m), body_piece, &w);
 }
 
 /* edit_rcpts: REDIRECT replaces every recipient; BCC adds some. */
@@ -247,8 +219,6 @@ static int on_eom(struct milter_skel_msg *m)
 const struct milter_skel_hooks headers_hooks = {
 	.mail = msg_new,
 	.msg_free = msg_free,
-	.header = on_header,
-	.eoh = on_eoh,
-	.body = on_body,
+	.message = feed,
 	.eom = on_eom,
 };
