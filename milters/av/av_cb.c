@@ -231,7 +231,7 @@ static const struct milter_skel_hooks av_hooks = {
 
 const struct milter_skel_def av_milter_def = {
 	.name = "av",
-	.default_socket = "inet:127.0.0.1:8893",
+	.default_socket = "inet:127.0.0.1:8892",
 	.params = av_params,
 	.n_params = AV_N_PARAMS,
 	.settings_size = sizeof(struct av_settings),

@@ -43,7 +43,7 @@ const struct milter_skel_param av_params[AV_N_PARAMS] = {
 	MILTER_PARAM_NUM("max_files", "10000", OFF(max_files), 1, 10000000),
 	MILTER_PARAM_SECS("max_scan_time", "120s", OFF(max_scan_time), 's'),
 	MILTER_PARAM_BOOLEAN("detect_pua", "no", OFF(detect_pua)),
-	MILTER_PARAM_STR("scan_temp_directory", "", OFF(scan_temp_directory)),
+	MILTER_PARAM_STR("scan_temp_directory", "/var/tmp", OFF(scan_temp_directory)),
 	{"skip_clients", MILTER_PARAM_STRING, "", OFF(skip_clients), 0, 0, NULL, 0, 0, check_table},
 	{"skip_senders", MILTER_PARAM_STRING, "", OFF(skip_senders), 0, 0, NULL, 0, 0, check_table},
 	{"scanned_header", MILTER_PARAM_STRING, "X-Virus-Scanned", OFF(scanned_header), 0, 0, NULL,
