@@ -10,11 +10,13 @@
  *
  * A request the result cache does not answer is evaluated on the loop
  * first, offline (spf_dns.h): with the DNS answers already cached or
- * fetched for it. When an answer is missing the loop fetches it without
- * blocking (spf_dns_async.h) and evaluates again when it arrives, up to
- * FETCH_MAX times; a query the loop cannot answer that way (a timeout,
- * SERVFAIL, TCP) or a request that needs more sends the request to a
- * worker, which evaluates it with blocking lookups and the answers
+ * fetched for it. The TXT records of its HELO name and sender domain are
+ * asked for first, together, when the DNS cache lacks them (every
+ * evaluation starts with them). When an answer is missing the loop fetches
+ * it without blocking (spf_dns_async.h) and evaluates again when it
+ * arrives, up to FETCH_MAX queries in all; a query the loop cannot
+ * answer that way (a timeout, SERVFAIL, TCP) or a request that needs more
+ * sends the request to a worker, which evaluates it with blocking lookups and the answers
  * fetched so far, and hands it back through the loop's mailbox
  * (spf_mailbox.h), as the accepting loop hands over new connections. The
  * loops run in the same sandboxed, unprivileged process as the workers
@@ -23,6 +25,7 @@
 
 #include "spf_loop.h"
 
+#include <arpa/nameser.h>
 #include <errno.h>
 #include <stdio.h>
 #include <strings.h>
@@ -54,6 +57,8 @@ struct job {
 	struct spf_loop *loop;
 	struct spf_cache *answers; /* the DNS answers fetched for this request */
 	unsigned fetches;	   /* queries sent from the loop */
+	unsigned inflight;	   /* and not answered yet */
+	int unanswered;		   /* one got no usable answer: to a worker */
 	struct policy_attrs *req;
 	char *key;
 	char *action;
@@ -210,6 +215,7 @@ static int job_step(struct spf_loop *loop, struct job *j)
 	if (loop->dns != NULL && j->fetches < FETCH_MAX &&
 	    spf_dns_async_query(loop->dns, missing, type, job_fetched, j) > 0) {
 		j->fetches++;
+		j->inflight++;
 		sent = 1;
 	}
 	spf_engine_set_answers(loop->engine, NULL, 0);
@@ -218,29 +224,77 @@ static int job_step(struct spf_loop *loop, struct job *j)
 	return 0;
 }
 
-/* job_fetched: an answer the loop asked for j arrived (or did not). */
+/* job_fetched: an answer the loop asked for j arrived (or did not); once
+ * none is in flight, j goes on. */
 static void job_fetched(void *arg, const char *domain, int type, const unsigned char *answer,
 			int len)
 {
 	struct job *j = arg;
 	struct spf_loop *loop = j->loop;
 	struct conn *c = j->conn;
+	j->inflight--;
 	if (len == SPF_DNS_ASYNC_CANCELLED || c == NULL) {
+		if (j->inflight > 0)
+			return;
 		if (c != NULL)
 			c->pending = NULL;
 		job_free(j);
 		return;
 	}
 	if (len == SPF_DNS_ASYNC_NONE) {
+		j->unanswered = 1;
+	} else {
+		spf_engine_set_answers(loop->engine, j->answers, 1);
+		spf_engine_add_answer(loop->engine, domain, type, answer, len);
+		spf_engine_set_answers(loop->engine, NULL, 0);
+	}
+	if (j->inflight > 0)
+		return;
+	if (j->unanswered) {
 		spf_pool_submit(loop->pool, j);
 		return;
 	}
-	spf_engine_set_answers(loop->engine, j->answers, 1);
-	spf_engine_add_answer(loop->engine, domain, type, answer, len);
 	if (job_step(loop, j)) {
 		conn_resume(c);
 		loop_check_stop(loop);
 	}
+}
+
+/* domain_like: a name worth a TXT query: dotted, no address literal. */
+static int domain_like(const char *name)
+{
+	size_t len = strlen(name);
+	return len > 0 && len < NS_MAXDNAME && name[0] != '[' && name[0] != '.' &&
+	       strchr(name, '.') != NULL;
+}
+
+/* job_prefetch: send at once the queries every evaluation of j starts
+ * with, the TXT records of the HELO name and of the sender's domain, when
+ * no answer for them is at hand (saves an offline evaluation that would
+ * stop at the first one missing). Returns the queries sent. */
+static unsigned job_prefetch(struct spf_loop *loop, struct job *j)
+{
+	const struct spf_conf *conf = loop->conf;
+	const char *helo = policy_attrs_get(j->req, "helo_name");
+	const char *sender = policy_attrs_get(j->req, "sender");
+	const char *at = sender != NULL ? strrchr(sender, '@') : NULL;
+	const char *names[2];
+	size_t n = 0;
+	if (loop->dns == NULL)
+		return 0;
+	if (conf->helo_reject != SPF_REJECT_NO_CHECK && helo != NULL && domain_like(helo))
+		names[n++] = helo;
+	if (conf->mail_from_reject != SPF_REJECT_NO_CHECK && at != NULL && domain_like(at + 1) &&
+	    (n == 0 || strcasecmp(names[0], at + 1) != 0))
+		names[n++] = at + 1;
+	for (size_t i = 0; i < n; i++) {
+		if (spf_engine_known(loop->engine, names[i], ns_t_txt) ||
+		    spf_dns_async_query(loop->dns, names[i], ns_t_txt, job_fetched, j) < 0)
+			continue;
+		j->fetches++;
+		j->inflight++;
+	}
+	return j->inflight;
 }
 
 /* ---- connections ---- */
@@ -418,7 +472,8 @@ static void conn_request(struct conn *c, struct policy_attrs *req)
 	evtimer_add(c->deadline, &tv);
 	/* answered at once, the connection's next request is read by the
 	 * caller's loop (conn_process) */
-	job_step(loop, j);
+	if (job_prefetch(loop, j) == 0)
+		job_step(loop, j);
 	return;
 done:
 	free(action);
