@@ -1,31 +1,19 @@
 /* spf_loop.c: connections, requests and answers on one event loop (see
- * spf_loop.h). While a connection has a request in hand, further input is
- * only buffered, up to INPUT_MAX, and then not read (Postfix waits for
- * each answer anyway), so a client cannot queue unbounded work. Input is
- * read with read() into the connection's own buffer (a bufferevent would
- * ask the kernel how much is readable and allocate a buffer chain before
- * each read); answers go out through a bufferevent, written at once when
- * nothing else waits to go out: per request the loop makes one read and
- * one write, and no epoll changes.
- *
- * A request the result cache does not answer is evaluated on the loop
- * first, offline (spf_dns.h): with the DNS answers already cached or
- * fetched for it. The TXT records of its HELO name and sender domain are
- * asked for first, together, when the DNS cache lacks them (every
- * evaluation starts with them). When an answer is missing the loop fetches
- * it without blocking (spf_dns_async.h) and evaluates again when it
- * arrives, up to FETCH_MAX queries in all; a query the loop cannot
- * answer that way (a timeout, SERVFAIL, TCP) or a request that needs more
- * sends the request to a worker, which evaluates it with blocking lookups and the answers
- * fetched so far, and hands it back through the loop's mailbox
- * (spf_mailbox.h), as the accepting loop hands over new connections. The
- * loops run in the same sandboxed, unprivileged process as the workers
- * (spf_sandbox.h covers every thread). */
+ * spf_loop.h), and the letters other threads hand to it. While a
+ * connection has a request in hand, further input is only buffered, up to
+ * INPUT_MAX, and then not read (Postfix waits for each answer anyway), so
+ * a client cannot queue unbounded work. Input is read with read() into
+ * the connection's own buffer (a bufferevent would ask the kernel how much
+ * is readable and allocate a buffer chain before each read); answers go
+ * out through a bufferevent, written at once when nothing else waits to
+ * go out: per request the loop makes one read and one write, and no epoll
+ * changes. Skips and cached answers are given here; the rest is evaluated
+ * by spf_job.c. */
 #include "config.h"
 
 #include "spf_loop.h"
+#include "spf_loop_private.h"
 
-#include <arpa/nameser.h>
 #include <errno.h>
 #include <stdio.h>
 #include <strings.h>
@@ -44,67 +32,10 @@
 #include "policy_proto.h"
 #include "sockspec.h"
 #include "spf_cache.h"
-#include "spf_dns.h"
 #include "spf_dns_async.h"
 #include "spf_mailbox.h"
 #include "spf_policy.h"
 #include "spf_pool.h"
-
-struct conn;
-
-struct job {
-	struct conn *conn; /* NULL once the connection no longer waits */
-	struct spf_loop *loop;
-	struct spf_cache *answers; /* the DNS answers fetched for this request */
-	unsigned fetches;	   /* queries sent from the loop */
-	unsigned inflight;	   /* and not answered yet */
-	int unanswered;		   /* one got no usable answer: to a worker */
-	struct policy_attrs *req;
-	char *key;
-	char *action;
-	char *log;
-};
-
-struct conn {
-	struct spf_loop *loop;
-	struct conn *prev, *next;
-	int in_fd;
-	struct event *read_ev;
-	int reading;		/* read_ev is added */
-	unsigned char *in;	/* input not parsed yet (while a request is in hand) */
-	size_t in_len, in_size; /* in_size grows up to INPUT_MAX */
-	struct bufferevent *out;
-	struct policy_parser *parser;
-	struct job *pending;
-	struct event *deadline;
-	char *instance;	       /* the message last checked */
-	char *instance_action; /* and what it was answered */
-	char peer[SOCKSPEC_ADDRSTRLEN + 16];
-	int eof;    /* no more input: free once answered and flushed */
-	int stream; /* the spawn-mode client */
-};
-
-struct spf_loop {
-	const struct spf_conf *conf;
-	size_t index;
-	struct event_base *base;
-	struct spf_pool *pool;
-	struct spf_engine *engine;   /* for offline evaluations */
-	struct spf_dns_async *dns;   /* NULL: the loop sends no queries */
-	struct spf_cache *cache;     /* answers to requests, shared */
-	struct spf_mailbox *mailbox; /* letters from other threads */
-	struct conn *conns;
-	size_t load; /* connections handed and not closed (atomic) */
-	int stopping;
-};
-
-/* What other threads hand to a loop. */
-struct letter {
-	enum { LETTER_CONN, LETTER_JOB, LETTER_STOP } kind;
-	int fd;		 /* LETTER_CONN */
-	struct job *job; /* LETTER_JOB */
-	char peer[SOCKSPEC_ADDRSTRLEN + 16];
-};
 
 /* Input buffered beyond this is left in the socket until the buffer
  * drains (a pipelining client; Postfix never sends the next request
@@ -112,43 +43,9 @@ struct letter {
 #define INPUT_MAX (2 * POLICY_MAX_SIZE_DEFAULT)
 #define INPUT_FIRST 4096 /* the input buffer's first size */
 
-/* DNS queries the loop sends for one request before it hands the request
- * to a worker: each answer means one more evaluation of the request. */
-#define FETCH_MAX 8
-
 static void conn_process(struct conn *c);
-static void conn_resume(struct conn *c);
-static void conn_finish(struct conn *c, const struct policy_attrs *req, const char *action);
-static void log_request(const struct conn *c, const struct policy_attrs *req, const char *action,
-			const char *why);
-static void loop_check_stop(struct spf_loop *loop);
 
-/* ---- jobs ---- */
-
-static void job_free(struct job *j)
-{
-	policy_attrs_free(&j->req);
-	spf_cache_free(&j->answers);
-	free(j->key);
-	free(j->action);
-	free(j->log);
-	free(j);
-}
-
-static int is_defer(const char *action)
-{
-	return action[0] == '4' || strncasecmp(action, "DEFER", 5) == 0;
-}
-
-/* job_result: j has its action; remember it (temporary failures are
- * asked again next time). */
-static void job_result(struct job *j)
-{
-	if (!is_defer(j->action))
-		spf_cache_put(j->loop->cache, j->key, j->action, time(NULL));
-}
-
-static void post(struct spf_loop *loop, int kind, int fd, struct job *j, const char *peer)
+void spf_loop_post(struct spf_loop *loop, int kind, int fd, struct job *j, const char *peer)
 {
 	struct letter *l = xcalloc(1, sizeof(*l));
 	l->kind = kind;
@@ -157,144 +54,6 @@ static void post(struct spf_loop *loop, int kind, int fd, struct job *j, const c
 	if (peer != NULL)
 		snprintf(l->peer, sizeof(l->peer), "%s", peer);
 	spf_mailbox_post(loop->mailbox, l);
-}
-
-void spf_loop_work(struct spf_engine *engine, void *arg, void *ctx)
-{
-	struct job *j = arg;
-	spf_engine_set_answers(engine, j->answers, 0);
-	j->action = spf_policy_evaluate(j->loop->conf, engine, j->req, &j->log);
-	spf_engine_set_answers(engine, NULL, 0);
-	job_result(j);
-	post(j->loop, LETTER_JOB, -1, j, NULL);
-}
-
-void spf_loop_job_drop(void *job)
-{
-	struct job *j = job;
-	if (j->conn != NULL)
-		j->conn->pending = NULL;
-	job_free(j);
-}
-
-/* job_answer: answer j's connection, if it still waits, and free j. */
-static void job_answer(struct job *j)
-{
-	struct conn *c = j->conn;
-	if (c != NULL) {
-		c->pending = NULL;
-		evtimer_del(c->deadline);
-		log_request(c, j->req, j->action, j->log);
-		conn_finish(c, j->req, j->action);
-	}
-	job_free(j);
-}
-
-static void job_fetched(void *arg, const char *domain, int type, const unsigned char *answer,
-			int len);
-
-/* job_step: evaluate j on the loop, offline. Returns 1 when j is
- * answered (and freed), 0 when it waits for a DNS answer or a worker. */
-static int job_step(struct spf_loop *loop, struct job *j)
-{
-	char *action, *log = NULL;
-	int type, sent = 0;
-	spf_engine_set_answers(loop->engine, j->answers, 1);
-	action = spf_policy_evaluate(loop->conf, loop->engine, j->req, &log);
-	const char *missing = spf_engine_missing(loop->engine, &type);
-	if (missing == NULL) {
-		spf_engine_set_answers(loop->engine, NULL, 0);
-		j->action = action;
-		j->log = log;
-		job_result(j);
-		job_answer(j);
-		return 1;
-	}
-	free(action);
-	free(log);
-	if (loop->dns != NULL && j->fetches < FETCH_MAX &&
-	    spf_dns_async_query(loop->dns, missing, type, job_fetched, j) > 0) {
-		j->fetches++;
-		j->inflight++;
-		sent = 1;
-	}
-	spf_engine_set_answers(loop->engine, NULL, 0);
-	if (!sent)
-		spf_pool_submit(loop->pool, j);
-	return 0;
-}
-
-/* job_fetched: an answer the loop asked for j arrived (or did not); once
- * none is in flight, j goes on. */
-static void job_fetched(void *arg, const char *domain, int type, const unsigned char *answer,
-			int len)
-{
-	struct job *j = arg;
-	struct spf_loop *loop = j->loop;
-	struct conn *c = j->conn;
-	j->inflight--;
-	if (len == SPF_DNS_ASYNC_CANCELLED || c == NULL) {
-		if (j->inflight > 0)
-			return;
-		if (c != NULL)
-			c->pending = NULL;
-		job_free(j);
-		return;
-	}
-	if (len == SPF_DNS_ASYNC_NONE) {
-		j->unanswered = 1;
-	} else {
-		spf_engine_set_answers(loop->engine, j->answers, 1);
-		spf_engine_add_answer(loop->engine, domain, type, answer, len);
-		spf_engine_set_answers(loop->engine, NULL, 0);
-	}
-	if (j->inflight > 0)
-		return;
-	if (j->unanswered) {
-		spf_pool_submit(loop->pool, j);
-		return;
-	}
-	if (job_step(loop, j)) {
-		conn_resume(c);
-		loop_check_stop(loop);
-	}
-}
-
-/* domain_like: a name worth a TXT query: dotted, no address literal. */
-static int domain_like(const char *name)
-{
-	size_t len = strlen(name);
-	return len > 0 && len < NS_MAXDNAME && name[0] != '[' && name[0] != '.' &&
-	       strchr(name, '.') != NULL;
-}
-
-/* job_prefetch: send at once the queries every evaluation of j starts
- * with, the TXT records of the HELO name and of the sender's domain, when
- * no answer for them is at hand (saves an offline evaluation that would
- * stop at the first one missing). Returns the queries sent. */
-static unsigned job_prefetch(struct spf_loop *loop, struct job *j)
-{
-	const struct spf_conf *conf = loop->conf;
-	const char *helo = policy_attrs_get(j->req, "helo_name");
-	const char *sender = policy_attrs_get(j->req, "sender");
-	const char *at = sender != NULL ? strrchr(sender, '@') : NULL;
-	const char *names[2];
-	size_t n = 0;
-	if (loop->dns == NULL)
-		return 0;
-	if (conf->helo_reject != SPF_REJECT_NO_CHECK && helo != NULL && domain_like(helo))
-		names[n++] = helo;
-	if (conf->mail_from_reject != SPF_REJECT_NO_CHECK && at != NULL && domain_like(at + 1) &&
-	    (n == 0 || strcasecmp(names[0], at + 1) != 0))
-		names[n++] = at + 1;
-	for (size_t i = 0; i < n; i++) {
-		if (spf_engine_known(loop->engine, names[i], ns_t_txt) ||
-		    spf_dns_async_query(loop->dns, names[i], ns_t_txt, job_fetched, j) < 0)
-			continue;
-		j->fetches++;
-		j->inflight++;
-	}
-	return j->inflight;
 }
 
 /* ---- connections ---- */
@@ -332,7 +91,7 @@ static int conn_idle(const struct conn *c)
 }
 
 /* loop_check_stop: when stopping, end the loop once no check is in hand. */
-static void loop_check_stop(struct spf_loop *loop)
+void spf_loop_check_stop(struct spf_loop *loop)
 {
 	if (!loop->stopping)
 		return;
@@ -377,7 +136,7 @@ static void conn_answer(struct conn *c, const char *action)
 
 /* conn_finish: answer the request attrs with action and remember it for
  * the message (instance). */
-static void conn_finish(struct conn *c, const struct policy_attrs *req, const char *action)
+void spf_conn_finish(struct conn *c, const struct policy_attrs *req, const char *action)
 {
 	const char *instance = policy_attrs_get(req, "instance");
 	if (instance != NULL && *instance != '\0') {
@@ -389,7 +148,7 @@ static void conn_finish(struct conn *c, const struct policy_attrs *req, const ch
 	conn_answer(c, action);
 }
 
-static void conn_resume(struct conn *c)
+void spf_conn_resume(struct conn *c)
 {
 	if (c->eof) {
 		if (conn_idle(c))
@@ -409,12 +168,12 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 		 loop->conf->timeout_action);
 	j->conn = NULL;
 	c->pending = NULL;
-	conn_finish(c, j->req, loop->conf->timeout_action);
-	conn_resume(c);
-	loop_check_stop(loop);
+	spf_conn_finish(c, j->req, loop->conf->timeout_action);
+	spf_conn_resume(c);
+	spf_loop_check_stop(loop);
 }
 
-static void log_request(const struct conn *c, const struct policy_attrs *req, const char *action,
+void spf_conn_log(const struct conn *c, const struct policy_attrs *req, const char *action,
 			const char *why)
 {
 	const char *q = policy_attrs_get(req, "queue_id");
@@ -450,30 +209,23 @@ static void conn_request(struct conn *c, struct policy_attrs *req)
 			log_warn("%s: lookup table failed: %s", c->peer, why);
 			action = xstrdup("DEFER_IF_PERMIT 4.3.0 temporary lookup failure");
 		}
-		log_request(c, req, action, why);
-		conn_finish(c, req, action);
+		spf_conn_log(c, req, action, why);
+		spf_conn_finish(c, req, action);
 		goto done;
 	}
 	char *key = spf_policy_cache_key(req);
 	if (spf_cache_get(loop->cache, key, time(NULL), &action)) {
 		free(key);
-		log_request(c, req, action, "cached");
-		conn_finish(c, req, action);
+		spf_conn_log(c, req, action, "cached");
+		spf_conn_finish(c, req, action);
 		goto done;
 	}
-	struct job *j = xcalloc(1, sizeof(*j));
-	j->conn = c;
-	j->loop = loop;
-	j->answers = spf_dns_answers_new();
-	j->req = req;
-	j->key = key;
-	c->pending = j;
+	c->pending = spf_job_new(c, req, key);
 	struct timeval tv = {.tv_sec = (time_t)loop->conf->request_timeout};
 	evtimer_add(c->deadline, &tv);
 	/* answered at once, the connection's next request is read by the
 	 * caller's loop (conn_process) */
-	if (job_prefetch(loop, j) == 0)
-		job_step(loop, j);
+	spf_job_start(c->pending);
 	return;
 done:
 	free(action);
@@ -554,7 +306,7 @@ static void write_cb(struct bufferevent *bev, void *arg)
 		conn_free(c);
 		return;
 	}
-	loop_check_stop(c->loop);
+	spf_loop_check_stop(c->loop);
 }
 
 /* event_cb: the output's errors (the peer went away). */
@@ -599,7 +351,7 @@ void spf_loop_add_stream(struct spf_loop *loop, int in_fd, int out_fd)
 void spf_loop_hand(struct spf_loop *loop, int fd, const char *peer)
 {
 	__atomic_fetch_add(&loop->load, 1, __ATOMIC_RELAXED);
-	post(loop, LETTER_CONN, fd, NULL, peer);
+	spf_loop_post(loop, LETTER_CONN, fd, NULL, peer);
 }
 
 size_t spf_loop_load(struct spf_loop *loop)
@@ -614,7 +366,7 @@ struct event_base *spf_loop_base(struct spf_loop *loop)
 
 void spf_loop_stop(struct spf_loop *loop)
 {
-	post(loop, LETTER_STOP, -1, NULL, NULL);
+	spf_loop_post(loop, LETTER_STOP, -1, NULL, NULL);
 }
 
 /* loop_stopping: LETTER_STOP arrived. */
@@ -653,10 +405,10 @@ static void letter_cb(void *item, void *arg)
 		break;
 	case LETTER_JOB: {
 		struct conn *c = l->job->conn;
-		job_answer(l->job);
+		spf_job_answer(l->job);
 		if (c != NULL)
-			conn_resume(c);
-		loop_check_stop(loop);
+			spf_conn_resume(c);
+		spf_loop_check_stop(loop);
 		break;
 	}
 	case LETTER_STOP:
