@@ -28,12 +28,15 @@ struct policy_attr {
 
 /* An ordered list of attributes with unique names, with a hash index of
  * the names (lookups and the duplicate check take constant time). */
+struct policy_attrs_block;
+
 struct policy_attrs {
 	size_t count;
 	struct policy_attr *v;
 	size_t size_;	 /* allocated entries */
 	size_t *slots_;	 /* open addressing: index + 1 into v, 0 empty */
 	size_t n_slots_; /* a power of two, at least twice count */
+	struct policy_attrs_block *blocks_; /* the names and values, newest first */
 };
 
 /* policy_attrs_new: an empty list; free with policy_attrs_free(). */

@@ -1,7 +1,9 @@
 /* policy_proto_attrs.c: the ordered name=value lists of the policy
  * delegation protocol (see policy_proto.h). Names are found through an
  * open-addressing hash index (linear probing), so that building a list of
- * n attributes, duplicate check included, is linear in n. */
+ * n attributes, duplicate check included, is linear in n. The names and
+ * values are copied into a few blocks that the list owns (a request's
+ * attributes fit in the first), not one allocation each. */
 #include "policy_proto.h"
 
 #include <stdint.h>
@@ -9,6 +11,31 @@
 #include <string.h>
 
 #include "mem.h"
+
+#define BLOCK_SIZE 2048 /* a Postfix request's attributes fit in one */
+
+struct policy_attrs_block {
+	struct policy_attrs_block *next;
+	size_t used, size;
+	char data[];
+};
+
+/* copy_in: room for len bytes in a's blocks (they never move). */
+static char *copy_in(struct policy_attrs *a, size_t len)
+{
+	struct policy_attrs_block *b = a->blocks_;
+	if (b == NULL || b->size - b->used < len) {
+		size_t size = len > BLOCK_SIZE ? len : BLOCK_SIZE;
+		b = xmalloc(sizeof(*b) + size);
+		b->used = 0;
+		b->size = size;
+		b->next = a->blocks_;
+		a->blocks_ = b;
+	}
+	char *p = b->data + b->used;
+	b->used += len;
+	return p;
+}
 
 struct policy_attrs *policy_attrs_new(void)
 {
@@ -19,8 +46,10 @@ void policy_attrs_free(struct policy_attrs **ap)
 {
 	if (ap == NULL || *ap == NULL)
 		return;
-	for (size_t i = 0; i < (*ap)->count; i++)
-		free((*ap)->v[i].name); /* the value shares its allocation */
+	for (struct policy_attrs_block *b = (*ap)->blocks_, *next; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
 	free((*ap)->v);
 	free((*ap)->slots_);
 	FREE_AND_NULL(*ap);
@@ -87,12 +116,12 @@ int policy_attrs_add(struct policy_attrs *a, const char *name, const char *value
 		return -1;
 	}
 	if (a->count == a->size_) {
-		a->size_ = a->size_ ? a->size_ * 2 : 16;
+		a->size_ = a->size_ ? a->size_ * 2 : 32;
 		a->v = xreallocarray(a->v, a->size_, sizeof(*a->v));
 	}
-	/* one allocation per attribute: the name, a NUL, the value */
+	/* the name, a NUL, the value */
 	size_t name_len = strlen(name), value_len = strlen(value);
-	char *copy = xmalloc(name_len + value_len + 2);
+	char *copy = copy_in(a, name_len + value_len + 2);
 	memcpy(copy, name, name_len + 1);
 	memcpy(copy + name_len + 1, value, value_len + 1);
 	a->v[a->count].name = copy;

@@ -117,6 +117,15 @@ int spf_cache_get_data(struct spf_cache *c, const char *key, time_t now, char **
 	return found;
 }
 
+int spf_cache_contains(struct spf_cache *c, const char *key, time_t now)
+{
+	pthread_mutex_lock(&c->lock);
+	struct entry *e = find(c, key);
+	int found = e != NULL && e->expires > now;
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
 void spf_cache_put(struct spf_cache *c, const char *key, const char *value, time_t now)
 {
 	spf_cache_put_data(c, key, value, strlen(value), now, c->ttl);

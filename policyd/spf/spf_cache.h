@@ -26,6 +26,9 @@ int spf_cache_get_data(struct spf_cache *c, const char *key, time_t now, char **
 		       size_t *len_r);
 void spf_cache_put_data(struct spf_cache *c, const char *key, const void *value, size_t len,
 			time_t now, time_t ttl);
+/* spf_cache_contains: 1 when key is cached and fresh at time now, else 0
+ * (nothing copied). */
+int spf_cache_contains(struct spf_cache *c, const char *key, time_t now);
 /* spf_cache_count: entries held (fresh or not yet evicted). */
 size_t spf_cache_count(struct spf_cache *c);
 

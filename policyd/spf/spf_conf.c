@@ -40,6 +40,7 @@ static const struct param params[] = {
 	{"socket", P_SOCKETS, "unix:/var/spool/postfix/private/postern-spf", 0, 0, OFF(sockets)},
 	{"user", P_STR, "postern", 0, 0, OFF(user)},
 	{"workers", P_INT, "16", 1, 64, OFF(workers)},
+	{"event_loops", P_INT, "0", 0, 64, OFF(event_loops)},
 	{"cache_ttl", P_TIME, "60s", 0, 86400, OFF(cache_ttl)},
 	{"cache_size", P_INT, "10000", 1, 10000000, OFF(cache_size)},
 	{"dns_cache_max_ttl", P_TIME, "1h", 0, 604800, OFF(dns_cache_max_ttl)},

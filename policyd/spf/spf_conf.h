@@ -36,6 +36,7 @@ struct spf_conf {
 	char **sockets; /* NULL-terminated listen specs */
 	char *user;
 	long long workers;
+	long long event_loops; /* 0: one per online CPU, at most 8 */
 	long long cache_ttl;  /* seconds; 0 disables the cache */
 	long long cache_size; /* entries */
 	long long dns_cache_max_ttl; /* seconds; 0 disables the DNS cache */

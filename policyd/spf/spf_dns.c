@@ -291,6 +291,17 @@ const char *spf_dns_missing(SPF_dns_server_t *layer, int *type_r)
 	return d->missing;
 }
 
+int spf_dns_known(SPF_dns_server_t *layer, const char *domain, int type)
+{
+	struct dns_layer *d = layer->hook;
+	char *key = cache_key(domain, (ns_type)type);
+	time_t now = time(NULL);
+	int known = (d->answers != NULL && spf_cache_contains(d->answers, key, now)) ||
+		    (d->cache != NULL && spf_cache_contains(d->cache, key, now));
+	free(key);
+	return known;
+}
+
 void spf_dns_add_answer(SPF_dns_server_t *layer, const char *domain, int type,
 			const unsigned char *answer, int len)
 {

@@ -52,6 +52,10 @@ void spf_dns_set_answers(SPF_dns_server_t *layer, struct spf_cache *answers, int
  * store, with its type in *type_r; NULL when nothing was missing. */
 const char *spf_dns_missing(SPF_dns_server_t *layer, int *type_r);
 
+/* spf_dns_known: 1 when the request's answers or the cache hold the
+ * answer for domain and type (a lookup would ask no server), else 0. */
+int spf_dns_known(SPF_dns_server_t *layer, const char *domain, int type);
+
 /* spf_dns_add_answer: a DNS message (len bytes; len < 0: no answer, a
  * temporary failure) answering the query for domain and type, obtained
  * elsewhere: kept as the layer keeps its own answers. */

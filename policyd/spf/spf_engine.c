@@ -290,6 +290,11 @@ const char *spf_engine_missing(struct spf_engine *eng, int *type_r)
 	return spf_dns_missing(eng->guard->layer_below, type_r);
 }
 
+int spf_engine_known(struct spf_engine *eng, const char *domain, int type)
+{
+	return spf_dns_known(eng->guard->layer_below, domain, type);
+}
+
 void spf_engine_add_answer(struct spf_engine *eng, const char *domain, int type,
 			   const unsigned char *answer, int len)
 {

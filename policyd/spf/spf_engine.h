@@ -67,7 +67,9 @@ void spf_outcome_deinit(struct spf_outcome *out);
  * not be used. */
 void spf_engine_set_answers(struct spf_engine *engine, struct spf_cache *answers, int offline);
 const char *spf_engine_missing(struct spf_engine *engine, int *type_r);
-/* spf_engine_add_answer: spf_dns_add_answer() for the engine's layer. */
+/* spf_engine_known, spf_engine_add_answer: spf_dns_known() and
+ * spf_dns_add_answer() for the engine's layer. */
+int spf_engine_known(struct spf_engine *engine, const char *domain, int type);
 void spf_engine_add_answer(struct spf_engine *engine, const char *domain, int type,
 			   const unsigned char *answer, int len);
 

@@ -1,16 +1,12 @@
 /* spf_pool.c: worker threads for the blocking libspf2 evaluations (see
- * spf_pool.h). Two FIFO lists under one mutex; a pipe tells the event
- * loop that finished jobs are waiting. */
+ * spf_pool.h). One FIFO list of jobs under a mutex. */
 #include "config.h"
 
 #include "spf_pool.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "mem.h"
 
@@ -26,10 +22,8 @@ struct fifo {
 struct spf_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct fifo waiting, done;
-	size_t outstanding;
+	struct fifo waiting;
 	int stopping;
-	int pipe[2];
 	spf_pool_work_fn *work;
 	void *ctx;
 	size_t n;
@@ -84,13 +78,6 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&pool->lock);
 		pool->work(engine, job, pool->ctx);
 		pthread_mutex_lock(&pool->lock);
-		int was_empty = pool->done.head == NULL;
-		fifo_push(&pool->done, job);
-		if (was_empty) {
-			char c = 1;
-			while (write(pool->pipe[1], &c, 1) < 0 && errno == EINTR)
-				;
-		}
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return NULL;
@@ -107,12 +94,6 @@ int spf_pool_new(size_t n, const char *receiver, struct spf_cache *dns_cache,
 	pool->n = n;
 	pool->threads = xcalloc(n, sizeof(*pool->threads));
 	pool->engines = xcalloc(n, sizeof(*pool->engines));
-	if (pipe2(pool->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		*error_r = xasprintf("pipe: %s", strerror(errno));
-		pool->pipe[0] = pool->pipe[1] = -1;
-		spf_pool_free(&pool);
-		return -1;
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (spf_engine_new(receiver, dns_cache, &pool->engines[i], error_r) < 0) {
 			spf_pool_free(&pool);
@@ -140,36 +121,16 @@ void spf_pool_submit(struct spf_pool *pool, void *job)
 {
 	pthread_mutex_lock(&pool->lock);
 	fifo_push(&pool->waiting, job);
-	pool->outstanding++;
 	pthread_cond_signal(&pool->wake);
 	pthread_mutex_unlock(&pool->lock);
 }
 
-int spf_pool_done_fd(const struct spf_pool *pool)
+void *spf_pool_take_unstarted(struct spf_pool *pool)
 {
-	return pool->pipe[0];
-}
-
-void *spf_pool_take_done(struct spf_pool *pool)
-{
-	char drain[64];
 	pthread_mutex_lock(&pool->lock);
-	void *job = fifo_pop(&pool->done);
-	if (job != NULL)
-		pool->outstanding--;
-	if (pool->done.head == NULL)
-		while (read(pool->pipe[0], drain, sizeof(drain)) > 0)
-			;
+	void *job = fifo_pop(&pool->waiting);
 	pthread_mutex_unlock(&pool->lock);
 	return job;
-}
-
-size_t spf_pool_queued(struct spf_pool *pool)
-{
-	pthread_mutex_lock(&pool->lock);
-	size_t n = pool->outstanding;
-	pthread_mutex_unlock(&pool->lock);
-	return n;
 }
 
 void spf_pool_stop(struct spf_pool *pool)
@@ -181,9 +142,6 @@ void spf_pool_stop(struct spf_pool *pool)
 	for (size_t i = 0; i < pool->started; i++)
 		pthread_join(pool->threads[i], NULL);
 	pool->started = 0;
-	void *job;
-	while ((job = fifo_pop(&pool->waiting)) != NULL)
-		fifo_push(&pool->done, job);
 }
 
 void spf_pool_free(struct spf_pool **pp)
@@ -194,12 +152,8 @@ void spf_pool_free(struct spf_pool **pp)
 	spf_pool_stop(pool);
 	for (size_t i = 0; i < pool->n; i++)
 		spf_engine_free(&pool->engines[i]);
-	while (fifo_pop(&pool->done) != NULL)
+	while (fifo_pop(&pool->waiting) != NULL)
 		;
-	if (pool->pipe[0] >= 0) {
-		close(pool->pipe[0]);
-		close(pool->pipe[1]);
-	}
 	free(pool->threads);
 	free(pool->engines);
 	pthread_cond_destroy(&pool->wake);

@@ -1,10 +1,9 @@
 /* spf_pool.h: a small pool of worker threads, each with its own SPF
- * engine, that run blocking SPF evaluations for the event loop.
+ * engine, that run blocking SPF evaluations for the event loops.
  *
- * The loop submits jobs (opaque pointers); a worker runs work(engine, job)
- * and puts the job on the done list, then makes spf_pool_done_fd()
- * readable; the loop takes finished jobs with spf_pool_take_done(). Jobs
- * are owned by the caller throughout; the pool never frees them.
+ * A loop submits jobs (opaque pointers); a worker runs work(engine, job,
+ * ctx), which then owns the job (it hands it back to its loop, see
+ * spf_mailbox.h). The pool never frees a job.
  */
 #ifndef POSTERN_SPF_POOL_H
 #define POSTERN_SPF_POOL_H
@@ -24,16 +23,12 @@ int spf_pool_new(size_t n, const char *receiver, struct spf_cache *dns_cache,
 		 spf_pool_work_fn *work, void *ctx, struct spf_pool **pool_r, char **error_r);
 /* spf_pool_submit: queue job for the next free worker. */
 void spf_pool_submit(struct spf_pool *pool, void *job);
-/* spf_pool_done_fd: readable while finished jobs wait to be taken. */
-int spf_pool_done_fd(const struct spf_pool *pool);
-/* spf_pool_take_done: a finished job, or NULL when there is none. */
-void *spf_pool_take_done(struct spf_pool *pool);
-/* spf_pool_queued: jobs submitted and not yet taken back. */
-size_t spf_pool_queued(struct spf_pool *pool);
 /* spf_pool_stop: let the workers finish the job in hand and stop them;
- * jobs not started move to the done list (unevaluated) so the caller can
- * take every job back with spf_pool_take_done(). */
+ * the jobs not started stay for spf_pool_take_unstarted(). */
 void spf_pool_stop(struct spf_pool *pool);
+/* spf_pool_take_unstarted: after spf_pool_stop, a job no worker started
+ * (the caller's again), or NULL when there is none. */
+void *spf_pool_take_unstarted(struct spf_pool *pool);
 /* spf_pool_free: spf_pool_stop() if not done yet, then release the pool
  * (jobs not taken back are the caller's). Sets *pp to NULL; accepts NULL. */
 void spf_pool_free(struct spf_pool **pp);

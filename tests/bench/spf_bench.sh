@@ -16,7 +16,10 @@
 # system, from /proc) spent per 10,000 requests by the daemon (policyd-spf:
 # all its processes), by nsd and by the load client: steadier than the
 # rates on a busy machine, and it shows whether nsd or the client is the
-# limit.
+# limit. For postern-spf it also lists the CPU time of each of its threads
+# that ran (event loops, workers) with the length of the timed part: a
+# thread whose time nears that length is the limit (the warm-up request
+# counts in the threads' time, not in the length).
 #
 # The load client (policyd/spf/spf_bench_client) keeps its connections
 # open as Postfix's smtpd processes do and has one request in flight per
@@ -146,9 +149,18 @@ drained() { [ -z "$(ps -o pid= --ppid "$1")" ]; }
 hz=$(getconf CLK_TCK)
 nsd_pid=$(h_daemon_pid nsd)
 
+# thread_cpu PID: "TID ticks" for each thread of PID
+thread_cpu() {
+	local t
+	for t in /proc/"$1"/task/*/stat; do
+		awk '{ print $1, $14 + $15 }' "$t" 2>/dev/null
+	done | sort
+}
+
 run() { # NAME SOCKET CLIENTS REQUESTS CASES RESULT_FILE DAEMON_PID
-	local out rc d0 n0 c0 d1 n1 c1 total
+	local out rc d0 n0 c0 d1 n1 c1 total secs
 	d0=$(tree_cpu "$7") n0=$(tree_cpu "$nsd_pid") c0=$(self_cpu)
+	thread_cpu "$7" >"$TEST_TMP/threads0"
 	out=$("$client" "unix:$2" "$3" "$4" "$5")
 	rc=$?
 	[ "$7" != "$py_pid" ] || h_wait_until 10 drained "$py_pid"
@@ -158,6 +170,12 @@ run() { # NAME SOCKET CLIENTS REQUESTS CASES RESULT_FILE DAEMON_PID
 		-v hz="$hz" 'BEGIN { f = 10000 / r / hz
 		printf "cpu_s_per_10k daemon %.2f nsd %.2f client %.2f", d * f, n * f, c * f }')"
 	echo "# $1, $3 clients: $out"
+	# the timed part's length: requests / rps
+	secs=$(awk '{ for (i = 1; i < NF; i++) if ($i == "rps" && $(i + 1) > 0)
+		printf "%.2f", $2 / $(i + 1) }' <<<"$out")
+	[ "$7" != "$pc_pid" ] || thread_cpu "$7" | join "$TEST_TMP/threads0" - | awk -v hz="$hz" \
+		-v secs="$secs" '$3 > $2 { t = t sprintf(" %.2f", ($3 - $2) / hz) }
+		END { printf "#   threads that ran, CPU s:%s (timed part %s s)\n", t, secs }'
 	tap_is "$rc" 0 "$1, $3 clients: every answer as expected"
 	awk '{ for (i = 1; i < NF; i++) if ($i == "rps" || $i == "p99_ms" || $i == "daemon")
 		print $(i + 1) }' <<<"$out" | paste -sd' ' >"$TEST_TMP/$6"
