@@ -2,6 +2,8 @@
  * mode (see spf_main.h). */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "cli.h"
 #include "spf_main.h"
 
@@ -28,6 +30,13 @@ int main(int argc, char **argv)
 	struct cli_opts opts = {0};
 	int optind_r = 1;
 	cli_parse(argc, argv, &optind_r, &spec, &opts);
+	if (optind_r < argc) {
+		/* no verbs, unlike the milters: -d and -p print the settings */
+		fprintf(stderr, "postern-spf: unexpected argument \"%s\"\n%s\n", argv[optind_r],
+			spec.usage);
+		cli_opts_deinit(&opts);
+		return 2;
+	}
 	int status = spf_main_run(mode, &opts);
 	cli_opts_deinit(&opts);
 	return status;

@@ -24,4 +24,11 @@ printf 'workers = 2\nhelo_rejekt = fail\n' >"$TEST_TMP/bad.conf"
 err=$("$spf" -c "$TEST_TMP/bad.conf" -p 2>&1)
 tap_is "$err" "postern-spf: $TEST_TMP/bad.conf:2: unknown parameter \"helo_rejekt\"" \
 	"an unknown parameter is an error at file:line"
+# The milters' verbs are not postern-spf's: an operand is a usage error,
+# not a silent -d.
+"$spf" config -d socket >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+tap_is "$?" 2 "postern-spf config -d socket: exit status 2"
+tap_is "$(head -n 1 "$TEST_TMP/err")" 'postern-spf: unexpected argument "config"' \
+	"... naming the operand"
+tap_is "$(wc -c <"$TEST_TMP/out")" 0 "... and printing no settings"
 tap_done
