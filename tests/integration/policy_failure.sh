@@ -159,10 +159,12 @@ sleep 0.3
 t0=$(h_now_us)
 session | sd_chat 2529 >"$TEST_TMP/other.sd"
 ms=$((($(h_now_us) - t0) / 1000))
+still_hung=$(kill -0 "$hung" 2>/dev/null && echo yes || echo no)
 grep -q '^250 2.0.0 Ok: queued as' "$TEST_TMP/other.sd"
 tap_ok $? "another session is served while a policy request hangs"
-[ "$ms" -lt 1000 ]
-tap_ok $? "... at once (${ms} ms, the hung request takes 3 s)"
+# Not a time limit (a loaded machine is slow): the other session must end
+# while the hung one still waits for its reply.
+tap_is "$still_hung" yes "... before the hung request ends (${ms} ms; the hang lasts 3 s)"
 wait "$hung"
 grep -q '^250 2.0.0 Ok: queued as' "$TEST_TMP/hung.sd"
 tap_ok $? "... and the session with the hung request ends normally"
