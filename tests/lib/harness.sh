@@ -65,20 +65,28 @@ h_cpu_ticks() {
 	echo $t
 }
 
+# h_sleep SECS: sleep without starting a process: read waits SECS for a
+# line on a pipe that never gets one (this shell holds its write end).
+# Tests poll a lot, and every process started costs CPU time.
+h_sleep() {
+	[ -n "${h_sleep_fd:-}" ] || exec {h_sleep_fd}<> <(:)
+	read -r -t "$1" -u "$h_sleep_fd" _ || :
+}
+
 # h_wait_until SECS COMMAND...: poll COMMAND every 50 ms until it succeeds.
 h_wait_until() {
-	local deadline=$(($(h_now_us) + ${1%.*} * 1000000))
+	local deadline=$((${EPOCHREALTIME/./} + ${1%.*} * 1000000))
 	shift
 	until "$@"; do
-		[ "$(h_now_us)" -lt "$deadline" ] || return 1
-		sleep 0.05
+		[ "${EPOCHREALTIME/./}" -lt "$deadline" ] || return 1
+		h_sleep 0.05
 	done
 }
 
 # h_pid_alive PID: the process exists and is not a zombie.
 h_pid_alive() {
 	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
 	stat=${stat##*) }
 	[ "${stat%% *}" != Z ]
 }
@@ -222,18 +230,46 @@ h_daemon_stop() {
 	return "$rc"
 }
 
-# h_listening ADDR PORT: a TCP socket listens on ADDR:PORT or the wildcard.
+# h_proc_addr ADDR: ADDR (IPv4 or IPv6) as /proc/net/tcp and tcp6 print
+# it, in h_proc_hex: each 32-bit word in host order (little-endian here).
+h_proc_addr() {
+	local a=${1,,} head tail=() groups=() i w
+	if [[ $a =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)$ ]]; then
+		printf -v h_proc_hex '%02X%02X%02X%02X' "${BASH_REMATCH[4]}" \
+			"${BASH_REMATCH[3]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}"
+		return 0
+	fi
+	[[ $a =~ ^[0-9a-f:]*:[0-9a-f:]*$ ]] || return 1
+	IFS=: read -ra head <<<"${a%%::*}"
+	[[ $a == *::* ]] && IFS=: read -ra tail <<<"${a#*::}"
+	groups=("${head[@]}")
+	for ((i = ${#head[@]} + ${#tail[@]}; i < 8; i++)); do
+		groups+=(0)
+	done
+	groups+=("${tail[@]}")
+	[ ${#groups[@]} -eq 8 ] || return 1
+	h_proc_hex=
+	for ((i = 0; i < 8; i += 2)); do
+		w=$((16#${groups[i]:-0} << 16 | 16#${groups[i + 1]:-0}))
+		printf -v h_proc_hex '%s%02X%02X%02X%02X' "$h_proc_hex" $((w & 255)) \
+			$((w >> 8 & 255)) $((w >> 16 & 255)) $((w >> 24 & 255))
+	done
+}
+
+# h_listening ADDR PORT: a TCP socket listens on ADDR:PORT or the wildcard
+# (read from this namespace's /proc/net/tcp and tcp6: no process started).
 h_listening() {
-	local want=$1 port=$2 local_addr
-	while read -r local_addr; do
-		local_addr=${local_addr%:*}
-		local_addr=${local_addr#[}
-		local_addr=${local_addr%]}
-		local_addr=${local_addr%%%*}
-		case $local_addr in
-		"$want" | '*' | 0.0.0.0 | ::) return 0 ;;
-		esac
-	done < <(ss -Hltn "sport = :$port" | awk '{print $4}')
+	local port file sl local_addr remote state rest
+	h_proc_addr "$1" || return 1
+	printf -v port '%04X' "$2"
+	for file in /proc/net/tcp /proc/net/tcp6; do
+		while read -r sl local_addr remote state rest; do
+			[ "$state" = 0A ] && [ "${local_addr#*:}" = "$port" ] || continue # 0A: LISTEN
+			case ${local_addr%:*} in
+			"$h_proc_hex" | 00000000 | 00000000000000000000000000000000) return 0 ;;
+			esac
+		done <"$file"
+	done
 	return 1
 }
 
