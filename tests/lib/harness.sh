@@ -293,49 +293,95 @@ h_dns_dir() {
 	[ -d "$H_DNS_DIR/zones" ] || mkdir -p "$H_DNS_DIR/zones"
 }
 
-h_dns_origin() { # normalise: lower case, no final dot
-	local o=${1,,}
-	echo "${o%.}"
+# h_dns_origin NAME: NAME normalised (lower case, no final dot) in h_origin.
+h_dns_origin() {
+	h_origin=${1,,}
+	h_origin=${h_origin%.}
 }
 
-# h_dns_install ORIGIN FILE: check FILE and install it with a new serial.
+# h_dns_install ORIGIN FILE: check FILE and install it with a new serial
+# (in place before nsd runs; by a rename once it may be reading).
 h_dns_install() {
-	local origin=$1 file=$2 printed
+	local origin=$1 file=$2 printed line out= soa=0 zone=$H_DNS_DIR/zones/$1.zone
 	printed=$(nsd-checkzone -p "$origin" "$file" 2>&1) ||
 		h_bail "h_dns_zone $file: $printed"
 	h_dns_serial=$((h_dns_serial + 1))
-	awk -v serial="$h_dns_serial" '
-		soa == 1 { sub(/^[ \t]*[0-9]+/, "\t\t" serial); soa = 2 }
-		/\tSOA\t/ && /\($/ && soa == 0 { soa = 1 }
-		{ print }
-		END { exit soa == 2 ? 0 : 1 }' <<<"$printed" >"$H_DNS_DIR/zones/$origin.zone.new" ||
-		h_bail "h_dns_zone $file: unexpected nsd-checkzone output"
-	mv "$H_DNS_DIR/zones/$origin.zone.new" "$H_DNS_DIR/zones/$origin.zone"
+	# The serial is the first number on the line after "<tab>SOA<tab>... (".
+	while IFS= read -r line; do
+		if [ "$soa" -eq 1 ]; then
+			[[ $line =~ ^[[:blank:]]*[0-9]+(.*)$ ]] &&
+				line=$'\t\t'$h_dns_serial${BASH_REMATCH[1]}
+			soa=2
+		elif [ "$soa" -eq 0 ] && [[ $line == *$'\t'SOA$'\t'*'(' ]]; then
+			soa=1
+		fi
+		out+=$line$'\n'
+	done <<<"$printed"
+	[ "$soa" -eq 2 ] || h_bail "h_dns_zone $file: unexpected nsd-checkzone output"
+	if [ "$h_dns_running" -eq 1 ]; then
+		printf '%s' "$out" >"$zone.new"
+		mv "$zone.new" "$zone"
+	else
+		printf '%s' "$out" >"$zone"
+	fi
 	echo "$h_dns_serial" >"$H_DNS_DIR/zones/$origin.serial"
 }
 
-# h_dns_query ORIGIN: print "STATUS SERIAL" as the server answers for the SOA.
+# h_dns_query ORIGIN...: ask the server for the SOA of each ORIGIN (one
+# dig for all) and set h_dns_got[ORIGIN] to "STATUS SERIAL" (STATUS empty
+# when no answer came, SERIAL empty when the answer has no SOA).
+declare -A h_dns_got=()
 h_dns_query() {
-	dig +norec +time=1 +tries=1 -p 53 @"$H_DNS_ADDR" "$1" SOA 2>/dev/null | awk '
-		/status:/ { s = $6; sub(/,$/, "", s) }
-		$4 == "SOA" && !serial { serial = $7 }
-		END { print s, serial }'
+	local origin args=() line f status= cur= cur_status=
+	for origin in "$@"; do
+		args+=("$origin" SOA)
+		h_dns_got[$origin]=" "
+	done
+	while IFS= read -r line; do
+		case $line in
+		';; ->>HEADER<<-'*)
+			status=${line#*status: }
+			status=${status%%,*}
+			;;
+		';;'* | '') ;;
+		';'*) # the question: the answers that follow are for this origin
+			read -ra f <<<"${line#;}"
+			[ "${f[2]:-}" = SOA ] || continue
+			h_dns_origin "${f[0]}"
+			cur=$h_origin cur_status=$status status=
+			h_dns_got[$cur]="$cur_status "
+			;;
+		*)
+			read -ra f <<<"$line"
+			[ -n "$cur" ] && [ "${f[3]:-}" = SOA ] && [ "${h_dns_got[$cur]}" = "$cur_status " ] &&
+				h_dns_got[$cur]="$cur_status ${f[6]}"
+			;;
+		esac
+	done < <(dig +norec +time=1 +tries=1 -p 53 @"$H_DNS_ADDR" "${args[@]}" 2>/dev/null)
 }
 
-# h_dns_served ORIGIN: the server answers for ORIGIN as configured.
+# h_dns_served ORIGIN...: the server answers for every ORIGIN as configured.
 h_dns_served() {
-	local got
-	got=$(h_dns_query "$1")
-	if [ "${h_dns_zones[$1]}" = servfail ]; then
-		[ "$got" = "SERVFAIL " ]
-	else
-		[ "$got" = "NOERROR $(cat "$H_DNS_DIR/zones/$1.serial")" ]
-	fi
+	local origin serial
+	h_dns_query "$@"
+	for origin in "$@"; do
+		if [ "${h_dns_zones[$origin]}" = servfail ]; then
+			[ "${h_dns_got[$origin]}" = "SERVFAIL " ] || return 1
+		else
+			read -r serial <"$H_DNS_DIR/zones/$origin.serial"
+			[ "${h_dns_got[$origin]}" = "NOERROR $serial" ] || return 1
+		fi
+	done
 }
 
+# h_dns_wait_served ORIGIN...: wait until h_dns_served, or bail out.
 h_dns_wait_served() {
-	h_wait_until 20 h_dns_served "$1" ||
-		h_bail "nsd does not serve $1 as configured (got: $(h_dns_query "$1"))"
+	local origin
+	h_wait_until 20 h_dns_served "$@" && return 0
+	for origin in "$@"; do
+		h_dns_served "$origin" ||
+			h_bail "nsd does not serve $origin as configured (got: ${h_dns_got[$origin]})"
+	done
 }
 
 h_dns_control() {
@@ -359,8 +405,9 @@ h_dns_apply() {
 }
 
 h_dns_zone() {
-	local file=$1 origin old
-	origin=$(h_dns_origin "${2:-$(basename "$file" .zone)}")
+	local file=$1 origin old base=${1##*/}
+	h_dns_origin "${2:-${base%.zone}}"
+	origin=$h_origin
 	h_dns_dir
 	h_dns_install "$origin" "$file"
 	old=${h_dns_zones[$origin]:-}
@@ -370,7 +417,8 @@ h_dns_zone() {
 
 h_dns_zone_servfail() {
 	local origin old
-	origin=$(h_dns_origin "$1")
+	h_dns_origin "$1"
+	origin=$h_origin
 	h_dns_dir
 	old=${h_dns_zones[$origin]:-}
 	h_dns_zones[$origin]=servfail
@@ -422,7 +470,10 @@ h_dns_start() {
 	[ "$h_dns_running" -eq 0 ] || h_bail "h_dns_start: nsd is already running"
 	h_dns_dir
 	for file in "$top_srcdir"/tests/zones/*.zone; do
-		origin=$(h_dns_origin "$(basename "$file" .zone)")
+		file=${file##*/}
+		h_dns_origin "${file%.zone}"
+		origin=$h_origin
+		file=$top_srcdir/tests/zones/$file
 		[ -n "${h_dns_zones[$origin]:-}" ] && continue
 		h_dns_install "$origin" "$file"
 		h_dns_zones[$origin]=zone
@@ -431,9 +482,7 @@ h_dns_start() {
 	[ ${#H_DNS_DIR} -lt 100 ] || h_bail "h_dns_start: $H_DNS_DIR is too long for a socket path"
 	h_daemon_start nsd nsd -d -c "$H_DNS_DIR/nsd.conf"
 	h_dns_running=1
-	for origin in "${!h_dns_zones[@]}"; do
-		h_dns_wait_served "$origin"
-	done
+	h_dns_wait_served "${!h_dns_zones[@]}"
 }
 
 h_dns_stop() {
