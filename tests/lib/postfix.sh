@@ -1,6 +1,6 @@
 # postfix.sh: run a private, real Postfix 3.7 instance for a test.
-# Source after tests/lib/tap.sh (and harness.sh when the test runs in a
-# namespace). Every instance lives under $TEST_TMP and is stopped at exit.
+# Source after tests/lib/harness.sh. Every instance lives under $TEST_TMP
+# and is stopped at exit.
 #
 #   pfx_init NAME LISTEN        make $TEST_TMP/NAME with an smtpd on LISTEN
 #                               (e.g. 127.0.0.1:10025); sets PFX_DIR
@@ -94,15 +94,7 @@ pfx_master() { # NAME LINE...
 
 pfx_log() { echo "$(pfx_dir "$1")/maillog"; }
 
-pfx_wait_log() { # NAME REGEX [SECONDS]
-	local log i
-	log=$(pfx_log "$1")
-	for ((i = 0; i < ${3:-10} * 10; i++)); do
-		grep -qE "$2" "$log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+pfx_wait_log() { h_wait_grep "$2" "$TEST_TMP/$1/maillog" "${3:-10}" 2>/dev/null; }
 
 pfx_start() { # NAME
 	local d
