@@ -21,6 +21,8 @@
 #   h_wait_port ADDR PORT [SECS]  wait until a TCP socket listens there
 #   h_wait_file PATH [SECS]  wait until PATH exists
 #   h_wait_grep REGEX FILE [SECS]  wait until FILE has a line matching REGEX
+#   h_wait_until SECS COMMAND...  wait until COMMAND succeeds (polls it)
+#   h_sleep SECS             sleep without starting a process (for polls)
 #   h_dns_zone FILE [ORIGIN] serve the zone in FILE (ORIGIN defaults to the
 #                            file name less ".zone"); after h_dns_start it is
 #                            reloaded and served when the function returns
