@@ -95,7 +95,7 @@ for f in "$corpus"/blocked-*.eml "$corpus"/encrypted-*.eml; do
 done
 # Each one as Python's email parser reads it: no defect, the notice in
 # place, a header saying so. One line per file: "NAME ok" or "NAME why".
-python3 - "$W"/out/*.eml >"$W/parsed" <<'PY'
+/usr/bin/python3 - "$W"/out/*.eml >"$W/parsed" <<'PY'
 import email, email.policy, os, sys
 for path in sys.argv[1:]:
     with open(path, "rb") as f:

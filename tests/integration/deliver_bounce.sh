@@ -75,7 +75,7 @@ notices() { grep -c "$1: sender non-delivery notification" "$SD_LOG"; }
 dsn_file() { grep -l -- "^Subject: $1" "$BOX"/new/* 2>/dev/null | head -n 1; }
 # The DSN as Python's email package reads it: one "name: value" per line.
 parse() {
-	python3 - "$1" <<'PY'
+	/usr/bin/python3 - "$1" <<'PY'
 import email, sys
 from email import policy
 m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.compat32)

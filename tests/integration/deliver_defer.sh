@@ -91,7 +91,7 @@ reason() { grep -E '^ +\(' | sed -E 's/^ +//'; }
 tap_is "$(pt queue | reason)" "(deferred transport)" "postern queue: (deferred transport)"
 tap_is "$(pt queue | reason)" "$($PQ -p | reason)" "the same reason as postqueue -p"
 jreason() {
-	python3 -c 'import json, sys
+	/usr/bin/python3 -c 'import json, sys
 print(" ".join(r.get("delay_reason", "-") for l in sys.stdin for r in json.loads(l)["recipients"]))'
 }
 tap_is "$(pt queue --json | jreason)" "deferred transport" "postern queue --json: delay_reason"

@@ -56,7 +56,7 @@ notice() {
 }
 # parse FILE: the notice as Python's email package reads it.
 parse() {
-	python3 - "$1" <<'PY'
+	/usr/bin/python3 - "$1" <<'PY'
 import email, sys
 from email import policy
 m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.compat32)

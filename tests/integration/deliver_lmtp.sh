@@ -124,7 +124,7 @@ reuse "LMTP other destinations" -o lmtp_connection_cache_on_demand=no \
 tap_is "$CONNS" 10 "lmtp_connection_cache_destinations = another path: 10 connections"
 
 SILENT=$D/silent
-h_daemon_start silent python3 -c '
+h_daemon_start silent /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1])

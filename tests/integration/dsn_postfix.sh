@@ -84,7 +84,7 @@ dsn_file=$(grep -l 'multipart/report' "$W"/outside/* 2>/dev/null | head -1)
 
 # What the outside sees, without the lines the sink adds about its own
 # session (X-Client-Addr and the like, and its own Received header).
-python3 - "$dsn_file" >"$W/dsn.eml" <<'PY'
+/usr/bin/python3 - "$dsn_file" >"$W/dsn.eml" <<'PY'
 import sys
 raw = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n")
 head, _, body = raw.partition(b"\n\n")
@@ -106,7 +106,7 @@ grep -q 'Diagnostic-Code: smtp; 550 5.1.1' "$W/dsn.eml"
 tap_ok $? "the diagnostic keeps what the sender needs (550 5.1.1)"
 grep -q '\[internal host\]' "$W/dsn.eml"
 tap_ok $? "the internal host names were replaced, not cut blindly"
-python3 - "$W/dsn.eml" <<'PY'
+/usr/bin/python3 - "$W/dsn.eml" <<'PY'
 import email, email.policy, sys
 msg = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
 assert msg.get_content_type() == "multipart/report", msg.get_content_type()

@@ -17,7 +17,7 @@ W=$TEST_TMP/malformed
 mkdir -p "$W/msg"
 chmod 755 "$TEST_TMP" "$W"
 
-python3 - "$W/msg" <<'PY'
+/usr/bin/python3 - "$W/msg" <<'PY'
 import os, sys
 out = sys.argv[1]
 head = ("From: <>\r\nTo: rcpt@example.test\r\nSubject: {}\r\n"

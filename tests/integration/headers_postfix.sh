@@ -87,10 +87,10 @@ pfx_start milter || h_bail "the milter instance did not start"
 
 # --- run the corpus through each, one after the other -------------------------
 t0=$(h_now_us)
-python3 "$run" 127.0.0.1:10025 "$TEST_TMP/builtin/etc" "$(pfx_log builtin)" "$W/sink" \
+/usr/bin/python3 "$run" 127.0.0.1:10025 "$TEST_TMP/builtin/etc" "$(pfx_log builtin)" "$W/sink" \
 	"$W/out-builtin" "${corpus[@]}" >"$W/builtin.txt" || { rm -rf /tmp/hdebug; cp -r $TEST_TMP /tmp/hdebug; h_bail "the builtin run failed"; }
 rm -f "$W"/sink/*
-python3 "$run" 127.0.0.1:10026 "$TEST_TMP/milter/etc" "$(pfx_log milter)" "$W/sink" \
+/usr/bin/python3 "$run" 127.0.0.1:10026 "$TEST_TMP/milter/etc" "$(pfx_log milter)" "$W/sink" \
 	"$W/out-milter" "${corpus[@]}" >"$W/milter.txt" || h_bail "the milter run failed"
 tap_diag "both runs took $((($(h_now_us) - t0) / 1000)) ms"
 

@@ -68,8 +68,8 @@ pt queue >"$TEST_TMP/sd.p"
 tap_is "$?" 0 "postern queue exits 0"
 $PQ -p >"$TEST_TMP/pf.p"
 tap_is "$?" 0 "postqueue -p exits 0"
-python3 "$LAYOUT" <"$TEST_TMP/sd.p" >"$TEST_TMP/sd.masked"
-python3 "$LAYOUT" <"$TEST_TMP/pf.p" >"$TEST_TMP/pf.masked"
+/usr/bin/python3 "$LAYOUT" <"$TEST_TMP/sd.p" >"$TEST_TMP/sd.masked"
+/usr/bin/python3 "$LAYOUT" <"$TEST_TMP/pf.p" >"$TEST_TMP/pf.masked"
 diff -u "$TEST_TMP/pf.masked" "$TEST_TMP/sd.masked" >"$TEST_TMP/p.diff"
 rc=$?
 tap_ok $rc "postern queue's listing is postqueue -p's (ids, sizes, times masked)"
@@ -81,7 +81,7 @@ grep -q "^$b  *[0-9]* [A-Z][a-z][a-z] [A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]\{8\} MA
 tap_ok $? "the null sender shows as MAILER-DAEMON"
 tap_is "$(grep -c '^ *(connect to 127.0.0.11\[127.0.0.11\]:2599: Connection refused)$' "$TEST_TMP/sd.p")" 3 \
 	"one reason line per message, in parentheses"
-kb=$(pt queue --json | python3 -c 'import json,sys; print(sum(json.loads(l)["message_size"] for l in sys.stdin) // 1024)')
+kb=$(pt queue --json | /usr/bin/python3 -c 'import json,sys; print(sum(json.loads(l)["message_size"] for l in sys.stdin) // 1024)')
 tap_is "$(tail -n 1 "$TEST_TMP/sd.p")" "-- $kb Kbytes in 3 Requests." "the trailer"
 ln -sf "$(cd "$(dirname "$PT")" && pwd)/postern" "$TEST_TMP/mailq"
 MAIL_CONFIG=$SD_CONF "$TEST_TMP/mailq" >"$TEST_TMP/mailq.out"
@@ -93,7 +93,7 @@ tap_ok $? "mailq prints the same listing"
 pt queue --json >"$TEST_TMP/sd.j"
 $PQ -j >"$TEST_TMP/pf.j"
 keys() {
-	python3 -c 'import json,sys
+	/usr/bin/python3 -c 'import json,sys
 ks=set()
 for line in sys.stdin:
     o=json.loads(line)
@@ -105,7 +105,7 @@ print("|".join(sorted(ks)))'
 sdk=$(keys <"$TEST_TMP/sd.j")
 tap_ok $? "postern queue --json parses"
 tap_is "$sdk" "$(keys <"$TEST_TMP/pf.j")" "the same fields as postqueue -j"
-tap_is "$(python3 -c 'import json,sys
+tap_is "$(/usr/bin/python3 -c 'import json,sys
 for line in sys.stdin:
     o=json.loads(line)
     if o["queue_id"]=="'"$b"'":
@@ -117,7 +117,7 @@ for line in sys.stdin:
 # 3. hold by id, then requeue: the daemon tries again at once.
 pt hold "$a" 2>"$TEST_TMP/hold.err"
 tap_is "$?" 0 "hold exits 0"
-pf_a=$($PQ -j | python3 -c 'import json,sys
+pf_a=$($PQ -j | /usr/bin/python3 -c 'import json,sys
 for l in sys.stdin:
     o=json.loads(l)
     if o["sender"]=="alice@example.org": print(o["queue_id"])')

@@ -140,7 +140,7 @@ pt queue | grep -q "^$qid! .* alice@example.org\$"
 tap_ok $? "postern queue shows it held ($qid!)"
 pt queue | grep -q '^ *(held by inet:127.0.0.1:8902: held by the test)$'
 tap_ok $? "with the milter and its reason as the reason line"
-tap_is "$(pt queue --json | python3 -c 'import json,sys; o=json.loads(sys.stdin.readline()); print(o["queue_name"], o["hold_filter"], o["hold_reason"])')" \
+tap_is "$(pt queue --json | /usr/bin/python3 -c 'import json,sys; o=json.loads(sys.stdin.readline()); print(o["queue_name"], o["hold_filter"], o["hold_reason"])')" \
 	"hold inet:127.0.0.1:8902 held by the test" "--json: hold_reason and hold_filter"
 grep -q "$qid: milter-hold: END-OF-MESSAGE from localhost\[127.0.0.1\]: held by the test" "$SD_LOG"
 tap_ok $? "the hold is logged with the milter's reason"
@@ -180,7 +180,7 @@ sd_stop
 printf 'Subject: while down\n\nqueued while posternd was down\n' | pt sendmail -f alice@example.org bob@example.test
 tap_is "$?" 0 "sendmail works while posternd is stopped"
 tap_is "$(find "$SD_QUEUE/maildrop" -type f | wc -l)" 1 "the message waits in maildrop/"
-tap_is "$(pt queue --json | python3 -c 'import json,sys; o=json.loads(sys.stdin.readline()); print(o["queue_name"], o["sender"], o["recipients"][0]["address"])')" \
+tap_is "$(pt queue --json | /usr/bin/python3 -c 'import json,sys; o=json.loads(sys.stdin.readline()); print(o["queue_name"], o["sender"], o["recipients"][0]["address"])')" \
 	"maildrop alice@example.org bob@example.test" "postern queue lists it in the maildrop queue, as postqueue does"
 sd_start -o master_service_disable=
 f=$(delivered 'while down')
@@ -201,7 +201,7 @@ tap_is "$?" 0 "Postfix's sendmail exits 0"
 pt sendmail -f alice@example.org bob@example.test <"$TEST_TMP/m8"
 f=$(delivered compare)
 h_wait_until 20 eval "postqueue -c '$PFX_DIR/etc' -j | grep -q '\"queue_name\": \"incoming\"'"
-pf_id=$(postqueue -c "$PFX_DIR/etc" -j | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["queue_id"])')
+pf_id=$(postqueue -c "$PFX_DIR/etc" -j | /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["queue_id"])')
 postcat -c "$PFX_DIR/etc" -h -q "$pf_id" 2>"$TEST_TMP/postcat.err" >"$TEST_TMP/pf.h"
 [ -s "$TEST_TMP/pf.h" ] || sed 's/^/# postcat: /' "$TEST_TMP/postcat.err"
 # The maildir delivery adds Return-Path, Delivered-To and X-Original-To.

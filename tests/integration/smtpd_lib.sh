@@ -61,15 +61,16 @@ sd_master() { printf '%s\n' "$@" >"$SD_CONF/master.cf"; }
 sd_start() {
 	chmod -R a+rX "$SD_CONF"
 	: >>"$SD_LOG"
-	local lines
-	lines=$(wc -l <"$SD_LOG")
+	# The log only grows: one more "daemon started" line is this start's.
+	local started
+	started=$(grep -c 'daemon started' "$SD_LOG")
 	h_daemon_start posternd sh -c 'exec "$@" >>"$0" 2>&1' "$SD_LOG" \
 		"$SD_POSTERND" -f -c "$SD_CONF" "$@"
 	local i
 	for ((i = 0; i < 100; i++)); do
-		tail -n +"$((lines + 1))" "$SD_LOG" | grep -q 'daemon started' && return 0
-		h_pid_alive "$(h_daemon_pid posternd)" || break
-		sleep 0.1
+		[ "$(grep -c 'daemon started' "$SD_LOG")" -gt "$started" ] && return 0
+		h_pid_alive "${h_daemon_pids[posternd]}" || break
+		h_sleep 0.1
 	done
 	tail -n 20 "$SD_LOG" | sed 's/^/# /'
 	h_bail "posternd did not start"

@@ -39,7 +39,7 @@ tap_is "$(stat -c %U /proc/"$(h_daemon_pid spf)")" nobody "the daemon runs as th
 tap_is "$(awk '/^Seccomp:/ {print $2}' /proc/"$(h_daemon_pid spf)"/status)" 2 \
 	"the daemon runs under a seccomp filter"
 
-ask() { python3 "$client" ask "$@" protocol_state=RCPT helo_name=client.example.test; }
+ask() { /usr/bin/python3 "$client" ask "$@" protocol_state=RCPT helo_name=client.example.test; }
 a=$(ask "$sock" client_address=192.0.2.10 sender=user@pass.spf.test)
 tap_is "$a" 'PREPEND Received-SPF: pass (mailfrom) client-ip=192.0.2.10; envelope-from="user@pass.spf.test"; helo=client.example.test; receiver=<UNKNOWN>; identity=mailfrom' \
 	"pass: a Received-SPF header (RFC 7208 9.1)"
@@ -68,7 +68,7 @@ cat >"$TEST_TMP/cases" <<CASES
 192.0.2.11 user@neutral.spf.test PREPEND Received-SPF: neutral
 192.0.2.12 user@tempfail.test DEFER_IF_PERMIT
 CASES
-out=$(python3 "$client" load "$sock" 200 5 "$TEST_TMP/cases" 2>&1)
+out=$(/usr/bin/python3 "$client" load "$sock" 200 5 "$TEST_TMP/cases" 2>&1)
 tap_is "$?" 0 "200 concurrent clients: every well-formed request answered correctly ($out)"
 grep -q 'malformed request' "$TEST_TMP/spf.log"
 tap_ok $? "malformed requests are logged"
@@ -86,7 +86,7 @@ h_dns_stop
 # The resolver must outwait the 1 s deadline, or it reports temperror first.
 resolv=$(sed 's/timeout:1/timeout:5/' /etc/resolv.conf)
 printf '%s\n' "$resolv" >/etc/resolv.conf
-h_daemon_start blackhole python3 -c 'import socket, time
+h_daemon_start blackhole /usr/bin/python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.53", 53))
 time.sleep(60)'

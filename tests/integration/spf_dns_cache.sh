@@ -57,7 +57,7 @@ results() {
 	local d=$1 a out=()
 	shift
 	for dom in "$@"; do
-		a=$(python3 "$client" ask "$TEST_TMP/$d.sock" protocol_state=RCPT \
+		a=$(/usr/bin/python3 "$client" ask "$TEST_TMP/$d.sock" protocol_state=RCPT \
 			helo_name=client.example.test client_address=192.0.2.10 "sender=user@$dom")
 		case $a in
 		"PREPEND Received-SPF: "*) a=${a#PREPEND Received-SPF: }; out+=("${a%% *}") ;;

@@ -12,10 +12,10 @@ h_netns_enter "$@"
 
 suite=/usr/share/doc/python3-spf/rfc7208-tests.yml.gz
 [ -r "$suite" ] || h_bail "$suite missing: install the Debian package python3-spf"
-python3 -c 'import yaml' 2>/dev/null || h_bail "install the Debian package python3-yaml"
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || h_bail "install the Debian package python3-yaml"
 data=$top_srcdir/tests/data/spf
 spf=$top_builddir/policyd/spf/postern-spf
-python3 "$data/rfc7208.py" prepare "$suite" "$TEST_TMP/suite" || h_bail "cannot read $suite"
+/usr/bin/python3 "$data/rfc7208.py" prepare "$suite" "$TEST_TMP/suite" || h_bail "cannot read $suite"
 mapfile -t origins <"$TEST_TMP/suite/origins"
 mkdir -p "$TEST_TMP/served"
 
@@ -56,7 +56,7 @@ for dir in "$TEST_TMP"/suite/[0-9]*; do
 		XFAIL) echo "not ok $((tap_count += 1)) - ${rest%%:*} # TODO known deviation:${rest#*:}" ;;
 		XPASS) echo "ok $((tap_count += 1)) - ${rest%%:*} # TODO listed as a deviation but passes" ;;
 		esac
-	done < <(python3 "$data/rfc7208.py" check "$dir/cases.tsv" "$dir/answers.tsv" \
+	done < <(/usr/bin/python3 "$data/rfc7208.py" check "$dir/cases.tsv" "$dir/answers.tsv" \
 		"$data/rfc7208-deviations")
 done
 tap_done

@@ -21,6 +21,8 @@
 #   h_wait_port ADDR PORT [SECS]  wait until a TCP socket listens there
 #   h_wait_file PATH [SECS]  wait until PATH exists
 #   h_wait_grep REGEX FILE [SECS]  wait until FILE has a line matching REGEX
+#   h_wait_until SECS COMMAND...  wait until COMMAND succeeds (polls it)
+#   h_sleep SECS             sleep without starting a process (for polls)
 #   h_dns_zone FILE [ORIGIN] serve the zone in FILE (ORIGIN defaults to the
 #                            file name less ".zone"); after h_dns_start it is
 #                            reloaded and served when the function returns
@@ -65,20 +67,28 @@ h_cpu_ticks() {
 	echo $t
 }
 
+# h_sleep SECS: sleep without starting a process: read waits SECS for a
+# line on a pipe that never gets one (this shell holds its write end).
+# Tests poll a lot, and every process started costs CPU time.
+h_sleep() {
+	[ -n "${h_sleep_fd:-}" ] || exec {h_sleep_fd}<> <(:)
+	read -r -t "$1" -u "$h_sleep_fd" _ || :
+}
+
 # h_wait_until SECS COMMAND...: poll COMMAND every 50 ms until it succeeds.
 h_wait_until() {
-	local deadline=$(($(h_now_us) + ${1%.*} * 1000000))
+	local deadline=$((${EPOCHREALTIME/./} + ${1%.*} * 1000000))
 	shift
 	until "$@"; do
-		[ "$(h_now_us)" -lt "$deadline" ] || return 1
-		sleep 0.05
+		[ "${EPOCHREALTIME/./}" -lt "$deadline" ] || return 1
+		h_sleep 0.05
 	done
 }
 
 # h_pid_alive PID: the process exists and is not a zombie.
 h_pid_alive() {
 	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
 	stat=${stat##*) }
 	[ "${stat%% *}" != Z ]
 }
@@ -222,18 +232,46 @@ h_daemon_stop() {
 	return "$rc"
 }
 
-# h_listening ADDR PORT: a TCP socket listens on ADDR:PORT or the wildcard.
+# h_proc_addr ADDR: ADDR (IPv4 or IPv6) as /proc/net/tcp and tcp6 print
+# it, in h_proc_hex: each 32-bit word in host order (little-endian here).
+h_proc_addr() {
+	local a=${1,,} head tail=() groups=() i w
+	if [[ $a =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)$ ]]; then
+		printf -v h_proc_hex '%02X%02X%02X%02X' "${BASH_REMATCH[4]}" \
+			"${BASH_REMATCH[3]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}"
+		return 0
+	fi
+	[[ $a =~ ^[0-9a-f:]*:[0-9a-f:]*$ ]] || return 1
+	IFS=: read -ra head <<<"${a%%::*}"
+	[[ $a == *::* ]] && IFS=: read -ra tail <<<"${a#*::}"
+	groups=("${head[@]}")
+	for ((i = ${#head[@]} + ${#tail[@]}; i < 8; i++)); do
+		groups+=(0)
+	done
+	groups+=("${tail[@]}")
+	[ ${#groups[@]} -eq 8 ] || return 1
+	h_proc_hex=
+	for ((i = 0; i < 8; i += 2)); do
+		w=$((16#${groups[i]:-0} << 16 | 16#${groups[i + 1]:-0}))
+		printf -v h_proc_hex '%s%02X%02X%02X%02X' "$h_proc_hex" $((w & 255)) \
+			$((w >> 8 & 255)) $((w >> 16 & 255)) $((w >> 24 & 255))
+	done
+}
+
+# h_listening ADDR PORT: a TCP socket listens on ADDR:PORT or the wildcard
+# (read from this namespace's /proc/net/tcp and tcp6: no process started).
 h_listening() {
-	local want=$1 port=$2 local_addr
-	while read -r local_addr; do
-		local_addr=${local_addr%:*}
-		local_addr=${local_addr#[}
-		local_addr=${local_addr%]}
-		local_addr=${local_addr%%%*}
-		case $local_addr in
-		"$want" | '*' | 0.0.0.0 | ::) return 0 ;;
-		esac
-	done < <(ss -Hltn "sport = :$port" | awk '{print $4}')
+	local port file sl local_addr remote state rest
+	h_proc_addr "$1" || return 1
+	printf -v port '%04X' "$2"
+	for file in /proc/net/tcp /proc/net/tcp6; do
+		while read -r sl local_addr remote state rest; do
+			[ "$state" = 0A ] && [ "${local_addr#*:}" = "$port" ] || continue # 0A: LISTEN
+			case ${local_addr%:*} in
+			"$h_proc_hex" | 00000000 | 00000000000000000000000000000000) return 0 ;;
+			esac
+		done <"$file"
+	done
 	return 1
 }
 
@@ -257,49 +295,95 @@ h_dns_dir() {
 	[ -d "$H_DNS_DIR/zones" ] || mkdir -p "$H_DNS_DIR/zones"
 }
 
-h_dns_origin() { # normalise: lower case, no final dot
-	local o=${1,,}
-	echo "${o%.}"
+# h_dns_origin NAME: NAME normalised (lower case, no final dot) in h_origin.
+h_dns_origin() {
+	h_origin=${1,,}
+	h_origin=${h_origin%.}
 }
 
-# h_dns_install ORIGIN FILE: check FILE and install it with a new serial.
+# h_dns_install ORIGIN FILE: check FILE and install it with a new serial
+# (in place before nsd runs; by a rename once it may be reading).
 h_dns_install() {
-	local origin=$1 file=$2 printed
+	local origin=$1 file=$2 printed line out= soa=0 zone=$H_DNS_DIR/zones/$1.zone
 	printed=$(nsd-checkzone -p "$origin" "$file" 2>&1) ||
 		h_bail "h_dns_zone $file: $printed"
 	h_dns_serial=$((h_dns_serial + 1))
-	awk -v serial="$h_dns_serial" '
-		soa == 1 { sub(/^[ \t]*[0-9]+/, "\t\t" serial); soa = 2 }
-		/\tSOA\t/ && /\($/ && soa == 0 { soa = 1 }
-		{ print }
-		END { exit soa == 2 ? 0 : 1 }' <<<"$printed" >"$H_DNS_DIR/zones/$origin.zone.new" ||
-		h_bail "h_dns_zone $file: unexpected nsd-checkzone output"
-	mv "$H_DNS_DIR/zones/$origin.zone.new" "$H_DNS_DIR/zones/$origin.zone"
+	# The serial is the first number on the line after "<tab>SOA<tab>... (".
+	while IFS= read -r line; do
+		if [ "$soa" -eq 1 ]; then
+			[[ $line =~ ^[[:blank:]]*[0-9]+(.*)$ ]] &&
+				line=$'\t\t'$h_dns_serial${BASH_REMATCH[1]}
+			soa=2
+		elif [ "$soa" -eq 0 ] && [[ $line == *$'\t'SOA$'\t'*'(' ]]; then
+			soa=1
+		fi
+		out+=$line$'\n'
+	done <<<"$printed"
+	[ "$soa" -eq 2 ] || h_bail "h_dns_zone $file: unexpected nsd-checkzone output"
+	if [ "$h_dns_running" -eq 1 ]; then
+		printf '%s' "$out" >"$zone.new"
+		mv "$zone.new" "$zone"
+	else
+		printf '%s' "$out" >"$zone"
+	fi
 	echo "$h_dns_serial" >"$H_DNS_DIR/zones/$origin.serial"
 }
 
-# h_dns_query ORIGIN: print "STATUS SERIAL" as the server answers for the SOA.
+# h_dns_query ORIGIN...: ask the server for the SOA of each ORIGIN (one
+# dig for all) and set h_dns_got[ORIGIN] to "STATUS SERIAL" (STATUS empty
+# when no answer came, SERIAL empty when the answer has no SOA).
+declare -A h_dns_got=()
 h_dns_query() {
-	dig +norec +time=1 +tries=1 -p 53 @"$H_DNS_ADDR" "$1" SOA 2>/dev/null | awk '
-		/status:/ { s = $6; sub(/,$/, "", s) }
-		$4 == "SOA" && !serial { serial = $7 }
-		END { print s, serial }'
+	local origin args=() line f status= cur= cur_status=
+	for origin in "$@"; do
+		args+=("$origin" SOA)
+		h_dns_got[$origin]=" "
+	done
+	while IFS= read -r line; do
+		case $line in
+		';; ->>HEADER<<-'*)
+			status=${line#*status: }
+			status=${status%%,*}
+			;;
+		';;'* | '') ;;
+		';'*) # the question: the answers that follow are for this origin
+			read -ra f <<<"${line#;}"
+			[ "${f[2]:-}" = SOA ] || continue
+			h_dns_origin "${f[0]}"
+			cur=$h_origin cur_status=$status status=
+			h_dns_got[$cur]="$cur_status "
+			;;
+		*)
+			read -ra f <<<"$line"
+			[ -n "$cur" ] && [ "${f[3]:-}" = SOA ] && [ "${h_dns_got[$cur]}" = "$cur_status " ] &&
+				h_dns_got[$cur]="$cur_status ${f[6]}"
+			;;
+		esac
+	done < <(dig +norec +time=1 +tries=1 -p 53 @"$H_DNS_ADDR" "${args[@]}" 2>/dev/null)
 }
 
-# h_dns_served ORIGIN: the server answers for ORIGIN as configured.
+# h_dns_served ORIGIN...: the server answers for every ORIGIN as configured.
 h_dns_served() {
-	local got
-	got=$(h_dns_query "$1")
-	if [ "${h_dns_zones[$1]}" = servfail ]; then
-		[ "$got" = "SERVFAIL " ]
-	else
-		[ "$got" = "NOERROR $(cat "$H_DNS_DIR/zones/$1.serial")" ]
-	fi
+	local origin serial
+	h_dns_query "$@"
+	for origin in "$@"; do
+		if [ "${h_dns_zones[$origin]}" = servfail ]; then
+			[ "${h_dns_got[$origin]}" = "SERVFAIL " ] || return 1
+		else
+			read -r serial <"$H_DNS_DIR/zones/$origin.serial"
+			[ "${h_dns_got[$origin]}" = "NOERROR $serial" ] || return 1
+		fi
+	done
 }
 
+# h_dns_wait_served ORIGIN...: wait until h_dns_served, or bail out.
 h_dns_wait_served() {
-	h_wait_until 20 h_dns_served "$1" ||
-		h_bail "nsd does not serve $1 as configured (got: $(h_dns_query "$1"))"
+	local origin
+	h_wait_until 20 h_dns_served "$@" && return 0
+	for origin in "$@"; do
+		h_dns_served "$origin" ||
+			h_bail "nsd does not serve $origin as configured (got: ${h_dns_got[$origin]})"
+	done
 }
 
 h_dns_control() {
@@ -323,8 +407,9 @@ h_dns_apply() {
 }
 
 h_dns_zone() {
-	local file=$1 origin old
-	origin=$(h_dns_origin "${2:-$(basename "$file" .zone)}")
+	local file=$1 origin old base=${1##*/}
+	h_dns_origin "${2:-${base%.zone}}"
+	origin=$h_origin
 	h_dns_dir
 	h_dns_install "$origin" "$file"
 	old=${h_dns_zones[$origin]:-}
@@ -334,7 +419,8 @@ h_dns_zone() {
 
 h_dns_zone_servfail() {
 	local origin old
-	origin=$(h_dns_origin "$1")
+	h_dns_origin "$1"
+	origin=$h_origin
 	h_dns_dir
 	old=${h_dns_zones[$origin]:-}
 	h_dns_zones[$origin]=servfail
@@ -386,7 +472,10 @@ h_dns_start() {
 	[ "$h_dns_running" -eq 0 ] || h_bail "h_dns_start: nsd is already running"
 	h_dns_dir
 	for file in "$top_srcdir"/tests/zones/*.zone; do
-		origin=$(h_dns_origin "$(basename "$file" .zone)")
+		file=${file##*/}
+		h_dns_origin "${file%.zone}"
+		origin=$h_origin
+		file=$top_srcdir/tests/zones/$file
 		[ -n "${h_dns_zones[$origin]:-}" ] && continue
 		h_dns_install "$origin" "$file"
 		h_dns_zones[$origin]=zone
@@ -395,9 +484,7 @@ h_dns_start() {
 	[ ${#H_DNS_DIR} -lt 100 ] || h_bail "h_dns_start: $H_DNS_DIR is too long for a socket path"
 	h_daemon_start nsd nsd -d -c "$H_DNS_DIR/nsd.conf"
 	h_dns_running=1
-	for origin in "${!h_dns_zones[@]}"; do
-		h_dns_wait_served "$origin"
-	done
+	h_dns_wait_served "${!h_dns_zones[@]}"
 }
 
 h_dns_stop() {
