@@ -9,7 +9,7 @@
  * answer that way (a timeout, SERVFAIL, TCP) or a request that needs more
  * sends the request to a worker, which evaluates it with blocking lookups
  * and the answers fetched so far, and hands it back through the loop's
- * mailbox (spf_mailbox.h). The loops run in the same sandboxed,
+ * mailbox (common/mailbox.h). The loops run in the same sandboxed,
  * unprivileged process as the workers (spf_sandbox.h covers every
  * thread). */
 #include "config.h"

@@ -28,12 +28,12 @@
 
 #include "buf.h"
 #include "log.h"
+#include "mailbox.h"
 #include "mem.h"
 #include "policy_proto.h"
 #include "sockspec.h"
 #include "spf_cache.h"
 #include "spf_dns_async.h"
-#include "spf_mailbox.h"
 #include "spf_policy.h"
 #include "spf_pool.h"
 
@@ -53,7 +53,7 @@ void spf_loop_post(struct spf_loop *loop, int kind, int fd, struct job *j, const
 	l->job = j;
 	if (peer != NULL)
 		snprintf(l->peer, sizeof(l->peer), "%s", peer);
-	spf_mailbox_post(loop->mailbox, l);
+	mailbox_post(loop->mailbox, &l->link);
 }
 
 /* ---- connections ---- */
@@ -389,10 +389,8 @@ static void loop_stopping(struct spf_loop *loop)
 
 /* letter_cb: what another thread handed over (or, when the loop no
  * longer runs, what is left in the mailbox). */
-static void letter_cb(void *item, void *arg)
+static void letter_cb(struct spf_loop *loop, struct letter *l)
 {
-	struct spf_loop *loop = arg;
-	struct letter *l = item;
 	switch (l->kind) {
 	case LETTER_CONN:
 		if (loop->stopping) {
@@ -418,6 +416,22 @@ static void letter_cb(void *item, void *arg)
 	free(l);
 }
 
+/* letters_take: every letter waiting, oldest first, to letter_cb. */
+static void letters_take(struct spf_loop *loop)
+{
+	for (struct mailbox_link *m = mailbox_take(loop->mailbox), *next; m != NULL; m = next) {
+		next = m->next;
+		letter_cb(loop, (struct letter *)m);
+	}
+}
+
+static void mailbox_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	letters_take(arg);
+}
+
 int spf_loop_new(const struct spf_conf *conf, size_t index, struct spf_cache *cache,
 		 struct spf_cache *dns_cache, struct spf_loop **loop_r, char **error_r)
 {
@@ -431,11 +445,14 @@ int spf_loop_new(const struct spf_conf *conf, size_t index, struct spf_cache *ca
 		*error_r = xstrdup("libevent: cannot create an event base");
 		return -1;
 	}
-	if (spf_mailbox_new(loop->base, letter_cb, loop, &loop->mailbox, error_r) < 0 ||
+	if (mailbox_new(&loop->mailbox, error_r) < 0 ||
 	    spf_engine_new(conf->receiver, dns_cache, &loop->engine, error_r) < 0) {
 		spf_loop_free(&loop);
 		return -1;
 	}
+	loop->mailbox_ev = event_new(loop->base, mailbox_fd(loop->mailbox), EV_READ | EV_PERSIST,
+				     mailbox_readable, loop);
+	event_add(loop->mailbox_ev, NULL);
 	loop->dns = spf_dns_async_new(loop->base);
 	if (loop->dns == NULL && index == 0)
 		log_info("DNS queries from the event loop unavailable (resolv.conf's first "
@@ -467,8 +484,10 @@ void spf_loop_free(struct spf_loop **lp)
 	spf_loop_close(loop);
 	if (loop->mailbox != NULL) {
 		loop->stopping = 1;
-		spf_mailbox_drain(loop->mailbox);
-		spf_mailbox_free(&loop->mailbox);
+		letters_take(loop);
+		if (loop->mailbox_ev != NULL)
+			event_free(loop->mailbox_ev);
+		mailbox_free(&loop->mailbox, NULL);
 	}
 	spf_engine_free(&loop->engine);
 	event_base_free(loop->base);

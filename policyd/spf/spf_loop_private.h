@@ -11,6 +11,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "mailbox.h"
 #include "policy_proto.h"
 #include "sockspec.h"
 #include "spf_conf.h"
@@ -58,7 +59,8 @@ struct spf_loop {
 	struct spf_engine *engine;   /* for offline evaluations */
 	struct spf_dns_async *dns;   /* NULL: the loop sends no queries */
 	struct spf_cache *cache;     /* answers to requests, shared */
-	struct spf_mailbox *mailbox; /* letters from other threads */
+	struct mailbox *mailbox;  /* letters from other threads */
+	struct event *mailbox_ev; /* its eventfd readable */
 	struct conn *conns;
 	size_t load; /* connections handed and not closed (atomic) */
 	int stopping;
@@ -66,6 +68,7 @@ struct spf_loop {
 
 /* What other threads hand to a loop. */
 struct letter {
+	struct mailbox_link link; /* first: the mailbox's items are these */
 	enum { LETTER_CONN, LETTER_JOB, LETTER_STOP } kind;
 	int fd;		 /* LETTER_CONN */
 	struct job *job; /* LETTER_JOB */

@@ -3,7 +3,7 @@
  *
  * A loop submits jobs (opaque pointers); a worker runs work(engine, job,
  * ctx), which then owns the job (it hands it back to its loop, see
- * spf_mailbox.h). The pool never frees a job.
+ * common/mailbox.h). The pool never frees a job.
  */
 #ifndef POSTERN_SPF_POOL_H
 #define POSTERN_SPF_POOL_H
