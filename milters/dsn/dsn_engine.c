@@ -87,6 +87,44 @@ static int structural(const char *name, size_t len)
 	       (len > 8 && strncasecmp(name, "Content-", 8) == 0);
 }
 
+/* refold: new, a rewrite of the unfolded value old, with the folds that
+ * folded (old with "\n" where its lines were joined) had outside the
+ * rewritten part: before the first and after the last character that
+ * differ. A fold is kept only where the next character is a blank, as
+ * RFC 5322 section 2.2.3 wants. Returns a new string. */
+static char *refold(const char *folded, const char *old, const char *new)
+{
+	size_t old_len = strlen(old), new_len = strlen(new), prefix = 0, suffix = 0;
+	while (prefix < old_len && prefix < new_len && old[prefix] == new[prefix])
+		prefix++;
+	while (suffix < old_len - prefix && suffix < new_len - prefix &&
+	       old[old_len - 1 - suffix] == new[new_len - 1 - suffix])
+		suffix++;
+	struct buf out;
+	buf_init(&out, new_len + 8);
+	size_t done = 0, at = 0; /* new's bytes copied; old's index of the next fold */
+	for (const char *p = folded; *p != '\0'; p++) {
+		if (*p != '\n') {
+			at++;
+			continue;
+		}
+		size_t to;
+		if (at <= prefix)
+			to = at;
+		else if (at >= old_len - suffix)
+			to = at - old_len + new_len;
+		else
+			continue;
+		if (to < done || (new[to] != ' ' && new[to] != '\t'))
+			continue;
+		buf_append(&out, new + done, to - done);
+		buf_append_char(&out, '\n');
+		done = to;
+	}
+	buf_append(&out, new + done, new_len - done);
+	return buf_detach(&out);
+}
+
 static void add_edit(struct dsn_scan *s, const char *name, size_t nth, char *value)
 {
 	struct dsn_result *r = &s->result;
@@ -124,9 +162,8 @@ static void primary_header(struct dsn_scan *s, const struct mime_header *h)
 	char *status = NULL, *text = NULL;
 	if (dsn_apply(s->rules, &s->result, DSN_NO_STATUS, buf_cstr(&value), &status, &text) > 0) {
 		char *name = xstrndup(h->text, h->name_len);
-		add_edit(s, name, nth, text);
+		add_edit(s, name, nth, refold(v, buf_cstr(&value), text));
 		free(name);
-		text = NULL;
 	}
 	free(status);
 	free(text);

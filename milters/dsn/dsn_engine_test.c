@@ -111,9 +111,16 @@ static char *rebuilt(const char *msg, struct dsn_scan *s)
 			    r->edits[i].name_index == seen + 1)
 				value = r->edits[i].value;
 		}
-		if (value != NULL)
-			buf_printf(&out, "%.*s: %s\r\n", (int)nlen, line, value);
-		else
+		if (value != NULL) {
+			/* "\n" in a value is a fold: the MTA writes CRLF */
+			buf_printf(&out, "%.*s: ", (int)nlen, line);
+			for (const char *v = value; *v != '\0'; v++)
+				if (*v == '\n')
+					buf_append_str(&out, "\r\n");
+				else
+					buf_append_char(&out, *v);
+			buf_append_str(&out, "\r\n");
+		} else
 			buf_append(&out, line, (size_t)(end - line));
 		line = end;
 	}
@@ -199,6 +206,32 @@ static void test_bounce(void)
 	dsn_scan_free(&s);
 	dsn_rules_free(&plain);
 	dsn_rules_free(&rules);
+	free(msg);
+}
+
+/* A changed header keeps the folds outside the text a rule rewrote. */
+static void test_folds(void)
+{
+	char *msg = read_file("postfix-bounce.eml");
+	const char *from = "From: MAILER-DAEMON@mx1.corp.internal (Mail Delivery System)\r\n";
+	char *at = strstr(msg, from);
+	if (at == NULL) {
+		tap_diag("no From line in postfix-bounce.eml");
+		abort();
+	}
+	char *folded = xasprintf("%.*sFrom: MAILER-DAEMON@mx1.corp.internal\r\n\t(Mail\r\n "
+				 "Delivery System)\r\n%s",
+				 (int)(at - msg), msg, at + strlen(from));
+	struct dsn_rules *rules = rules_new(DSN_RETURN_FULL, 1);
+	struct dsn_scan *s = scan(rules, folded, 1, 0);
+	char *out = rebuilt(folded, s);
+	tap_ok(strstr(out, "\r\nFrom: MAILER-DAEMON@gateway.example.test\r\n\t(Mail\r\n "
+			   "Delivery System)\r\n") != NULL,
+	       "a rewritten header keeps its folds");
+	free(out);
+	dsn_scan_free(&s);
+	dsn_rules_free(&rules);
+	free(folded);
 	free(msg);
 }
 
@@ -311,6 +344,7 @@ static void test_filter(void)
 int main(void)
 {
 	test_bounce();
+	test_folds();
 	test_return_content();
 	test_not_dsn();
 	test_filter();
