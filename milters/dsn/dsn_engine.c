@@ -122,7 +122,9 @@ static char *refold(const char *folded, const char *old, const char *new)
 		done = to;
 	}
 	buf_append(&out, new + done, new_len - done);
-	return buf_detach(&out);
+	char *folded_new = buf_detach(&out);
+	buf_deinit(&out); /* detaching leaves an empty buffer */
+	return folded_new;
 }
 
 static void add_edit(struct dsn_scan *s, const char *name, size_t nth, char *value)
