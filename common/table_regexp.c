@@ -45,6 +45,12 @@ struct table_regexp_rule {
 	pcre2_code *code;
 	int jit; /* code was JIT-compiled: match with pcre2_jit_match() */
 	int negate;
+	/* first: for a pattern anchored at the start of the key, the bytes a
+	 * match can start with (bit b of first[b / 8]); has_first is 0 when
+	 * PCRE2 does not know them. A key whose first byte is not among them
+	 * cannot match, and PCRE2 is not asked. */
+	int has_first;
+	uint8_t first[32];
 	struct table_subst *result; /* TABLE_REGEXP_MATCH */
 	size_t endif;		    /* TABLE_REGEXP_IF: index of the matching endif */
 	size_t lineno;
@@ -183,6 +189,49 @@ static int table_regexp_pattern(const struct table_regexp_syntax *syn, const cha
 /* table_regexp_rule_text: parse a rule after any "if": pattern, flags,
  * then the result (only for TABLE_REGEXP_MATCH); 1 ok, -1 error (no
  * file:line). */
+/* table_regexp_ascii_other_case: the other case of an ASCII letter, as
+ * PCRE2's built-in character tables have it; any other byte itself. */
+static uint32_t table_regexp_ascii_other_case(uint32_t c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 'A';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 'a';
+	return c;
+}
+
+/* table_regexp_first_bytes: fill rule->first from what PCRE2 learned when
+ * it compiled an anchored pattern: a fixed first code unit (taken in both
+ * cases: the first byte's caselessness is not reported, and a superset is
+ * safe) or its bitmap of possible first code units. Patterns in UTF or UCP
+ * mode are left alone: there a caseless letter can match bytes of another
+ * script. */
+static void table_regexp_first_bytes(struct table_regexp_rule *rule)
+{
+	uint32_t options = 0, type = 0, unit = 0;
+	const uint8_t *bitmap = NULL;
+
+	pcre2_pattern_info(rule->code, PCRE2_INFO_ALLOPTIONS, &options);
+	if (!(options & PCRE2_ANCHORED) || (options & (PCRE2_UTF | PCRE2_UCP)))
+		return;
+	pcre2_pattern_info(rule->code, PCRE2_INFO_FIRSTCODETYPE, &type);
+	if (type == 1) {
+		pcre2_pattern_info(rule->code, PCRE2_INFO_FIRSTCODEUNIT, &unit);
+		if (unit > 0xff)
+			return;
+		uint32_t other = table_regexp_ascii_other_case(unit);
+		rule->first[unit / 8] |= (uint8_t)(1u << (unit % 8));
+		rule->first[other / 8] |= (uint8_t)(1u << (other % 8));
+		rule->has_first = 1;
+		return;
+	}
+	pcre2_pattern_info(rule->code, PCRE2_INFO_FIRSTBITMAP, &bitmap);
+	if (bitmap != NULL) {
+		memcpy(rule->first, bitmap, sizeof(rule->first));
+		rule->has_first = 1;
+	}
+}
+
 static int table_regexp_rule_text(const struct table_regexp_syntax *syn, const char *s,
 				  struct table_regexp_rule *rule, char **error_r)
 {
@@ -203,6 +252,7 @@ static int table_regexp_rule_text(const struct table_regexp_syntax *syn, const c
 		free(error);
 		goto out;
 	}
+	table_regexp_first_bytes(rule);
 	if (rule->kind == TABLE_REGEXP_IF) {
 		rc = 1;
 		goto out;
@@ -344,22 +394,34 @@ static int table_regexp_match(const struct table_regexp *re, const struct table_
 	return -1;
 }
 
+/* table_regexp_cannot_match: the key's first byte rules out a match. */
+static int table_regexp_cannot_match(const struct table_regexp_rule *r, const char *key)
+{
+	unsigned char c = (unsigned char)key[0];
+	return r->has_first && (c == '\0' || !(r->first[c / 8] & (1u << (c % 8))));
+}
+
 static int table_regexp_lookup(const void *data, const char *key, char **value_r, char **error_r)
 {
 	const struct table_regexp *re = data;
-	pcre2_match_data *md = pcre2_match_data_create(re->max_groups + 1, NULL);
-	if (md == NULL) {
-		*error_r =
-		    xasprintf("%s: out of memory for a regular expression match", re->origin);
-		return -1;
-	}
+	pcre2_match_data *md = NULL; /* made when a pattern is first run */
 	int rc = 0;
 	size_t len = strlen(key);
 	for (size_t i = 0; i < re->n_rules && rc == 0; i++) {
 		const struct table_regexp_rule *r = &re->rules[i];
 		if (r->kind == TABLE_REGEXP_ENDIF)
 			continue;
-		int pairs = table_regexp_match(re, r, key, len, md, error_r);
+		int pairs = 0;
+		if (!table_regexp_cannot_match(r, key)) {
+			if (md == NULL &&
+			    (md = pcre2_match_data_create(re->max_groups + 1, NULL)) == NULL) {
+				*error_r = xasprintf("%s: out of memory for a regular expression "
+						     "match",
+						     re->origin);
+				return -1;
+			}
+			pairs = table_regexp_match(re, r, key, len, md, error_r);
+		}
 		if (pairs < 0) {
 			rc = -1;
 		} else if (r->kind == TABLE_REGEXP_IF) {

@@ -59,6 +59,54 @@ static void test_pcre(void)
 }
 
 /* The flags about newlines, which postmap -q cannot feed. */
+/* Anchored patterns are skipped when the key's first byte cannot start a
+ * match; every such case must still give what PCRE2 gives. */
+static const char table_first_text[] =
+    "/^buy cheap (\\w+)/    spam $1\n"
+    "/^(From|To):/          address\n"
+    "/^(?-i)Q/              upper q\n"
+    "/^$/                   empty\n"
+    "/^[0-9]+x/             digits\n"
+    "/^.ny/                 any\n";
+
+static void test_first_bytes(void)
+{
+	static const struct table_case cases[] = {
+	    {"buy cheap pills", "spam pills"},
+	    {"BUY CHEAP Pills", "spam Pills"},
+	    {"xbuy cheap pills", NULL},
+	    {"from: a", "address"},
+	    {"TO: b", "address"},
+	    {"Cc: c", NULL},
+	    {"Q", "upper q"},
+	    {"q", NULL},
+	    {"", "empty"},
+	    {"123x", "digits"},
+	    {"x123x", NULL},
+	    {"\tny", "any"},
+	    {"Any", "any"},
+	};
+	struct table *t = table_test_text("pcre", table_first_text, 0);
+	table_test_cases(t, cases, sizeof(cases) / sizeof(*cases), "pcre first bytes");
+	table_free(&t);
+	/* A negated anchored rule matches every key its first byte rules out. */
+	static const struct table_case negated[] = {
+	    {"X-Spam: yes", NULL},
+	    {"x-spam: yes", NULL},
+	    {"Subject: x", "not an X- field"},
+	    {"", "not an X- field"},
+	};
+	t = table_test_text("pcre", "!/^X-/ not an X- field\n", 0);
+	table_test_cases(t, negated, sizeof(negated) / sizeof(*negated), "pcre negated first bytes");
+	table_free(&t);
+	/* In UTF mode a caseless k matches the Kelvin sign (another first
+	 * byte): no first-byte shortcut there. */
+	static const struct table_case utf[] = {{"\xe2\x84\xaa", "kelvin"}};
+	t = table_test_text("pcre", "/(*UTF)^k/ kelvin\n", 0);
+	table_test_cases(t, utf, 1, "pcre utf first bytes");
+	table_free(&t);
+}
+
 static void test_pcre_newlines(void)
 {
 	static const struct table_case cases[] = {
@@ -176,6 +224,7 @@ static void test_inline_rules(void)
 int main(void)
 {
 	test_pcre();
+	test_first_bytes();
 	test_pcre_newlines();
 	test_regexp();
 	test_errors();

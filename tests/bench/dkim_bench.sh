@@ -29,6 +29,9 @@
 # before and after the message runs: the rate of RSA-2048 signatures the
 # machine manages, the ceiling for signing one message per signature. Its
 # figures divide by user CPU time, not elapsed time.
+#
+# With PERF_DATA=FILE set, "perf record -g" samples the unix-socket
+# postern-dkim through the message runs into FILE (perf report -i FILE).
 set -u
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 top_builddir=$(cd "${1:-$top_srcdir/build}" && pwd)
@@ -157,7 +160,12 @@ echo "# $(nproc) CPUs, $MESSAGES messages over $CONNECTIONS connections per run;
 	"load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 speed1_before=$(speed 1)
 speedn_before=$(speed "$(nproc)")
+if [ -n "${PERF_DATA:-}" ]; then
+	h_daemon_start perf perf record -g -o "$PERF_DATA" -p "$(h_daemon_pid postern_unix)"
+	sleep 1
+fi
 measure
+[ -n "${PERF_DATA:-}" ] && h_daemon_stop perf 20 >/dev/null 2>&1
 speed1_after=$(speed 1)
 speedn_after=$(speed "$(nproc)")
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

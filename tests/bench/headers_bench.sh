@@ -35,6 +35,10 @@
 #             Postfix processes and of its milter (from /proc: on a shared
 #             machine, steadier than the rate). The best rate counts.
 # Printed: one line per measurement and the ratios.
+# With PERF_DATA=FILE set, "perf record -g" samples the postern-headers that
+# serves Postfix (the "milter" instance) through the Postfix rounds into
+# FILE (perf report -i FILE); PERF_MILTER=bare samples the one without
+# tables instead.
 set -u
 args=("$@")
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
@@ -206,6 +210,10 @@ for inst in builtin milter bare; do
 done
 echo "# Postfix 3.7: $MESSAGES messages over $SESSIONS sessions (smtp-source $SMTP_SOURCE_OPTS), $ROUNDS rounds"
 declare -A best=() cpu=()
+if [ -n "${PERF_DATA:-}" ]; then
+	h_daemon_start perf perf record -g -o "$PERF_DATA" -p "$(h_daemon_pid "${PERF_MILTER:-headers}")"
+	sleep 1
+fi
 for ((round = 1; round <= ROUNDS; round++)); do
 	for inst in builtin milter bare; do
 		run $inst
@@ -216,6 +224,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		cpu[$inst]=$(echo "${cpu[$inst]:-0} + ($pcpu + $mcpu) / $ROUNDS" | bc -l)
 	done
 done
+[ -n "${PERF_DATA:-}" ] && h_daemon_stop perf 20 >/dev/null 2>&1
 printf 'best msg/s: built-in %.1f, postern-headers %.1f, postern-headers without tables %.1f\n' \
 	"${best[builtin]}" "${best[milter]}" "${best[bare]}"
 printf 'mean CPU per message (postfix + milter): built-in %.2f ms, postern-headers %.2f ms, without tables %.2f ms\n' \
