@@ -61,6 +61,12 @@ struct table_regexp {
 	struct table_regexp_rule *rules;
 	size_t n_rules;
 	uint32_t max_groups;
+	/* first: when every result rule has first bytes and no rule is
+	 * negated (has_first), the union of the result rules' first bytes: a
+	 * key starting with any other byte matches nothing (an if only
+	 * narrows what its rules see). */
+	int has_first;
+	uint8_t first[32];
 };
 
 /* table_regexp_pcre2: compile for PCRE2 with options; 1 or -1. */
@@ -323,6 +329,20 @@ static void table_regexp_free(void *data)
 	free(re);
 }
 
+/* table_regexp_table_first_bytes: fill re->first (see struct table_regexp). */
+static void table_regexp_table_first_bytes(struct table_regexp *re)
+{
+	re->has_first = 1;
+	for (size_t i = 0; i < re->n_rules && re->has_first; i++) {
+		const struct table_regexp_rule *r = &re->rules[i];
+		if (r->negate || (r->kind == TABLE_REGEXP_MATCH && !r->has_first))
+			re->has_first = 0;
+		else if (r->kind == TABLE_REGEXP_MATCH)
+			for (size_t b = 0; b < sizeof(re->first); b++)
+				re->first[b] |= r->first[b];
+	}
+}
+
 static int table_regexp_parse(const struct table_regexp_syntax *syn, const char *origin,
 			      const char *text, size_t len, void **data_r, char **error_r)
 {
@@ -361,6 +381,7 @@ static int table_regexp_parse(const struct table_regexp_syntax *syn, const char 
 	}
 	if (table_nest_deinit(&nest, origin, rc == 0 ? error_r : NULL) < 0)
 		rc = -1;
+	table_regexp_table_first_bytes(re);
 	table_text_deinit(&tt);
 	if (rc < 0) {
 		table_regexp_free(re);
@@ -394,16 +415,19 @@ static int table_regexp_match(const struct table_regexp *re, const struct table_
 	return -1;
 }
 
-/* table_regexp_cannot_match: the key's first byte rules out a match. */
-static int table_regexp_cannot_match(const struct table_regexp_rule *r, const char *key)
+/* table_regexp_excluded: key's first byte is not among first (for an
+ * empty key: there is none). */
+static int table_regexp_excluded(const uint8_t first[32], const char *key)
 {
 	unsigned char c = (unsigned char)key[0];
-	return r->has_first && (c == '\0' || !(r->first[c / 8] & (1u << (c % 8))));
+	return c == '\0' || !(first[c / 8] & (1u << (c % 8)));
 }
 
 static int table_regexp_lookup(const void *data, const char *key, char **value_r, char **error_r)
 {
 	const struct table_regexp *re = data;
+	if (re->has_first && table_regexp_excluded(re->first, key))
+		return 0;
 	pcre2_match_data *md = NULL; /* made when a pattern is first run */
 	int rc = 0;
 	size_t len = strlen(key);
@@ -412,7 +436,7 @@ static int table_regexp_lookup(const void *data, const char *key, char **value_r
 		if (r->kind == TABLE_REGEXP_ENDIF)
 			continue;
 		int pairs = 0;
-		if (!table_regexp_cannot_match(r, key)) {
+		if (!r->has_first || !table_regexp_excluded(r->first, key)) {
 			if (md == NULL &&
 			    (md = pcre2_match_data_create(re->max_groups + 1, NULL)) == NULL) {
 				*error_r = xasprintf("%s: out of memory for a regular expression "

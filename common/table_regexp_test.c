@@ -99,6 +99,18 @@ static void test_first_bytes(void)
 	t = table_test_text("pcre", "!/^X-/ not an X- field\n", 0);
 	table_test_cases(t, negated, sizeof(negated) / sizeof(*negated), "pcre negated first bytes");
 	table_free(&t);
+	/* Every rule anchored: keys no rule can start are turned away before
+	 * any pattern runs; the rules inside an if still match. */
+	static const struct table_case nested[] = {
+	    {"X-Spam: yes", "spam"},
+	    {"X-Other: 1", NULL},
+	    {"Subject: hi", "subject"},
+	    {"Date: x", NULL},
+	    {"", NULL},
+	};
+	t = table_test_text("pcre", "if /^X-/\n/^X-Spam:/ spam\nendif\n/^Subject:/ subject\n", 0);
+	table_test_cases(t, nested, sizeof(nested) / sizeof(*nested), "pcre if first bytes");
+	table_free(&t);
 	/* In UTF mode a caseless k matches the Kelvin sign (another first
 	 * byte): no first-byte shortcut there. */
 	static const struct table_case utf[] = {{"\xe2\x84\xaa", "kelvin"}};
