@@ -195,11 +195,17 @@ static int deliver_dsn_queue(struct queue_dir *qd, const struct queue_msg *msg, 
 	deliver_dsn_returned(&b, msg, boundary, kind == DSN_DELAY);
 	struct queue_envelope denv = {.sender = postmaster ? (char *)conf->double_bounce : "",
 				      .protocol = "postern-bounce"};
+	struct queue_attr internal = {DELIVER_DSN_CLASS_ATTR, "bounce"};
+	if (conf->filter) {
+		denv.extra = &internal;
+		denv.n_extra = 1;
+	}
 	size_t content_len = b.len;
 	int ok = queue_writer_envelope(w, &denv, error_r) > 0 &&
 		 queue_writer_rcpt(w, to, NULL, 0, error_r) > 0 &&
 		 queue_writer_content(w, b.data, b.len, error_r) > 0 &&
-		 queue_writer_commit_sync(&w, QUEUE_INCOMING, error_r) > 0;
+		 queue_writer_commit_sync(&w, conf->filter ? QUEUE_MAILDROP : QUEUE_INCOMING,
+					  error_r) > 0;
 	queue_writer_abort(&w);
 	buf_deinit(&b);
 	free(boundary);
@@ -211,8 +217,10 @@ static int deliver_dsn_queue(struct queue_dir *qd, const struct queue_msg *msg, 
 		    : kind == DSN_DELAY ? "delay status"
 					: "non-delivery",
 		    new_id);
-	log_info_as("qmgr", "%s: from=<%s>, size=%zu, nrcpt=1 (queue active)", new_id, denv.sender,
-		    content_len);
+	/* In maildrop/, the pickup logs it once it is queued. */
+	if (!conf->filter)
+		log_info_as("qmgr", "%s: from=<%s>, size=%zu, nrcpt=1 (queue active)", new_id,
+			    denv.sender, content_len);
 	return 1;
 }
 

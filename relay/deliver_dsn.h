@@ -16,6 +16,11 @@
  * double bounce ("Postmaster Copy: Undelivered Mail", the whole message)
  * goes to 2bounce_notice_recipient from double_bounce_sender; a double
  * bounce that fails in turn is discarded with a warning.
+ * With internal_mail_filter_classes = bounce (and non_smtpd_milters set),
+ * every notification goes to maildrop/ instead of incoming/, marked as
+ * internal mail (DELIVER_DSN_CLASS_ATTR): the pickup gives it to
+ * non_smtpd_milters, as Postfix's cleanup does with its own bounces, and
+ * queues it (pickup.h).
  */
 #ifndef POSTERN_DELIVER_DSN_H
 #define POSTERN_DELIVER_DSN_H
@@ -26,8 +31,13 @@
 #include "deliver.h"
 #include "queue.h"
 
+/* The envelope attribute that marks a notification in maildrop/ as
+ * internal mail; its value is the internal_mail_filter_classes class. */
+#define DELIVER_DSN_CLASS_ATTR "internal_class"
+
 struct deliver_dsn_conf {
 	char *myhostname;    /* names this MTA */
+	int filter;	     /* notifications go through non_smtpd_milters */
 	int send_2bounce;    /* notify_classes has 2bounce */
 	char *postmaster;    /* 2bounce_notice_recipient, qualified */
 	char *double_bounce; /* double_bounce_sender, qualified */
@@ -35,7 +45,9 @@ struct deliver_dsn_conf {
 
 /* deliver_dsn_conf_init: read myhostname, notify_classes (2bounce),
  * 2bounce_notice_recipient and double_bounce_sender from view (the last
- * two qualified with @myhostname when they have no domain). 1, or -1 with
+ * two qualified with @myhostname when they have no domain), and whether
+ * internal_mail_filter_classes (bounce, notify; anything else is an error)
+ * has bounce while non_smtpd_milters is set. 1, or -1 with
  * *error_r. Release with deliver_dsn_conf_deinit (also after a failure). */
 int deliver_dsn_conf_init(struct deliver_dsn_conf *c, const struct cfg *view, char **error_r);
 void deliver_dsn_conf_deinit(struct deliver_dsn_conf *c);

@@ -151,9 +151,12 @@ static void pickup_one(struct pickup *p, const char *id)
 	for (size_t i = 0; i < queue_msg_rcpt_count(src); i++)
 		m.rcpts[m.n_rcpts++] = xstrdup(queue_msg_rcpt(src, i)->address);
 	buf_init(&m.content, 0);
-	for (size_t i = 0; i < env->n_extra; i++)
-		if (strcmp(env->extra[i].name, "origin_uid") == 0)
-			log_info("%s: uid=%s from=<%s>", m.queue_id, env->extra[i].value, m.sender);
+	const char *uid = pickup_extra(env, "origin_uid");
+	const char *internal = pickup_extra(env, DELIVER_DSN_CLASS_ATTR);
+	if (uid != NULL)
+		log_info("%s: uid=%s from=<%s>", m.queue_id, uid, m.sender);
+	if (internal != NULL)
+		log_info("%s: internal %s notification %s", m.queue_id, internal, id);
 	pickup_cleanup(&m, src, p->myhostname, p->mail_name);
 	if (m.message_id != NULL)
 		log_info("%s: message-id=%s", m.queue_id, m.message_id);

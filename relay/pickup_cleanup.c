@@ -1,16 +1,17 @@
 /* pickup_cleanup.c: cleanup for mail from the maildrop (see pickup.h):
  * the Received header of a local submission and the Message-Id, Date and
- * From headers the message lacks, as Postfix's cleanup adds them. */
+ * From headers the message lacks, as Postfix's cleanup adds them; none of
+ * that for posternd's own notifications, which are complete. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
+#include "deliver_dsn.h"
 #include "header.h"
 #include "mem.h"
 #include "pickup_private.h"
 
-/* pickup_extra: the value of extra attribute name, or NULL. */
-static const char *pickup_extra(const struct queue_envelope *env, const char *name)
+const char *pickup_extra(const struct queue_envelope *env, const char *name)
 {
 	for (size_t i = 0; i < env->n_extra; i++)
 		if (strcmp(env->extra[i].name, name) == 0)
@@ -50,6 +51,11 @@ void pickup_cleanup(struct pickup_msg *m, const struct queue_msg *msg, const cha
 	const void *data;
 	while (queue_msg_content_next(msg, &iter, &data, &len) > 0)
 		buf_append(&in, data, len);
+	if (pickup_extra(env, DELIVER_DSN_CLASS_ATTR) != NULL) {
+		buf_append(&m->content, buf_cstr(&in), buf_len(&in));
+		buf_deinit(&in);
+		return;
+	}
 
 	buf_printf(&m->content, "Received: by %s (%s, from userid %s)\r\n\tid %s; ", myhostname,
 		   mail_name, uid != NULL ? uid : "0", m->queue_id);

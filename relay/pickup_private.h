@@ -24,8 +24,12 @@ struct pickup_msg {
 	char *reject_text;   /* ... and its text (NULL: no reject) */
 };
 
+/* pickup_extra: the value of envelope attribute name, or NULL. */
+const char *pickup_extra(const struct queue_envelope *env, const char *name);
+
 /* pickup_cleanup: m's content from the maildrop file msg, with the
- * Received header and the missing headers. */
+ * Received header and the missing headers; internal mail (a notification
+ * of posternd's own, DELIVER_DSN_CLASS_ATTR) as it is. */
 void pickup_cleanup(struct pickup_msg *m, const struct queue_msg *msg, const char *myhostname,
 		    const char *mail_name);
 

@@ -62,6 +62,7 @@ static const struct relay_param relay_params_table[] = {
 	STR("inet_interfaces", "all", SUPPORTED, 0),
 	STR("inet_protocols", "all", SUPPORTED, 0),
 	INT("initial_destination_concurrency", "5", 0, NO_MAX, NOT_YET, 0),
+	LIST("internal_mail_filter_classes", "", SUPPORTED, 0),
 	INT("invalid_hostname_reject_code", "501", 0, NO_MAX, SUPPORTED, 0),
 	INT("line_length_limit", "2048", 1, NO_MAX, SUPPORTED, 0),
 	TIME("lmtp_connect_timeout", "0s", 's', SUPPORTED, 0),

@@ -83,23 +83,8 @@ dsn_file=$(grep -l 'multipart/report' "$W"/outside/* 2>/dev/null | head -1)
 [ -n "$dsn_file" ] || h_bail "no DSN reached the outside"
 
 # What the outside sees, without the lines the sink adds about its own
-# session (X-Client-Addr and the like, and its own Received header).
-/usr/bin/python3 - "$dsn_file" >"$W/dsn.eml" <<'PY'
-import sys
-raw = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n")
-head, _, body = raw.partition(b"\n\n")
-lines, skip = [], False
-for line in head.split(b"\n"):
-    if line[:1] in (b" ", b"\t"):
-        if not skip:
-            lines.append(line)
-        continue
-    skip = line.startswith((b"X-Client-", b"X-Helo-Args:", b"X-Mail-Args:", b"X-Rcpt-Args:")) \
-        or (line.startswith(b"Received:") and b"smtp-sink" in head.split(line, 1)[1][:300])
-    if not skip:
-        lines.append(line)
-sys.stdout.buffer.write(b"\n".join(lines) + b"\n\n" + body)
-PY
+# session.
+/usr/bin/python3 "$data/sink_message.py" "$dsn_file" >"$W/dsn.eml"
 leaks=$(grep -nE "$internal" "$W/dsn.eml")
 tap_is "$leaks" "" "none of the internal names of the table remains in the DSN"
 grep -q 'Diagnostic-Code: smtp; 550 5.1.1' "$W/dsn.eml"
