@@ -18,33 +18,8 @@ H_TIME_LIMIT=120
 h_netns_enter "$@"
 command -v smtp-sink >/dev/null || h_bail "smtp-sink not found: install the Debian package postfix"
 
-dsn=$top_builddir/milters/dsn/postern-dsn
-data=$top_srcdir/tests/data/dsn
-W=$TEST_TMP/dsn
-mkdir -p "$W/outside"
-chown postfix "$W/outside"
-chmod 755 "$TEST_TMP" "$W"
-cp "$data/status_filter.pcre" "$data/internal_received.pcre" "$W/"
-chmod 644 "$W"/*.pcre
-internal='corp\.internal|127\.0\.0\.41|/var/spool/mail|mailbox\.sh'
-
-h_addr_add 127.0.0.40
-h_addr_add 127.0.0.41
-h_daemon_start outside smtp-sink -u postfix -d "$W/outside/%H%M%S." 127.0.0.40:2526 20
-h_daemon_start mbox smtp-sink -u postfix -h mbox.corp.internal -f RCPT \
-	-B "550 5.1.1 <bob@mbox.corp.internal>: delivery to /var/spool/mail/bob failed: (mailbox.sh -x exited 67)" \
-	127.0.0.41:25 20
-h_wait_port 127.0.0.40 2526 || h_bail "the outside sink did not start"
-h_wait_port 127.0.0.41 25 || h_bail "the mailbox server did not start"
-
-cat >"$W/postern-dsn.conf" <<CONF
-socket = inet:127.0.0.1:8896
-user = nobody
-delivery_status_filter = pcre:$W/status_filter.pcre
-internal_received_checks = pcre:$W/internal_received.pcre
-CONF
-h_daemon_start dsn "$dsn" -f -c "$W/postern-dsn.conf"
-h_wait_port 127.0.0.1 8896 || h_bail "postern-dsn did not start"
+. "$top_srcdir/tests/data/dsn/lib.sh"
+dsn_site_start
 
 sd_init
 sd_conf 'myhostname = mx1.corp.internal' 'relay_domains = example.test' \
@@ -95,8 +70,8 @@ tap_ok $? "postern-dsn rewrote it"
 raw=$(outside filtered) || h_bail "no notification reached the outside"
 # What the outside sees, without the lines the sink adds about its session.
 f=$W/filtered.eml
-/usr/bin/python3 "$data/sink_message.py" "$raw" >"$f"
-leaks=$(grep -nE "$internal" "$f")
+/usr/bin/python3 "$DSN_DATA/sink_message.py" "$raw" >"$f"
+leaks=$(grep -nE "$DSN_INTERNAL" "$f")
 tap_is "$leaks" "" "none of the internal names of the table remains"
 grep -q 'Diagnostic-Code: smtp; 550 5.1.1' "$f"
 tap_ok $? "the diagnostic keeps what the sender needs (550 5.1.1)"

@@ -17,40 +17,9 @@ H_TIME_LIMIT=120
 h_netns_enter "$@"
 h_dns_start
 
-dsn=$top_builddir/milters/dsn/postern-dsn
 drive=$top_builddir/tests/tools/milter-drive
-data=$top_srcdir/tests/data/dsn
-W=$TEST_TMP/dsn
-mkdir -p "$W/outside"
-chown postfix "$W/outside"
-chmod 755 "$TEST_TMP" "$W"
-cp "$data/status_filter.pcre" "$data/internal_received.pcre" "$data/backscatter" "$W/"
-chmod 644 "$W"/*.pcre "$W/backscatter"
-
-# The internal names the filter table must hide.
-internal='corp\.internal|127\.0\.0\.41|/var/spool/mail|mailbox\.sh'
-
-# --- the outside world, the internal mailbox server, postern-dsn ---------------
-h_addr_add 127.0.0.40
-h_addr_add 127.0.0.41
-h_daemon_start outside smtp-sink -u postfix -d "$W/outside/%H%M%S." 127.0.0.40:2526 20
-h_daemon_start mbox smtp-sink -u postfix -h mbox.corp.internal -f RCPT \
-	-B "550 5.1.1 <bob@mbox.corp.internal>: delivery to /var/spool/mail/bob failed: (mailbox.sh -x exited 67)" \
-	127.0.0.41:25 20
-h_wait_port 127.0.0.40 2526 || h_bail "the outside sink did not start"
-h_wait_port 127.0.0.41 25 || h_bail "the mailbox server did not start"
-
-cat >"$W/postern-dsn.conf" <<EOF
-socket = inet:127.0.0.1:8896
-user = nobody
-delivery_status_filter = pcre:$W/status_filter.pcre
-internal_received_checks = pcre:$W/internal_received.pcre
-backscatter_recipients = texthash:$W/backscatter
-EOF
-"$dsn" -c "$W/postern-dsn.conf" check
-tap_is $? 0 "postern-dsn accepts the configuration"
-h_daemon_start dsn "$dsn" -f -c "$W/postern-dsn.conf"
-h_wait_port 127.0.0.1 8896 || h_bail "postern-dsn did not start"
+. "$top_srcdir/tests/data/dsn/lib.sh"
+dsn_site_start "backscatter_recipients = texthash:$W/backscatter"
 
 pfx_init mx1 127.0.0.10:25
 pfx_conf mx1 'myhostname = mx1.corp.internal' 'relay_domains = example.test' \
@@ -75,7 +44,7 @@ swaks -s 127.0.0.10:25 -h client.example.test -f alice@elsewhere.test -t bob@exa
 tap_ok $? "the message is accepted at the edge"
 pfx_wait_log mx1 'status=bounced' 20
 tap_ok $? "the mailbox server refuses it and Postfix bounces it"
-grep 'status=bounced' "$(pfx_log mx1)" | grep -qE "$internal"
+grep 'status=bounced' "$(pfx_log mx1)" | grep -qE "$DSN_INTERNAL"
 tap_ok $? "the bounce reason Postfix writes into the DSN names internal things"
 pfx_wait_log mx1 'to=<alice@elsewhere.test>.*status=sent' 20
 tap_ok $? "the DSN is sent to the outside sender"
@@ -84,8 +53,8 @@ dsn_file=$(grep -l 'multipart/report' "$W"/outside/* 2>/dev/null | head -1)
 
 # What the outside sees, without the lines the sink adds about its own
 # session.
-/usr/bin/python3 "$data/sink_message.py" "$dsn_file" >"$W/dsn.eml"
-leaks=$(grep -nE "$internal" "$W/dsn.eml")
+/usr/bin/python3 "$DSN_DATA/sink_message.py" "$dsn_file" >"$W/dsn.eml"
+leaks=$(grep -nE "$DSN_INTERNAL" "$W/dsn.eml")
 tap_is "$leaks" "" "none of the internal names of the table remains in the DSN"
 grep -q 'Diagnostic-Code: smtp; 550 5.1.1' "$W/dsn.eml"
 tap_ok $? "the diagnostic keeps what the sender needs (550 5.1.1)"
