@@ -193,6 +193,7 @@ static char *keys_read_key_file(const char *path, int require_safe, char **error
 int dkim_key_load(const char *spec, int require_safe, struct dkim_key *key_r, char **error_r)
 {
 	int is_file = spec[0] == '/' || spec[0] == '.';
+	key_r->pkey = NULL; /* on failure too: nothing for the caller to free */
 	char *text = is_file ? keys_read_key_file(spec, require_safe, error_r) : xstrdup(spec);
 	if (text == NULL)
 		return -1;

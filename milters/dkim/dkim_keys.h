@@ -74,8 +74,9 @@ size_t dkim_keys_find(const struct dkim_keys *k, const char *user, const char *d
 		      struct dkim_key_match **m_r);
 void dkim_key_matches_free(struct dkim_key_match **mp, size_t n);
 
-/* dkim_key_load: one key from a file path or base64 text, as the KeyTable
- * allows. 1 with *key_r filled (pkey, alg, bits), -1 with *error_r. */
+/* dkim_key_load: one key from a file path (spec starts with "/" or ".",
+ * as in OpenDKIM's KeyTable) or base64 text. 1 with *key_r filled (pkey,
+ * alg, bits), -1 with *error_r and key_r->pkey NULL. */
 int dkim_key_load(const char *spec, int require_safe, struct dkim_key *key_r, char **error_r);
 
 #endif
