@@ -61,7 +61,7 @@ tap_ok "$([ -n "$nid" ]; echo $?)" "the message bounces: notification $nid"
 h_wait_grep ": internal bounce notification $nid" "$SD_LOG" 30
 tap_ok $? "the pickup takes the notification from maildrop/"
 qid=$(sed -n "s/.*: \([0-9A-Za-z]*\): internal bounce notification $nid.*/\1/p" "$SD_LOG")
-h_wait_grep "$qid: from=<>, size=[0-9]*, nrcpt=1 (queue active)" "$SD_LOG" 30
+h_wait_grep "$qid: from=<>, size=[0-9]*, nrcpt=1 \(queue active\)" "$SD_LOG" 30
 tap_ok $? "and queues it from the null sender ($qid)"
 h_wait_grep "$qid: to=<alice@elsewhere.test>, relay=127.0.0.40.*status=sent" "$SD_LOG" 30
 tap_ok $? "the notification is sent to the outside sender"
