@@ -192,9 +192,6 @@ static int table_regexp_pattern(const struct table_regexp_syntax *syn, const cha
 	return 1;
 }
 
-/* table_regexp_rule_text: parse a rule after any "if": pattern, flags,
- * then the result (only for TABLE_REGEXP_MATCH); 1 ok, -1 error (no
- * file:line). */
 /* table_regexp_ascii_other_case: the other case of an ASCII letter, as
  * PCRE2's built-in character tables have it; any other byte itself. */
 static uint32_t table_regexp_ascii_other_case(uint32_t c)
@@ -238,6 +235,9 @@ static void table_regexp_first_bytes(struct table_regexp_rule *rule)
 	}
 }
 
+/* table_regexp_rule_text: parse a rule after any "if": pattern, flags,
+ * then the result (only for TABLE_REGEXP_MATCH); 1 ok, -1 error (no
+ * file:line). */
 static int table_regexp_rule_text(const struct table_regexp_syntax *syn, const char *s,
 				  struct table_regexp_rule *rule, char **error_r)
 {

@@ -58,7 +58,6 @@ static void test_pcre(void)
 	table_free(&t);
 }
 
-/* The flags about newlines, which postmap -q cannot feed. */
 /* Anchored patterns are skipped when the key's first byte cannot start a
  * match; every such case must still give what PCRE2 gives. */
 static const char table_first_text[] =
@@ -119,6 +118,7 @@ static void test_first_bytes(void)
 	table_free(&t);
 }
 
+/* The flags about newlines, which postmap -q cannot feed. */
 static void test_pcre_newlines(void)
 {
 	static const struct table_case cases[] = {

@@ -45,14 +45,14 @@ void pickup_cleanup(struct pickup_msg *m, const struct queue_msg *msg, const cha
 {
 	const struct queue_envelope *env = queue_msg_envelope(msg);
 	const char *uid = pickup_extra(env, "origin_uid");
+	int internal = pickup_extra(env, DELIVER_DSN_CLASS_ATTR) != NULL;
 	struct buf in;
 	buf_init(&in, 0);
 	size_t iter = 0, len;
 	const void *data;
 	while (queue_msg_content_next(msg, &iter, &data, &len) > 0)
-		buf_append(&in, data, len);
-	if (pickup_extra(env, DELIVER_DSN_CLASS_ATTR) != NULL) {
-		buf_append(&m->content, buf_cstr(&in), buf_len(&in));
+		buf_append(internal ? &m->content : &in, data, len);
+	if (internal) {
 		buf_deinit(&in);
 		return;
 	}

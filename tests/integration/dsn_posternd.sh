@@ -44,13 +44,8 @@ notice() {
 }
 # outside SUBJECT: the file the outside sink got with that returned subject.
 outside() {
-	local i f
-	for ((i = 0; i < 100; i++)); do
-		f=$(grep -l "Subject: $1" "$W"/outside/* 2>/dev/null | head -n 1)
-		[ -n "$f" ] && { echo "$f"; return 0; }
-		h_sleep 0.2
-	done
-	return 1
+	h_wait_until 20 sh -c 'grep -qs "Subject: $0" "$1"/outside/*' "$1" "$W" &&
+		grep -l "Subject: $1" "$W"/outside/* | head -n 1
 }
 
 # --- with internal_mail_filter_classes = bounce -------------------------------
