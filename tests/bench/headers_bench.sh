@@ -34,6 +34,10 @@
 #             messages/s, and the CPU time per message of the instance's
 #             Postfix processes and of its milter (from /proc: on a shared
 #             machine, steadier than the rate). The best rate counts.
+#             Postfix reaches the milters over TCP on loopback; with
+#             MILTER_SOCKET=unix in the environment, over unix sockets in
+#             its queue directory (its smtpd runs chrooted there), as a
+#             milter on the same host is usually set up.
 # Printed: one line per measurement and the ratios.
 # With PERF_DATA=FILE set, "perf record -g" samples the postern-headers that
 # serves Postfix (the "milter" instance) through the Postfix rounds into
@@ -51,6 +55,7 @@ WHAT=${*:-skeleton headers attach dsn postfix}
 ONE=${ONE:-1000}
 ROUNDS=${ROUNDS:-3}
 SMTP_SOURCE_OPTS=${SMTP_SOURCE_OPTS:-}
+MILTER_SOCKET=${MILTER_SOCKET:-inet}
 H_TIME_LIMIT=1800
 . "$top_srcdir/tests/lib/harness.sh"
 . "$top_srcdir/tests/lib/postfix.sh"
@@ -121,32 +126,37 @@ alone() {
 # field_codes LINE: the final replies counted in a milter-drive summary.
 field_codes() { grep -o '[A-Z][A-Z_]*=[0-9]*' <<<"$1" | tr '\n' ' '; }
 
-start() { # NAME PORT BINARY [SETTING...]
-	local name=$1 port=$2 bin=$3
+# start NAME SOCKET BINARY [SETTING...]: a milter on SOCKET, inet:HOST:PORT
+# or unix:PATH (that Postfix's user may use).
+start() {
+	local name=$1 sock=$2 bin=$3
 	shift 3
-	printf '%s\n' "socket = inet:127.0.0.1:$port" "user =" "$@" >"$B/$name.conf"
+	printf '%s\n' "socket = $sock" "socket_mode = 0666" "user =" "$@" >"$B/$name.conf"
 	h_daemon_start "$name" "$bin" -f -c "$B/$name.conf"
-	h_wait_port 127.0.0.1 "$port" || h_bail "$name did not start"
+	case $sock in
+	unix:*) h_wait_file "${sock#unix:}" ;;
+	*) h_wait_port 127.0.0.1 "${sock##*:}" ;;
+	esac || h_bail "$name did not start"
 }
 
 echo "# one 100 KB message with 10 attachments ($(stat -c %s "$B/msg.eml") bytes)"
 for what in $WHAT; do
 	case $what in
 	skeleton)
-		start skeleton 8890 "$top_builddir/common/milter_skel_demo"
+		start skeleton inet:127.0.0.1:8890 "$top_builddir/common/milter_skel_demo"
 		alone "skeleton (demo)" 8890 "$B/msg.eml"
 		;;
 	headers)
-		start headers 8893 "$top_builddir/milters/headers/postern-headers" \
+		start headers inet:127.0.0.1:8893 "$top_builddir/milters/headers/postern-headers" \
 			"header_checks = pcre:$B/header_checks.pcre" "body_checks = pcre:$B/body_checks.pcre"
 		alone postern-headers 8893 "$B/msg.eml"
 		;;
 	attach)
-		start attach 8894 "$top_builddir/milters/attach/postern-attach"
+		start attach inet:127.0.0.1:8894 "$top_builddir/milters/attach/postern-attach"
 		alone postern-attach 8894 "$B/msg.eml"
 		;;
 	dsn)
-		start dsn 8896 "$top_builddir/milters/dsn/postern-dsn" \
+		start dsn inet:127.0.0.1:8896 "$top_builddir/milters/dsn/postern-dsn" \
 			"delivery_status_filter = pcre:$B/status_filter.pcre" \
 			"internal_received_checks = pcre:$B/internal_received.pcre"
 		alone "postern-dsn" 8896 "$B/bounce.eml" -f ''
@@ -158,19 +168,32 @@ done
 
 [[ " $WHAT " == *" postfix "* ]] || exit 0
 [[ " $WHAT " == *" headers "* ]] || h_bail "postfix needs headers"
-# bare: postern-headers without tables, the cost of being a milter at all.
-start bare 8897 "$top_builddir/milters/headers/postern-headers"
 declare -A port=([builtin]=10025 [milter]=10026 [bare]=10027) milter_pid=()
 for inst in builtin milter bare; do
 	pfx_init $inst "127.0.0.1:${port[$inst]}"
 	pfx_conf $inst 'default_transport = discard' 'smtpd_client_connection_count_limit = 0' \
-		'smtpd_client_message_rate_limit = 0' 'in_flow_delay = 0' 'default_process_limit = 200'
+		'smtpd_client_message_rate_limit = 0' 'in_flow_delay = 0' 'default_process_limit = 200' \
+		'milter_default_action = tempfail'
 done
 pfx_conf builtin "header_checks = pcre:$B/header_checks.pcre" \
 	"body_checks = pcre:$B/body_checks.pcre"
-pfx_conf milter 'smtpd_milters = inet:127.0.0.1:8893' 'milter_default_action = tempfail'
-pfx_conf bare 'smtpd_milters = inet:127.0.0.1:8897' 'milter_default_action = tempfail'
-milter_pid=([builtin]= [milter]=$(h_daemon_pid headers) [bare]=$(h_daemon_pid bare))
+# bare: postern-headers without tables, the cost of being a milter at all.
+if [ "$MILTER_SOCKET" = unix ]; then
+	# Postfix's smtpd runs chrooted in its queue directory: the sockets
+	# live there, and Postfix names them from inside the chroot.
+	start headers_unix "unix:$(pfx_dir milter)/queue/headers.sock" \
+		"$top_builddir/milters/headers/postern-headers" \
+		"header_checks = pcre:$B/header_checks.pcre" "body_checks = pcre:$B/body_checks.pcre"
+	start bare "unix:$(pfx_dir bare)/queue/bare.sock" "$top_builddir/milters/headers/postern-headers"
+	pfx_conf milter 'smtpd_milters = unix:/headers.sock'
+	pfx_conf bare 'smtpd_milters = unix:/bare.sock'
+	milter_pid=([builtin]= [milter]=$(h_daemon_pid headers_unix) [bare]=$(h_daemon_pid bare))
+else
+	start bare inet:127.0.0.1:8897 "$top_builddir/milters/headers/postern-headers"
+	pfx_conf milter 'smtpd_milters = inet:127.0.0.1:8893'
+	pfx_conf bare 'smtpd_milters = inet:127.0.0.1:8897'
+	milter_pid=([builtin]= [milter]=$(h_daemon_pid headers) [bare]=$(h_daemon_pid bare))
+fi
 for inst in builtin milter bare; do
 	pfx_start $inst || h_bail "postfix $inst did not start"
 done
@@ -208,10 +231,10 @@ run() {
 for inst in builtin milter bare; do
 	smtp-source -s 2 -m 20 -F "$B/msg.eml" "127.0.0.1:${port[$inst]}" >/dev/null 2>&1
 done
-echo "# Postfix 3.7: $MESSAGES messages over $SESSIONS sessions (smtp-source $SMTP_SOURCE_OPTS), $ROUNDS rounds"
+echo "# Postfix 3.7: $MESSAGES messages over $SESSIONS sessions (smtp-source $SMTP_SOURCE_OPTS), $ROUNDS rounds, milters on $MILTER_SOCKET sockets"
 declare -A best=() cpu=()
 if [ -n "${PERF_DATA:-}" ]; then
-	h_daemon_start perf perf record -g -o "$PERF_DATA" -p "$(h_daemon_pid "${PERF_MILTER:-headers}")"
+	h_daemon_start perf perf record -g -o "$PERF_DATA" -p "${milter_pid[${PERF_MILTER:-milter}]}"
 	sleep 1
 fi
 for ((round = 1; round <= ROUNDS; round++)); do
